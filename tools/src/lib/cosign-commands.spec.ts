@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import {
+  attachSbomStep,
+  attestStep,
+  generateKeyPairStep,
+  PRIVATE_KEY_FROM_ENV,
+  signStep,
+  triangulateStep,
+  verifyAttestationStep,
+  verifyStep,
+} from "./cosign-commands.js";
+import { renderStepScript } from "./step-script.js";
+
+const REF = `localhost:5001/studentbook@sha256:${"ab".repeat(32)}`;
+const TAG_REF = "localhost:5001/studentbook:1.0";
+
+function argvOf(step: { invocations: readonly { argv: readonly unknown[] }[] }, index = 0): unknown[] {
+  return [...(step.invocations[index]?.argv ?? [])];
+}
+
+describe("cosign steps", () => {
+  it("sign by digest, offline, in the legacy .sig format by default", () => {
+    const step = signStep({ ref: REF, keyRef: PRIVATE_KEY_FROM_ENV, format: "legacy" });
+    expect(argvOf(step)).toEqual([
+      "cosign", "sign", "--key", "env://COSIGN_PRIVATE_KEY",
+      "--tlog-upload=false", "--use-signing-config=false", "--new-bundle-format=false", "-y", REF,
+    ]);
+    expect(step.registryHost).toBe("localhost:5001");
+  });
+
+  it("switch to the bundle format when asked, for signing and for verifying", () => {
+    expect(argvOf(signStep({ ref: REF, keyRef: "hashivault://lab", format: "bundle" }))).toContain("--new-bundle-format=true");
+    expect(argvOf(verifyStep({ ref: REF, format: "bundle" }))).toContain("--new-bundle-format=true");
+  });
+
+  it.each([
+    ["sign", () => signStep({ ref: TAG_REF, keyRef: PRIVATE_KEY_FROM_ENV, format: "legacy" })],
+    ["verify", () => verifyStep({ ref: TAG_REF, format: "legacy" })],
+    ["attest", () => attestStep({ ref: TAG_REF, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: "/s.json", sbomFormat: "spdx-json", format: "legacy" })],
+    ["verify-attestation", () => verifyAttestationStep({ ref: TAG_REF, sbomFormat: "spdx-json", format: "legacy" })],
+    ["attach sbom", () => attachSbomStep({ ref: TAG_REF, sbomFile: "/s.json", sbomFormat: "spdx-json" })],
+    ["triangulate", () => triangulateStep({ ref: TAG_REF })],
+  ])("%s refuses a tag reference", (_name, build) => {
+    expect(build).toThrow(/must be pinned by digest/);
+  });
+
+  it("verify with the public key from the environment, without the transparency log", () => {
+    const argv = argvOf(verifyStep({ ref: REF, format: "legacy" }));
+    expect(argv.slice(0, 5)).toEqual(["cosign", "verify", "--key", "env://COSIGN_PUBLIC_KEY", "--insecure-ignore-tlog"]);
+    expect(argv.at(-1)).toBe(REF);
+  });
+
+  it("attest and verify the SBOM under the cosign predicate type of its format", () => {
+    const spdx = argvOf(attestStep({ ref: REF, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: "/w/sbom.spdx.json", sbomFormat: "spdx-json", format: "legacy" }));
+    expect(spdx).toEqual(expect.arrayContaining(["--type", "spdxjson", "--predicate", "/w/sbom.spdx.json", "--tlog-upload=false"]));
+    const cdx = argvOf(verifyAttestationStep({ ref: REF, sbomFormat: "cyclonedx-json", format: "legacy" }));
+    expect(cdx).toEqual(expect.arrayContaining(["--type", "cyclonedx", "--key", "env://COSIGN_PUBLIC_KEY"]));
+  });
+
+  it("attach the SBOM as the seed does, with its type and input format", () => {
+    expect(argvOf(attachSbomStep({ ref: REF, sbomFile: "/w/s.json", sbomFormat: "spdx-json" }))).toEqual([
+      "cosign", "attach", "sbom", "--sbom", "/w/s.json", "--type", "spdx", "--input-format", "json", REF,
+    ]);
+  });
+
+  it("generate the key pair in the step's private directory and print both PEMs", () => {
+    const script = renderStepScript(generateKeyPairStep({ cosign: "/opt/my tools/cosign" }));
+    expect(script).toContain(`'/opt/my tools/cosign' generate-key-pair --output-key-prefix "\${lab_tmp}"/cosign >/dev/null`);
+    expect(script).toContain(`cat "\${lab_tmp}"/cosign.key "\${lab_tmp}"/cosign.pub`);
+  });
+
+  it("put no key material or password in any command string", () => {
+    const scripts = [
+      signStep({ ref: REF, keyRef: PRIVATE_KEY_FROM_ENV, format: "legacy" }),
+      attestStep({ ref: REF, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: "/s", sbomFormat: "spdx-json", format: "legacy" }),
+      verifyStep({ ref: REF, format: "legacy" }),
+    ].map(renderStepScript);
+    for (const script of scripts) {
+      expect(script).not.toMatch(/BEGIN|--registry-password|COSIGN_PASSWORD=/);
+    }
+  });
+});

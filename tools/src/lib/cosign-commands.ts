@@ -1,0 +1,173 @@
+import { parseDigestRef, registryHostOf } from "./image-ref.js";
+import { SBOM_FORMATS, type SbomFormat } from "./sbom-formats.js";
+import { expand } from "./shell-words.js";
+import { PublicEnv, SecretEnv, STEP_TMP, type StepScript } from "./step-script.js";
+
+/**
+ * Where cosign writes signatures: `legacy` is the `sha256-<hex>.sig` tag that `cosign
+ * triangulate` and containers/image (skopeo, podman) read; `bundle` is the Sigstore bundle
+ * stored as an OCI 1.1 referrer, cosign v3's default.
+ */
+export type SignatureFormat = "legacy" | "bundle";
+
+/** cosign reads the private key PEM from this variable: the key never touches the disk. */
+export const PRIVATE_KEY_FROM_ENV = `env://${SecretEnv.cosignPrivateKey}`;
+/** cosign reads the public key PEM from this variable. */
+export const PUBLIC_KEY_FROM_ENV = `env://${PublicEnv.cosignPublicKey}`;
+
+/** Options shared by every cosign step. */
+export interface CosignStepOptions {
+  /** The cosign binary. Default `cosign` on PATH. */
+  readonly cosign?: string;
+}
+
+/** Options of a step that writes to the registry holding `ref`. */
+export interface CosignRefStepOptions extends CosignStepOptions {
+  /** The image, pinned by digest. */
+  readonly ref: string;
+}
+
+/**
+ * Flags that keep signing offline with a key: no transparency-log upload, no signing config
+ * fetched from the public TUF repository, and the chosen storage format.
+ */
+export function offlineSigningFlags(format: SignatureFormat): string[] {
+  return ["--tlog-upload=false", "--use-signing-config=false", `--new-bundle-format=${format === "bundle"}`];
+}
+
+function registryOf(ref: string, what: string): string {
+  return registryHostOf(parseDigestRef(ref, what).repository);
+}
+
+/**
+ * `cosign generate-key-pair` in the step's private temporary directory, then both PEMs on
+ * stdout (private key first). The password comes from COSIGN_PASSWORD; the files are removed
+ * when the step ends.
+ */
+export function generateKeyPairStep(options: CosignStepOptions = {}): StepScript {
+  const cosign = options.cosign ?? "cosign";
+  return {
+    invocations: [
+      { argv: [cosign, "generate-key-pair", "--output-key-prefix", expand(STEP_TMP, "/cosign")], stdoutTo: "/dev/null" },
+      { argv: ["cat", expand(STEP_TMP, "/cosign.key"), expand(STEP_TMP, "/cosign.pub")] },
+    ],
+  };
+}
+
+/** `cosign public-key`: the public key PEM of `keyRef` (env://, a KMS URI, or a file). */
+export function publicKeyStep(options: CosignStepOptions & { readonly keyRef: string }): StepScript {
+  return { invocations: [{ argv: [options.cosign ?? "cosign", "public-key", "--key", options.keyRef] }] };
+}
+
+/** `cosign sign` of a digest-pinned reference, offline. */
+export function signStep(
+  options: CosignRefStepOptions & { readonly keyRef: string; readonly format: SignatureFormat },
+): StepScript {
+  return {
+    registryHost: registryOf(options.ref, "the image to sign"),
+    invocations: [
+      {
+        argv: [options.cosign ?? "cosign", "sign", "--key", options.keyRef, ...offlineSigningFlags(options.format), "-y", options.ref],
+      },
+    ],
+  };
+}
+
+/**
+ * `cosign verify` with the public key from COSIGN_PUBLIC_KEY; no transparency log offline.
+ * Exits non-zero (and so fails the step) when no signature by that key covers the digest.
+ */
+export function verifyStep(options: CosignRefStepOptions & { readonly format: SignatureFormat }): StepScript {
+  return {
+    registryHost: registryOf(options.ref, "the image to verify"),
+    invocations: [
+      {
+        argv: [
+          options.cosign ?? "cosign", "verify", "--key", PUBLIC_KEY_FROM_ENV, "--insecure-ignore-tlog",
+          `--new-bundle-format=${options.format === "bundle"}`, "--output", "json", options.ref,
+        ],
+      },
+    ],
+  };
+}
+
+/** `cosign triangulate`: the tag the legacy signature is stored under. */
+export function triangulateStep(options: CosignRefStepOptions): StepScript {
+  return {
+    registryHost: registryOf(options.ref, "the image to triangulate"),
+    invocations: [{ argv: [options.cosign ?? "cosign", "triangulate", "--type", "signature", options.ref] }],
+  };
+}
+
+/**
+ * `cosign attach sbom`, the seed's step 3.2. Deprecated in cosign (an unsigned `.sbom` tag);
+ * kept for the lab, with the signed attestation beside it.
+ */
+export function attachSbomStep(
+  options: CosignRefStepOptions & { readonly sbomFile: string; readonly sbomFormat: SbomFormat },
+): StepScript {
+  return {
+    registryHost: registryOf(options.ref, "the image to attach an SBOM to"),
+    invocations: [
+      {
+        argv: [
+          options.cosign ?? "cosign", "attach", "sbom", "--sbom", options.sbomFile,
+          "--type", SBOM_FORMATS[options.sbomFormat].attachType, "--input-format", "json", options.ref,
+        ],
+      },
+    ],
+  };
+}
+
+/** `cosign download sbom`: the attached SBOM on stdout. */
+export function downloadSbomStep(options: CosignRefStepOptions): StepScript {
+  return {
+    registryHost: registryOf(options.ref, "the image to download an SBOM of"),
+    invocations: [{ argv: [options.cosign ?? "cosign", "download", "sbom", options.ref] }],
+  };
+}
+
+/** `cosign attest`: a signed in-toto attestation whose predicate is the SBOM file. */
+export function attestStep(
+  options: CosignRefStepOptions & {
+    readonly keyRef: string;
+    readonly predicateFile: string;
+    readonly sbomFormat: SbomFormat;
+    readonly format: SignatureFormat;
+  },
+): StepScript {
+  return {
+    registryHost: registryOf(options.ref, "the image to attest"),
+    invocations: [
+      {
+        argv: [
+          options.cosign ?? "cosign", "attest", "--key", options.keyRef,
+          "--type", SBOM_FORMATS[options.sbomFormat].attestType, "--predicate", options.predicateFile,
+          ...offlineSigningFlags(options.format), "-y", options.ref,
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * `cosign verify-attestation` of the SBOM predicate type with COSIGN_PUBLIC_KEY. The verified
+ * payload (the whole SBOM) is discarded; the exit status is the verdict.
+ */
+export function verifyAttestationStep(
+  options: CosignRefStepOptions & { readonly sbomFormat: SbomFormat; readonly format: SignatureFormat },
+): StepScript {
+  return {
+    registryHost: registryOf(options.ref, "the image whose attestation to verify"),
+    invocations: [
+      {
+        argv: [
+          options.cosign ?? "cosign", "verify-attestation", "--key", PUBLIC_KEY_FROM_ENV, "--insecure-ignore-tlog",
+          `--new-bundle-format=${options.format === "bundle"}`,
+          "--type", SBOM_FORMATS[options.sbomFormat].attestType, options.ref,
+        ],
+        stdoutTo: "/dev/null",
+      },
+    ],
+  };
+}

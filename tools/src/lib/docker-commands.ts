@@ -1,0 +1,101 @@
+import { expand } from "./shell-words.js";
+import { STEP_TMP, type StepScript } from "./step-script.js";
+
+/** The docker CLI. Default `docker` on PATH. */
+export interface DockerStepOptions {
+  readonly docker?: string;
+}
+
+/** Environment variable holding htpasswd lines for {@link startRegistryStep}. */
+export const HTPASSWD_ENV = "LAB_REGISTRY_HTPASSWD";
+
+/** Where the registry container reads its htpasswd file; the directory exists in `registry:2`. */
+export const HTPASSWD_PATH_IN_CONTAINER = "/etc/docker/registry/htpasswd";
+
+/** The registry's environment: deletes on (for `cosign clean`), htpasswd auth when asked. */
+export function registryContainerEnv(authEnabled: boolean): Record<string, string> {
+  return {
+    REGISTRY_STORAGE_DELETE_ENABLED: "true",
+    ...(authEnabled
+      ? {
+          REGISTRY_AUTH: "htpasswd",
+          REGISTRY_AUTH_HTPASSWD_REALM: "signed-image-lab",
+          REGISTRY_AUTH_HTPASSWD_PATH: HTPASSWD_PATH_IN_CONTAINER,
+        }
+      : {}),
+  };
+}
+
+/** Options of {@link startRegistryStep}. */
+export interface StartRegistryOptions extends DockerStepOptions {
+  readonly name: string;
+  readonly image: string;
+  /** Host port, published on 127.0.0.1 and mapped to the registry's 5000 (the seed's `-p 5001:5001` maps to nothing). */
+  readonly hostPort: number;
+  /** Read htpasswd lines from LAB_REGISTRY_HTPASSWD and turn auth on. */
+  readonly authEnabled: boolean;
+}
+
+/**
+ * `docker create` + (with auth) `docker cp` of the htpasswd lines + `docker start`: the
+ * lines travel through the environment and a private temporary file that the step removes.
+ */
+export function startRegistryStep(options: StartRegistryOptions): StepScript {
+  const docker = options.docker ?? "docker";
+  const envFlags = Object.entries(registryContainerEnv(options.authEnabled)).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+  const htpasswdFile = expand(STEP_TMP, "/htpasswd");
+  return {
+    invocations: [
+      {
+        argv: [
+          docker, "create", "--name", options.name, "--restart", "always",
+          "-p", `127.0.0.1:${options.hostPort}:5000`, ...envFlags, options.image,
+        ],
+        stdoutTo: "/dev/null",
+      },
+      ...(options.authEnabled
+        ? [
+            { argv: ["printenv", HTPASSWD_ENV], stdoutTo: htpasswdFile },
+            { argv: [docker, "cp", htpasswdFile, `${options.name}:${HTPASSWD_PATH_IN_CONTAINER}`] },
+          ]
+        : []),
+      { argv: [docker, "start", options.name], stdoutTo: "/dev/null" },
+    ],
+  };
+}
+
+/** `docker build` of `context` as `tag`, with build arguments. */
+export function buildImageStep(
+  options: DockerStepOptions & { readonly tag: string; readonly context: string; readonly buildArgs?: Readonly<Record<string, string>> },
+): StepScript {
+  const args = Object.entries(options.buildArgs ?? {}).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
+  return {
+    invocations: [{ argv: [options.docker ?? "docker", "build", "--quiet", "-t", options.tag, ...args, options.context], stdoutTo: "/dev/null" }],
+  };
+}
+
+/**
+ * `docker push` of a tag, then the digest-pinned reference it was pushed as on stdout. Uses
+ * the caller's docker login (docker keeps credentials in its own store, not in argv).
+ */
+export function pushImageStep(options: DockerStepOptions & { readonly tag: string }): StepScript {
+  const docker = options.docker ?? "docker";
+  const repository = options.tag.replace(/:[^:/]+$/, "");
+  return {
+    invocations: [
+      { argv: [docker, "push", "--quiet", options.tag], stdoutTo: "/dev/null" },
+      {
+        argv: [docker, "image", "inspect", "--format", `{{range .RepoDigests}}{{println .}}{{end}}`, options.tag],
+        stdoutTo: expand(STEP_TMP, "/digests"),
+      },
+      { argv: ["grep", "-m", "1", "-F", `${repository}@sha256:`, expand(STEP_TMP, "/digests")] },
+    ],
+  };
+}
+
+/** `docker rm -f -v` of containers; fails when one of them does not exist. */
+export function removeContainersStep(options: DockerStepOptions & { readonly names: readonly string[] }): StepScript {
+  return {
+    invocations: [{ argv: [options.docker ?? "docker", "rm", "-f", "-v", ...options.names], stdoutTo: "/dev/null" }],
+  };
+}

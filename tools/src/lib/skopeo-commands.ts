@@ -1,0 +1,67 @@
+import { parseDigestRef, registryHostOf } from "./image-ref.js";
+import type { StepScript } from "./step-script.js";
+
+/** Options shared by skopeo steps. */
+export interface SkopeoStepOptions {
+  /** The image, pinned by digest. */
+  readonly ref: string;
+  /** Verify the registry's TLS certificate. Default false: the local lab registry is plain HTTP. */
+  readonly tlsVerify?: boolean;
+  /** Directory with the CA that signed the registry's certificate (`--cert-dir`). */
+  readonly certDir?: string;
+  /** The skopeo binary. Default `skopeo` on PATH. */
+  readonly skopeo?: string;
+}
+
+function tlsFlags(flag: string, options: SkopeoStepOptions): string[] {
+  return [`${flag}=${options.tlsVerify ?? false}`, ...(options.certDir ? ["--cert-dir", options.certDir] : [])];
+}
+
+/** `skopeo inspect` of the pushed digest: the seed's step 1.4, as JSON on stdout. */
+export function inspectStep(options: SkopeoStepOptions): StepScript {
+  const { repository } = parseDigestRef(options.ref, "the image to inspect");
+  return {
+    registryHost: registryHostOf(repository),
+    invocations: [
+      { argv: [options.skopeo ?? "skopeo", "inspect", ...tlsFlags("--tls-verify", options), `docker://${options.ref}`] },
+    ],
+  };
+}
+
+/**
+ * `skopeo copy` under a signature policy: an independent verifier (containers/image) that
+ * rejects the image ("Source image rejected") unless the policy's signature requirement holds.
+ */
+export function policyCopyStep(
+  options: SkopeoStepOptions & { readonly policyFile: string; readonly registriesDir: string; readonly destinationDir: string },
+): StepScript {
+  const { repository } = parseDigestRef(options.ref, "the image to copy");
+  return {
+    registryHost: registryHostOf(repository),
+    invocations: [
+      {
+        argv: [
+          options.skopeo ?? "skopeo", "--policy", options.policyFile, "--registries.d", options.registriesDir,
+          "copy", ...tlsFlags("--src-tls-verify", options), `docker://${options.ref}`, `dir:${options.destinationDir}`,
+        ],
+      },
+    ],
+  };
+}
+
+/** The policy.json that accepts `repository` only when signed by the cosign key in `publicKeyFile`. */
+export function sigstorePolicy(repository: string, publicKeyFile: string): object {
+  return {
+    default: [{ type: "reject" }],
+    transports: {
+      docker: {
+        [repository]: [{ type: "sigstoreSigned", keyPath: publicKeyFile, signedIdentity: { type: "matchRepository" } }],
+      },
+    },
+  };
+}
+
+/** The registries.d entry that makes containers/image read cosign's `.sig` tags for `registryHost`. */
+export function sigstoreAttachmentsConfig(registryHost: string): string {
+  return `docker:\n  ${JSON.stringify(registryHost)}:\n    use-sigstore-attachments: true\n`;
+}

@@ -1,0 +1,94 @@
+import { execFile } from "node:child_process";
+import { once } from "node:events";
+import { existsSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { waitForRegistryStep } from "./registry-commands.js";
+import { expand } from "./shell-words.js";
+import { renderStepScript, SecretEnv, STEP_TMP } from "./step-script.js";
+
+const run = promisify(execFile);
+
+async function runStep(script: string, env: Record<string, string> = {}) {
+  return run("/bin/sh", ["-c", script], { env: { PATH: process.env.PATH ?? "", ...env } });
+}
+
+describe("renderStepScript", () => {
+  it("refuses a step without commands", () => {
+    expect(() => renderStepScript({ invocations: [] })).toThrow(/at least one command/);
+  });
+
+  it("writes registry credentials from the environment to a private docker config and removes it", async () => {
+    const username = "al'ice";
+    const password = 'p@ss:"w0rd $HOME';
+    const script = renderStepScript({
+      registryHost: "localhost:5001",
+      invocations: [
+        { argv: ["cat", expand("DOCKER_CONFIG", "/config.json")] },
+        { argv: ["stat", "-c", "%a", expand(STEP_TMP)] },
+        { argv: ["printenv", "SYFT_REGISTRY_AUTH_PASSWORD"] },
+      ],
+    });
+    expect(script).not.toContain(password);
+    const { stdout } = await runStep(script, {
+      [SecretEnv.registryUsername]: username,
+      [SecretEnv.registryPassword]: password,
+    });
+    const [configJson, mode, syftPassword] = stdout.trim().split("\n");
+    const auth = JSON.parse(configJson ?? "").auths["localhost:5001"].auth as string;
+    expect(Buffer.from(auth, "base64").toString("utf8")).toBe(`${username}:${password}`);
+    expect(mode).toBe("700");
+    expect(syftPassword).toBe(password);
+  });
+
+  it("leaves the caller's docker config alone when no registry user is set", async () => {
+    const script = renderStepScript({
+      registryHost: "localhost:5001",
+      invocations: [{ argv: ["sh", "-c", 'echo "${DOCKER_CONFIG:-unset}"'] }],
+    });
+    expect((await runStep(script)).stdout.trim()).toBe("unset");
+  });
+
+  it("removes its temporary directory also when a command fails", async () => {
+    const script = renderStepScript({
+      invocations: [{ argv: ["sh", "-c", `echo "$1" >&2; exit 3`, "sh", expand(STEP_TMP)] }],
+    });
+    const failure = await runStep(script).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(3);
+    const tmpDir = failure?.stderr.trim() ?? "";
+    expect(tmpDir).toMatch(/^\/tmp\//);
+    expect(existsSync(tmpDir)).toBe(false);
+  });
+});
+
+describe("waitForRegistryStep", () => {
+  let server: Server | undefined;
+  afterEach(() => server?.close());
+
+  async function serve(status: number): Promise<string> {
+    server = createServer((_req, res) => res.writeHead(status).end());
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    return `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it("returns once /v2/ answers 401 on a registry with auth", async () => {
+    const endpoint = await serve(401);
+    const { stdout } = await runStep(renderStepScript(waitForRegistryStep({ endpoint, authEnabled: true, timeoutSeconds: 5 })));
+    expect(stdout.trim()).toBe("401");
+  });
+
+  it("keeps waiting, then fails naming the registry, when auth was expected but /v2/ answers 200", async () => {
+    const endpoint = await serve(200);
+    const started = Date.now();
+    await expect(
+      runStep(renderStepScript(waitForRegistryStep({ endpoint, authEnabled: true, timeoutSeconds: 1 }))),
+    ).rejects.toMatchObject({ stderr: expect.stringContaining(`registry ${endpoint} did not answer`) });
+    expect(Date.now() - started).toBeLessThan(6000);
+  });
+});

@@ -1,0 +1,56 @@
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { renderStepScript } from "./step-script.js";
+import { parseSbomSummary, scanStep } from "./syft-commands.js";
+
+const REF = `localhost:5001/studentbook@sha256:${"cd".repeat(32)}`;
+const workDir = mkdtempSync(join(tmpdir(), "syft-spec-"));
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+describe("scanStep", () => {
+  it("scans the registry digest over all layers into the SBOM file, offline", () => {
+    const step = scanStep({ ref: REF, outFile: "/w/sbom.spdx.json", format: "spdx-json" });
+    const scan = step.invocations[0];
+    expect(scan?.argv).toEqual([
+      "syft", "scan", `registry:${REF}`, "--scope", "all-layers", "--quiet", "-o", "spdx-json=/w/sbom.spdx.json",
+    ]);
+    expect(scan?.env).toEqual({ SYFT_CHECK_FOR_APP_UPDATE: "false", SYFT_REGISTRY_INSECURE_USE_HTTP: "true" });
+    expect(step.registryHost).toBe("localhost:5001");
+  });
+
+  it("talks TLS when plain HTTP is off, and writes CycloneDX when asked", () => {
+    const scan = scanStep({ ref: REF, outFile: "/w/s.cdx.json", format: "cyclonedx-json", plainHttp: false, scope: "squashed" }).invocations[0];
+    expect(scan?.env).not.toHaveProperty("SYFT_REGISTRY_INSECURE_USE_HTTP");
+    expect(scan?.argv).toEqual(expect.arrayContaining(["squashed", "cyclonedx-json=/w/s.cdx.json"]));
+  });
+
+  it("refuses a tag", () => {
+    expect(() => scanStep({ ref: "localhost:5001/studentbook:1.0", outFile: "/x", format: "spdx-json" })).toThrow(/pinned by digest/);
+  });
+
+  it.each([
+    ["SPDX", { packages: [{}, {}, {}] }, 3],
+    ["CycloneDX", { components: [{}, {}] }, 2],
+  ])("summarises a real %s file with sha256 and package count through sh and node", async (_name, doc, count) => {
+    const file = join(workDir, `it's an sbom ${count}.json`);
+    const body = JSON.stringify(doc);
+    writeFileSync(file, body);
+    const fakeSyft = join(workDir, "true-syft");
+    writeFileSync(fakeSyft, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    const script = renderStepScript(scanStep({ ref: REF, outFile: file, format: "spdx-json", syft: fakeSyft, node: process.execPath }));
+    const { stdout } = await promisify(execFile)("/bin/sh", ["-c", script]);
+    expect(parseSbomSummary(stdout)).toEqual({ sha256: createHash("sha256").update(body).digest("hex"), packages: count });
+  });
+});
+
+describe("parseSbomSummary", () => {
+  it("refuses output that is not a summary", () => {
+    expect(() => parseSbomSummary('{"sha256":"nothex","packages":1}')).toThrow(/not an SBOM summary/);
+    expect(() => parseSbomSummary("")).toThrow();
+  });
+});

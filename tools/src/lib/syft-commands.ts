@@ -1,0 +1,79 @@
+import { parseDigestRef, registryHostOf } from "./image-ref.js";
+import { SBOM_FORMATS, type SbomFormat } from "./sbom-formats.js";
+import type { StepScript } from "./step-script.js";
+
+/** Which layers syft catalogs: `all-layers` (the seed's choice) or the final `squashed` view. */
+export type SbomScope = "all-layers" | "squashed";
+
+/** What the SBOM summary line reports: the file's sha256 and how many packages it lists. */
+export interface SbomSummary {
+  readonly sha256: string;
+  readonly packages: number;
+}
+
+/**
+ * Prints {@link SbomSummary} of the SBOM file named by its argument as one JSON line. Node is
+ * always there (it runs Pulumi), unlike jq. SPDX lists `packages`, CycloneDX `components`.
+ */
+const SBOM_SUMMARY_SCRIPT = [
+  'const fs = require("fs"), crypto = require("crypto");',
+  "const bytes = fs.readFileSync(process.argv[1]);",
+  "const doc = JSON.parse(bytes);",
+  "const list = doc.packages ?? doc.components ?? [];",
+  'const sha256 = crypto.createHash("sha256").update(bytes).digest("hex");',
+  'process.stdout.write(JSON.stringify({ sha256, packages: list.length }) + "\\n");',
+].join(" ");
+
+/** Options of {@link scanStep}. */
+export interface ScanStepOptions {
+  /** The image, pinned by digest. */
+  readonly ref: string;
+  /** Absolute path the SBOM is written to. */
+  readonly outFile: string;
+  readonly format: SbomFormat;
+  /** Default `all-layers`, as the seed asks. */
+  readonly scope?: SbomScope;
+  /** Talk plain HTTP to the registry (a local lab registry without TLS). Default true. */
+  readonly plainHttp?: boolean;
+  /** The syft binary. Default `syft` on PATH. */
+  readonly syft?: string;
+  /** The node binary for the summary. Default `node` on PATH. */
+  readonly node?: string;
+}
+
+/**
+ * `syft scan` straight from the registry (no docker daemon involved), the SBOM written to
+ * `outFile`, then its {@link SbomSummary} on stdout. The seed's `syft packages … > file` is the
+ * deprecated spelling of the same scan.
+ */
+export function scanStep(options: ScanStepOptions): StepScript {
+  const { repository } = parseDigestRef(options.ref, "the image to scan");
+  const syftEnv: Record<string, string> = { SYFT_CHECK_FOR_APP_UPDATE: "false" };
+  if (options.plainHttp ?? true) {
+    syftEnv.SYFT_REGISTRY_INSECURE_USE_HTTP = "true";
+  }
+  return {
+    registryHost: registryHostOf(repository),
+    invocations: [
+      {
+        argv: [
+          options.syft ?? "syft", "scan", `registry:${options.ref}`, "--scope", options.scope ?? "all-layers",
+          "--quiet", "-o", `${SBOM_FORMATS[options.format].syftOutput}=${options.outFile}`,
+        ],
+        env: syftEnv,
+      },
+      { argv: [options.node ?? "node", "-e", SBOM_SUMMARY_SCRIPT, options.outFile] },
+    ],
+  };
+}
+
+/** Parses the last line of a scan step's stdout. Throws when it is not a summary. */
+export function parseSbomSummary(stdout: string): SbomSummary {
+  const lastLine = stdout.trim().split("\n").pop() ?? "";
+  const parsed: unknown = JSON.parse(lastLine);
+  const summary = parsed as Partial<SbomSummary>;
+  if (typeof summary.sha256 !== "string" || !/^[a-f0-9]{64}$/.test(summary.sha256) || typeof summary.packages !== "number") {
+    throw new Error(`not an SBOM summary: ${lastLine.slice(0, 200)}`);
+  }
+  return { sha256: summary.sha256, packages: summary.packages };
+}
