@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { parseDigestRef, registryHostOf } from "./image-ref.js";
 import { SBOM_FORMATS, type SbomFormat } from "./sbom-formats.js";
 import type { StepScript } from "./step-script.js";
@@ -55,6 +56,7 @@ export function scanStep(options: ScanStepOptions): StepScript {
   return {
     registryHost: registryHostOf(repository),
     invocations: [
+      { argv: ["mkdir", "-p", dirname(options.outFile)] },
       {
         argv: [
           options.syft ?? "syft", "scan", `registry:${options.ref}`, "--scope", options.scope ?? "all-layers",

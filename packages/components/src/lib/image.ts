@@ -1,0 +1,61 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { formatDigestRef, parseDigestRef } from "@signed-image-lab/tooling";
+import type { RegistryAccess } from "./registry.js";
+
+/** Arguments of {@link Image}. */
+export interface ImageArgs {
+  /** Where to push; its credentials are used when it has auth. */
+  readonly registry: RegistryAccess;
+  /** Repository name inside the registry. Default `studentbook`. */
+  readonly repository?: pulumi.Input<string>;
+  /** Tag pushed beside the digest. Default `1.0`. */
+  readonly tag?: pulumi.Input<string>;
+  /** Build context directory. */
+  readonly context: pulumi.Input<string>;
+  /** Dockerfile, relative to the context. Default `Dockerfile`. */
+  readonly dockerfile?: pulumi.Input<string>;
+  /** Build arguments, e.g. `BASE_IMAGE` for machines without Docker Hub. Default none. */
+  readonly buildArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** Resource type token of {@link Image}. */
+export const IMAGE_TYPE = "signed-image-lab:signing:Image";
+
+/**
+ * Builds an image and pushes it to the lab registry (the seed's steps 1.2 and 1.3), exposing
+ * the pushed reference pinned by digest. Downstream steps take `ref`, never the tag.
+ */
+export class Image extends pulumi.ComponentResource {
+  /** `host:port/repository@sha256:…` as pushed. */
+  readonly ref: pulumi.Output<string>;
+  /** The tag reference that was pushed too (moves on the next push; for people, not for signing). */
+  readonly taggedRef: pulumi.Output<string>;
+
+  constructor(name: string, args: ImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(IMAGE_TYPE, name, {}, opts);
+    const registry = pulumi.output(args.registry.endpoint);
+    const credentials = args.registry.credentials ? pulumi.output(args.registry.credentials) : undefined;
+    this.taggedRef = pulumi.interpolate`${registry}/${args.repository ?? "studentbook"}:${args.tag ?? "1.0"}`;
+    const image = new docker.Image(
+      name,
+      {
+        imageName: this.taggedRef,
+        build: {
+          context: args.context,
+          dockerfile: pulumi.all([args.context, args.dockerfile ?? "Dockerfile"]).apply(([c, d]) => `${c}/${d}`),
+          args: args.buildArgs,
+          platform: "linux/amd64",
+        },
+        registry: {
+          server: registry,
+          username: credentials?.username,
+          password: credentials ? pulumi.secret(credentials.password) : undefined,
+        },
+      },
+      { parent: this },
+    );
+    this.ref = image.repoDigest.apply((digestRef) => formatDigestRef(parseDigestRef(digestRef, "the pushed image")));
+    this.registerOutputs({ ref: this.ref, taggedRef: this.taggedRef });
+  }
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { LAB_CONFIG_KEYS, LabConfigError, parseLabConfig, type RawConfig } from "./lab-config.js";
+
+const NS = "signed-image-lab";
+const BASE: RawConfig = { cosignPassword: "pw" };
+const SECRET = new Set(["cosignPassword", "registryAuth", "cosignPrivateKey"]);
+
+function parse(raw: RawConfig, secretKeys: ReadonlySet<string> = SECRET) {
+  return parseLabConfig(NS, { ...BASE, ...raw }, secretKeys);
+}
+
+function problemsOf(raw: RawConfig, secretKeys: ReadonlySet<string> = SECRET): readonly string[] {
+  try {
+    parse(raw, secretKeys);
+  } catch (error) {
+    if (error instanceof LabConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("config was accepted");
+}
+
+describe("parseLabConfig", () => {
+  it("fills the seed's defaults with its errata fixed", () => {
+    const config = parse({});
+    expect(config.registryPort).toBe(5001);
+    expect(config.appPort).toBe(8090);
+    expect(config.registryImage).toBe("registry:2");
+    expect(config.image).toEqual({ name: "studentbook", tag: "1.0", context: "packages/studentbook", dockerfile: "Dockerfile" });
+    expect(config.sbomFormat).toBe("spdx-json");
+    expect(config.sbomScope).toBe("all-layers");
+    expect(config.signatureFormat).toBe("legacy");
+    expect(config.signingKey.source).toBe("generate");
+    expect(config.registryAuth.enabled).toBe(false);
+  });
+
+  it("reads numbers, booleans and objects as Pulumi stores them (strings, JSON)", () => {
+    const config = parse({
+      registryPort: "5002",
+      runApp: "false",
+      registryAuth: JSON.stringify({ enabled: true, users: [{ username: "alice", password: "s3cret" }] }),
+    });
+    expect(config.registryPort).toBe(5002);
+    expect(config.runApp).toBe(false);
+    expect(config.registryAuth.users).toEqual([{ username: "alice", password: "s3cret" }]);
+  });
+
+  it.each([
+    ["a port out of range", { registryPort: "70000" }, "signed-image-lab:registryPort: must be 1 to 65535"],
+    ["a port that is no number", { appPort: "http" }, "signed-image-lab:appPort:"],
+    ["the app on the registry's port", { appPort: "5001" }, "signed-image-lab:appPort: must differ from registryPort (5001)"],
+    [
+      "auth on with no users",
+      { registryAuth: JSON.stringify({ enabled: true, users: [] }) },
+      "signed-image-lab:registryAuth.users: needs at least one user when registryAuth.enabled is true",
+    ],
+    [
+      "a user without password",
+      { registryAuth: JSON.stringify({ enabled: true, users: [{ username: "alice" }] }) },
+      "signed-image-lab:registryAuth.users[0].password: required (set it with --secret)",
+    ],
+    [
+      "a user name with a colon",
+      { registryAuth: JSON.stringify({ enabled: true, users: [{ username: "a:b", password: "x" }] }) },
+      "signed-image-lab:registryAuth.users[0].username: must not contain ':'",
+    ],
+    ["an unknown SBOM format", { sbomFormat: "spdx-tag-value" }, "signed-image-lab:sbomFormat:"],
+    ["an unknown key source", { signingKey: JSON.stringify({ source: "yubikey" }) }, "signed-image-lab:signingKey.source:"],
+    ["a KMS source without URI", { signingKey: JSON.stringify({ source: "kms" }) }, "signed-image-lab:signingKey.kmsUri: required when signingKey.source is kms"],
+    ["a bad KMS URI", { signingKey: JSON.stringify({ source: "kms", kmsUri: "vault:lab" }) }, "signed-image-lab:signingKey.kmsUri: must be a cosign KMS URI"],
+    ["an imported key that is missing", { signingKey: JSON.stringify({ source: "config" }) }, "signed-image-lab:cosignPrivateKey: required when signingKey.source is config"],
+    ["an existing image pinned by tag", { existingImageRef: "localhost:5001/studentbook:1.0" }, "signed-image-lab:existingImageRef: must be pinned by digest"],
+    ["a typo in a key", { registryPrt: "5001" }, "signed-image-lab:: unknown key(s) registryPrt"],
+    ["a config object that is not JSON", { image: "{name: x" }, "signed-image-lab:image: must be an object"],
+  ])("rejects %s, naming the key", (_what, raw, expected) => {
+    expect(problemsOf(raw).join("\n")).toContain(expected);
+  });
+
+  it("lists every problem at once", () => {
+    expect(problemsOf({ registryPort: "0", sbomFormat: "x" })).toHaveLength(2);
+  });
+
+  it("wants a password for a generated key", () => {
+    expect(() => parseLabConfig(NS, {}, SECRET)).toThrow(/cosignPassword: required when signingKey.source is generate/);
+  });
+
+  it("refuses secrets stored in plain text", () => {
+    const problems = problemsOf(
+      { registryAuth: JSON.stringify({ enabled: true, users: [{ username: "alice", password: "x" }] }) },
+      new Set(["cosignPassword"]),
+    );
+    expect(problems).toContain("signed-image-lab:registryAuth: holds a secret and must be set with --secret");
+    expect(problemsOf({}, new Set())).toContain("signed-image-lab:cosignPassword: holds a secret and must be set with --secret");
+  });
+
+  it("exposes every top-level key for the stack reader and the docs", () => {
+    expect(LAB_CONFIG_KEYS).toEqual(expect.arrayContaining(["registryPort", "registryAuth", "sbomFormat", "signingKey", "existingRegistry"]));
+  });
+});

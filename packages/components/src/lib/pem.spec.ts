@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { FAKE_PRIVATE_KEY, FAKE_PUBLIC_KEY } from "../test-support/recording-mocks.js";
+import { publicKeyFingerprint, splitCosignKeyPair, splitPemBlocks } from "./pem.js";
+
+describe("PEM handling", () => {
+  it("splits what generate-key-pair prints into private and public key", () => {
+    expect(splitCosignKeyPair(`${FAKE_PRIVATE_KEY}${FAKE_PUBLIC_KEY}`)).toEqual({
+      privateKeyPem: FAKE_PRIVATE_KEY,
+      publicKeyPem: FAKE_PUBLIC_KEY,
+    });
+  });
+
+  it("refuses output without both keys", () => {
+    expect(() => splitCosignKeyPair(FAKE_PUBLIC_KEY)).toThrow(/1 PEM block\(s\), want a private and a public key/);
+  });
+
+  it("fingerprints the key, not its line endings", () => {
+    expect(publicKeyFingerprint(FAKE_PUBLIC_KEY)).toMatch(/^[a-f0-9]{64}$/);
+    expect(publicKeyFingerprint(FAKE_PUBLIC_KEY.replace(/\n/g, "\r\n"))).toBe(publicKeyFingerprint(FAKE_PUBLIC_KEY));
+    expect(splitPemBlocks(FAKE_PUBLIC_KEY.replace("fake", "FAKE"))).toHaveLength(1);
+    expect(publicKeyFingerprint(FAKE_PUBLIC_KEY.replace("fake", "FAKE"))).not.toBe(publicKeyFingerprint(FAKE_PUBLIC_KEY));
+    expect(() => publicKeyFingerprint(FAKE_PRIVATE_KEY)).toThrow(/not a PUBLIC KEY PEM/);
+  });
+});

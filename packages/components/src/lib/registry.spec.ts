@@ -1,0 +1,72 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { installRecordingMocks, isSecret, holdsSecretInput, plain, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { htpasswdAccepts } from "./htpasswd.js";
+
+let mocks: RecordingMocks;
+let module: typeof import("./registry.js");
+
+beforeAll(async () => {
+  mocks = await installRecordingMocks();
+  module = await import("./registry.js");
+});
+
+describe("Registry", () => {
+  it("maps host 5001 to the registry's port 5000 on loopback, with deletes and a volume", async () => {
+    const registry = new module.Registry("open");
+    expect(await valueOf(registry.endpoint)).toBe("localhost:5001");
+    const container = mocks.named("open");
+    expect(container.type).toBe("docker:index/container:Container");
+    expect(container.inputs.ports).toEqual([{ internal: 5000, external: 5001, ip: "127.0.0.1" }]);
+    expect(container.inputs.envs).toEqual(["REGISTRY_STORAGE_DELETE_ENABLED=true"]);
+    expect(container.inputs.restart).toBe("always");
+    expect(container.inputs.volumes[0]).toMatchObject({ containerPath: "/var/lib/registry", volumeName: "open-data-volume" });
+    expect(mocks.named("open-image").inputs.name).toBe("registry:2");
+    expect(await valueOf(registry.authEnabled)).toBe(false);
+    expect(registry.credentials).toBeUndefined();
+  });
+
+  it("waits for /v2/ to answer 200 without auth, after the container exists", () => {
+    const ready = mocks.named("open-ready");
+    expect(ready.inputs.create).toContain("http://localhost:5001/v2/");
+    expect(ready.inputs.create).toContain("= 200 ]");
+    expect(ready.inputs.triggers).toEqual(["open-id"]);
+  });
+
+  it("turns on htpasswd auth with lines that verify against the configured passwords", async () => {
+    const registry = new module.Registry("locked", {
+      port: 5002,
+      image: "signed-image-lab/registry:2.8.2",
+      users: [
+        { username: "alice", password: pulumi.secret("alice-pw") },
+        { username: "bob", password: pulumi.secret("bob-pw") },
+      ],
+    });
+    expect(await valueOf(registry.endpoint)).toBe("localhost:5002");
+    const container = mocks.named("locked");
+    expect(container.inputs.envs).toEqual(
+      expect.arrayContaining(["REGISTRY_AUTH=htpasswd", "REGISTRY_AUTH_HTPASSWD_PATH=/etc/docker/registry/htpasswd"]),
+    );
+    expect(holdsSecretInput(container.inputs.uploads)).toBe(true);
+    const [upload] = plain(container.inputs.uploads);
+    expect(upload.file).toBe("/etc/docker/registry/htpasswd");
+    expect(htpasswdAccepts(upload.content, "alice", "alice-pw")).toBe(true);
+    expect(htpasswdAccepts(upload.content, "bob", "bob-pw")).toBe(true);
+    expect(htpasswdAccepts(upload.content, "alice", "bob-pw")).toBe(false);
+    expect(upload.content).not.toContain("alice-pw");
+    expect(mocks.named("locked-ready").inputs.create).toContain("= 401 ]");
+  });
+
+  it("exposes the first user's credentials as a secret", async () => {
+    const registry = new module.Registry("creds", { port: 5003, users: [{ username: "alice", password: "pw" }] });
+    expect(await isSecret(registry.credentials!)).toBe(true);
+    expect(await valueOf(registry.credentials!)).toEqual({ username: "alice", password: "pw" });
+  });
+
+  it("parents every child to the component", () => {
+    const children = registeredUrns().filter((urn) => urn.includes("signed-image-lab:signing:Registry$"));
+    expect(children.map((urn) => urn.split("::").pop())).toEqual(
+      expect.arrayContaining(["open-image", "open-data", "open", "open-ready"]),
+    );
+  });
+});

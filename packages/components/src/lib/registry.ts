@@ -1,0 +1,103 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  HTPASSWD_PATH_IN_CONTAINER,
+  registryContainerEnv,
+  renderStepScript,
+  waitForRegistryStep,
+} from "@signed-image-lab/tooling";
+import { htpasswdLines } from "./htpasswd.js";
+import { afterStep, stepCommand, type RegistryCredentials } from "./step-command.js";
+
+/** A registry user: the name in plain text, the password as a secret. */
+export interface RegistryUser {
+  readonly username: string;
+  readonly password: pulumi.Input<string>;
+}
+
+/** How to reach a registry: what {@link Registry} exposes and what an existing registry provides. */
+export interface RegistryAccess {
+  /** `host:port`, resolving once the registry answers. */
+  readonly endpoint: pulumi.Input<string>;
+  /** Credentials for push and pull when the registry has auth. */
+  readonly credentials?: pulumi.Input<RegistryCredentials>;
+}
+
+/** Arguments of {@link Registry}. */
+export interface RegistryArgs {
+  /** Host port, published on 127.0.0.1 and mapped to the registry's port 5000. Default 5001. */
+  readonly port?: number;
+  /** The registry image (distribution). Default `registry:2`. */
+  readonly image?: pulumi.Input<string>;
+  /** htpasswd users; auth is on when there is at least one. The first one pushes and signs. Default none. */
+  readonly users?: readonly RegistryUser[];
+  /** Name of the container. Default `<resource name>`. */
+  readonly containerName?: string;
+  /** Seconds to wait for `/v2/` to answer. Default 60. */
+  readonly readyTimeoutSeconds?: number;
+  /** The curl binary used by the readiness probe. Default `curl` on PATH. */
+  readonly curl?: string;
+}
+
+/** Resource type token of {@link Registry}. */
+export const REGISTRY_TYPE = "signed-image-lab:signing:Registry";
+
+/**
+ * A local container registry (distribution, `registry:2`) with deletes enabled and optional
+ * htpasswd auth. The htpasswd file is uploaded into the container through the Docker API, so
+ * it is never written on the host. `endpoint` resolves only once `/v2/` answers 401 (auth) or
+ * 200 (no auth). See https://distribution.github.io/distribution/about/deploying/.
+ */
+export class Registry extends pulumi.ComponentResource implements RegistryAccess {
+  /** `localhost:<port>`, resolving once the registry serves. */
+  readonly endpoint: pulumi.Output<string>;
+  /** Whether htpasswd auth is on. */
+  readonly authEnabled: pulumi.Output<boolean>;
+  /** The first user's credentials (secret), or undefined without auth. */
+  readonly credentials?: pulumi.Output<RegistryCredentials>;
+
+  constructor(name: string, args: RegistryArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super(REGISTRY_TYPE, name, {}, opts);
+    const port = args.port ?? 5001;
+    const users = args.users ?? [];
+    const authEnabled = users.length > 0;
+
+    const image = new docker.RemoteImage(`${name}-image`, { name: args.image ?? "registry:2", keepLocally: true }, { parent: this });
+    const volume = new docker.Volume(`${name}-data`, {}, { parent: this });
+    const htpasswd = pulumi.secret(
+      pulumi
+        .all(users.map((u) => pulumi.output(u.password)))
+        .apply((passwords) => htpasswdLines(pulumi.getStack(), users.map((u, i) => ({ username: u.username, password: passwords[i] ?? "" })))),
+    );
+    const container = new docker.Container(
+      name,
+      {
+        name: args.containerName ?? name,
+        image: image.imageId,
+        restart: "always",
+        ports: [{ internal: 5000, external: port, ip: "127.0.0.1" }],
+        envs: Object.entries(registryContainerEnv(authEnabled)).map(([k, v]) => `${k}=${v}`),
+        volumes: [{ volumeName: volume.name, containerPath: "/var/lib/registry" }],
+        uploads: authEnabled ? [{ file: HTPASSWD_PATH_IN_CONTAINER, content: htpasswd }] : [],
+      },
+      { parent: this, additionalSecretOutputs: ["uploads"], deleteBeforeReplace: true },
+    );
+    const endpoint = `localhost:${port}`;
+    const ready = stepCommand(
+      `${name}-ready`,
+      {
+        script: renderStepScript(
+          waitForRegistryStep({ endpoint, authEnabled, timeoutSeconds: args.readyTimeoutSeconds, curl: args.curl }),
+        ),
+        triggers: [container.id],
+      },
+      { parent: this, dependsOn: [container] },
+    );
+
+    this.endpoint = afterStep(ready, endpoint);
+    this.authEnabled = pulumi.output(authEnabled);
+    const first = users[0];
+    this.credentials = first ? pulumi.secret(pulumi.output({ username: first.username, password: first.password })) : undefined;
+    this.registerOutputs({ endpoint: this.endpoint, authEnabled: this.authEnabled, credentials: this.credentials });
+  }
+}

@@ -1,0 +1,153 @@
+import * as pulumi from "@pulumi/pulumi";
+import {
+  attachSbomStep,
+  attestStep,
+  legacyArtifactRef,
+  parseDigestRef,
+  parseSbomSummary,
+  PublicEnv,
+  renderStepScript,
+  SBOM_FORMATS,
+  scanStep,
+  verifyAttestationStep,
+  type SbomFormat,
+  type SbomScope,
+  type SignatureFormat,
+} from "@signed-image-lab/tooling";
+import { publicKeyFingerprint } from "./pem.js";
+import type { SigningKeyMaterial } from "./signing-key.js";
+import { afterStep, mergeEnvironments, registryEnvironment, stepCommand, type RegistryCredentials } from "./step-command.js";
+
+/** How the SBOM reaches the registry: a signed attestation, the seed's unsigned attachment, or both. */
+export type SbomDelivery = "attest" | "attach" | "both";
+
+/** Arguments of {@link SbomAttestation}. */
+export interface SbomAttestationArgs {
+  /** The signed image, pinned by digest: pass `SignedImage.signedRef` so the scan waits for the signature. */
+  readonly ref: pulumi.Input<string>;
+  /** Signs the attestation. */
+  readonly key: SigningKeyMaterial;
+  /** The public key verify-attestation trusts. Default the signing key's own. */
+  readonly verifyPublicKeyPem?: pulumi.Input<string>;
+  /** Absolute directory the SBOM file is written to. */
+  readonly workDir: string;
+  /** Default `spdx-json`. */
+  readonly format?: SbomFormat;
+  /** Default `all-layers`, as the seed asks. */
+  readonly scope?: SbomScope;
+  /** Default `both`. */
+  readonly delivery?: SbomDelivery;
+  /** Signature storage format of the attestation. Default `legacy`. */
+  readonly signatureFormat?: SignatureFormat;
+  /** Credentials when the registry has auth (secret). Default none. */
+  readonly registryCredentials?: pulumi.Input<RegistryCredentials>;
+  /** Tool binaries. Default each on PATH. */
+  readonly tools?: { readonly cosign?: string; readonly syft?: string; readonly node?: string };
+}
+
+/** Resource type token of {@link SbomAttestation}. */
+export const SBOM_ATTESTATION_TYPE = "signed-image-lab:signing:SbomAttestation";
+
+/**
+ * An SBOM of the pushed digest made by `syft scan` (the seed's step 3.1, which used the
+ * deprecated `syft packages` on a tag), attached with `cosign attach sbom` (the seed's step
+ * 3.2; deprecated in cosign and unsigned) and attested with `cosign attest`, then checked with
+ * `cosign verify-attestation`. The attestation re-runs only when the SBOM's sha256 or the key
+ * changes; the scan only when the digest, format or scope changes.
+ * See https://github.com/anchore/syft and https://docs.sigstore.dev/cosign/verifying/attestation/.
+ */
+export class SbomAttestation extends pulumi.ComponentResource {
+  /** Path of the SBOM file on the machine that ran `pulumi up`. */
+  readonly sbomFile: string;
+  /** sha256 of the SBOM file. */
+  readonly sbomSha256: pulumi.Output<string>;
+  /** How many packages the SBOM lists. */
+  readonly packageCount: pulumi.Output<number>;
+  /** The digest reference, resolving once the attestation is pushed and verified (undefined when only attached). */
+  readonly attestedRef?: pulumi.Output<string>;
+  /** The tag of the attached, unsigned SBOM's image (undefined when only attested). */
+  readonly attachedRef?: pulumi.Output<string>;
+
+  constructor(name: string, args: SbomAttestationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(SBOM_ATTESTATION_TYPE, name, {}, opts);
+    const format = args.format ?? "spdx-json";
+    const delivery = args.delivery ?? "both";
+    const signatureFormat = args.signatureFormat ?? "legacy";
+    const tools = args.tools ?? {};
+    const ref = pulumi.output(args.ref);
+    const registryEnv = registryEnvironment(args.registryCredentials);
+    this.sbomFile = `${args.workDir}/${name}.${SBOM_FORMATS[format].fileSuffix}`;
+    const sbomFile = this.sbomFile;
+
+    const scan = stepCommand(
+      `${name}-scan`,
+      {
+        script: ref.apply((r) =>
+          renderStepScript(scanStep({ ref: r, outFile: sbomFile, format, scope: args.scope, syft: tools.syft, node: tools.node })),
+        ),
+        environment: registryEnv,
+        triggers: [ref, format, args.scope ?? "all-layers"],
+        deleteScript: renderStepScript({ invocations: [{ argv: ["rm", "-f", sbomFile] }] }),
+      },
+      { parent: this },
+    );
+    const summary = scan.stdout.apply(parseSbomSummary);
+    this.sbomSha256 = summary.sha256;
+    this.packageCount = summary.packages;
+    const scannedRef = afterStep(scan, ref);
+
+    if (delivery !== "attest") {
+      const attach = stepCommand(
+        `${name}-attach`,
+        {
+          script: scannedRef.apply((r) =>
+            renderStepScript(attachSbomStep({ ref: r, sbomFile, sbomFormat: format, cosign: tools.cosign })),
+          ),
+          environment: registryEnv,
+          triggers: [scannedRef, this.sbomSha256],
+        },
+        { parent: this },
+      );
+      this.attachedRef = afterStep(attach, scannedRef.apply((r) => legacyArtifactRef(parseDigestRef(r), "sbom")));
+    }
+
+    if (delivery !== "attach") {
+      const attest = stepCommand(
+        `${name}-attest`,
+        {
+          script: pulumi
+            .all([scannedRef, args.key.keyRef])
+            .apply(([r, keyRef]) =>
+              renderStepScript(
+                attestStep({ ref: r, keyRef, predicateFile: sbomFile, sbomFormat: format, format: signatureFormat, cosign: tools.cosign }),
+              ),
+            ),
+          environment: mergeEnvironments(args.key.signerEnvironment, registryEnv),
+          triggers: [scannedRef, this.sbomSha256, args.key.publicKeyFingerprint, signatureFormat],
+        },
+        { parent: this },
+      );
+      const verifyKey = pulumi.output(args.verifyPublicKeyPem ?? args.key.publicKeyPem);
+      const attestedRef = afterStep(attest, scannedRef);
+      const verify = stepCommand(
+        `${name}-verify`,
+        {
+          script: attestedRef.apply((r) =>
+            renderStepScript(verifyAttestationStep({ ref: r, sbomFormat: format, format: signatureFormat, cosign: tools.cosign })),
+          ),
+          environment: mergeEnvironments({ [PublicEnv.cosignPublicKey]: verifyKey }, registryEnv),
+          triggers: [attestedRef, this.sbomSha256, verifyKey.apply(publicKeyFingerprint)],
+        },
+        { parent: this },
+      );
+      this.attestedRef = afterStep(verify, attestedRef);
+    }
+    this.registerOutputs({
+      sbomFile: this.sbomFile,
+      sbomSha256: this.sbomSha256,
+      packageCount: this.packageCount,
+      attestedRef: this.attestedRef,
+      attachedRef: this.attachedRef,
+    });
+  }
+}

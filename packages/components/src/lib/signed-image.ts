@@ -1,0 +1,96 @@
+import * as pulumi from "@pulumi/pulumi";
+import {
+  PublicEnv,
+  renderStepScript,
+  signStep,
+  triangulateStep,
+  verifyStep,
+  type SignatureFormat,
+} from "@signed-image-lab/tooling";
+import { publicKeyFingerprint } from "./pem.js";
+import type { SigningKeyMaterial } from "./signing-key.js";
+import { afterStep, mergeEnvironments, registryEnvironment, stepCommand, type RegistryCredentials } from "./step-command.js";
+
+/** Arguments of {@link SignedImage}. */
+export interface SignedImageArgs {
+  /** The image to sign, pinned by digest (`repo@sha256:…`); a tag is refused. */
+  readonly ref: pulumi.Input<string>;
+  /** The signing key. */
+  readonly key: SigningKeyMaterial;
+  /**
+   * The public key verification trusts. Default the signing key's own public key; set it to a
+   * key pinned in config to make verification independent of the signer.
+   */
+  readonly verifyPublicKeyPem?: pulumi.Input<string>;
+  /** Credentials when the registry has auth (secret). Default none. */
+  readonly registryCredentials?: pulumi.Input<RegistryCredentials>;
+  /** `legacy` (`.sig` tag, default) or `bundle` (Sigstore bundle as an OCI referrer). */
+  readonly format?: SignatureFormat;
+  /** The cosign binary. Default `cosign` on PATH. */
+  readonly cosign?: string;
+}
+
+/** Resource type token of {@link SignedImage}. */
+export const SIGNED_IMAGE_TYPE = "signed-image-lab:signing:SignedImage";
+
+/**
+ * Signs an image by digest with cosign, offline (no transparency-log upload), then verifies the
+ * signature with the public key (the seed's step 3.0). A failed verification fails the update,
+ * and nothing that takes `verifiedRef` is created. Re-signs only when the digest, the key or
+ * the format changes. Signatures stay in the registry after destroy.
+ * See https://docs.sigstore.dev/cosign/signing/signing_with_containers/.
+ */
+export class SignedImage extends pulumi.ComponentResource {
+  /** The digest reference, resolving once `cosign sign` succeeded. */
+  readonly signedRef: pulumi.Output<string>;
+  /** The digest reference, resolving once `cosign verify` accepted it. */
+  readonly verifiedRef: pulumi.Output<string>;
+  /** Where the legacy signature is stored (`cosign triangulate`); undefined in bundle format. */
+  readonly signatureRef?: pulumi.Output<string>;
+
+  constructor(name: string, args: SignedImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(SIGNED_IMAGE_TYPE, name, {}, opts);
+    const format = args.format ?? "legacy";
+    const ref = pulumi.output(args.ref);
+    const registryEnv = registryEnvironment(args.registryCredentials);
+    const verifyKey = pulumi.output(args.verifyPublicKeyPem ?? args.key.publicKeyPem);
+
+    const sign = stepCommand(
+      `${name}-sign`,
+      {
+        script: pulumi
+          .all([ref, args.key.keyRef])
+          .apply(([r, keyRef]) => renderStepScript(signStep({ ref: r, keyRef, format, cosign: args.cosign }))),
+        environment: mergeEnvironments(args.key.signerEnvironment, registryEnv),
+        triggers: [ref, args.key.publicKeyFingerprint, format],
+      },
+      { parent: this },
+    );
+    this.signedRef = afterStep(sign, ref);
+
+    const verify = stepCommand(
+      `${name}-verify`,
+      {
+        script: this.signedRef.apply((r) => renderStepScript(verifyStep({ ref: r, format, cosign: args.cosign }))),
+        environment: mergeEnvironments({ [PublicEnv.cosignPublicKey]: verifyKey }, registryEnv),
+        triggers: [this.signedRef, verifyKey.apply(publicKeyFingerprint), format],
+      },
+      { parent: this },
+    );
+    this.verifiedRef = afterStep(verify, this.signedRef);
+
+    if (format === "legacy") {
+      const triangulate = stepCommand(
+        `${name}-triangulate`,
+        {
+          script: this.signedRef.apply((r) => renderStepScript(triangulateStep({ ref: r, cosign: args.cosign }))),
+          environment: registryEnv,
+          triggers: [this.signedRef],
+        },
+        { parent: this },
+      );
+      this.signatureRef = triangulate.stdout.apply((out) => out.trim());
+    }
+    this.registerOutputs({ signedRef: this.signedRef, verifiedRef: this.verifiedRef, signatureRef: this.signatureRef });
+  }
+}
