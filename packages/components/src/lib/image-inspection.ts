@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { inspectStep, parseDigestRef, renderStepScript } from "@signed-image-lab/tooling";
+import { requireDigestRef } from "./digest-input.js";
 import { registryEnvironment, stepCommand, type RegistryCredentials } from "./step-command.js";
 
 /** What the lab keeps of `skopeo inspect`. */
@@ -45,7 +46,7 @@ export class ImageInspection extends pulumi.ComponentResource {
 
   constructor(name: string, args: ImageInspectionArgs, opts?: pulumi.ComponentResourceOptions) {
     super(IMAGE_INSPECTION_TYPE, name, {}, opts);
-    const ref = pulumi.output(args.ref);
+    const ref = requireDigestRef(args.ref, "ref");
     const inspect = stepCommand(
       `${name}-inspect`,
       {

@@ -14,6 +14,7 @@ import {
   type SbomScope,
   type SignatureFormat,
 } from "@signed-image-lab/tooling";
+import { requireDigestRef } from "./digest-input.js";
 import { publicKeyFingerprint } from "./pem.js";
 import type { SigningKeyMaterial } from "./signing-key.js";
 import { afterStep, mergeEnvironments, registryEnvironment, stepCommand, type RegistryCredentials } from "./step-command.js";
@@ -74,7 +75,7 @@ export class SbomAttestation extends pulumi.ComponentResource {
     const delivery = args.delivery ?? "both";
     const signatureFormat = args.signatureFormat ?? "legacy";
     const tools = args.tools ?? {};
-    const ref = pulumi.output(args.ref);
+    const ref = requireDigestRef(args.ref, "ref");
     const registryEnv = registryEnvironment(args.registryCredentials);
     this.sbomFile = `${args.workDir}/${name}.${SBOM_FORMATS[format].fileSuffix}`;
     const sbomFile = this.sbomFile;

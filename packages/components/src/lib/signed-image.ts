@@ -7,6 +7,7 @@ import {
   verifyStep,
   type SignatureFormat,
 } from "@signed-image-lab/tooling";
+import { requireDigestRef } from "./digest-input.js";
 import { publicKeyFingerprint } from "./pem.js";
 import type { SigningKeyMaterial } from "./signing-key.js";
 import { afterStep, mergeEnvironments, registryEnvironment, stepCommand, type RegistryCredentials } from "./step-command.js";
@@ -51,7 +52,7 @@ export class SignedImage extends pulumi.ComponentResource {
   constructor(name: string, args: SignedImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super(SIGNED_IMAGE_TYPE, name, {}, opts);
     const format = args.format ?? "legacy";
-    const ref = pulumi.output(args.ref);
+    const ref = requireDigestRef(args.ref, "ref");
     const registryEnv = registryEnvironment(args.registryCredentials);
     const verifyKey = pulumi.output(args.verifyPublicKeyPem ?? args.key.publicKeyPem);
 

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { parseDigestRef, registryHostOf } from "@signed-image-lab/tooling";
+import { registryHostOf } from "@signed-image-lab/tooling";
+import { requireDigestRef } from "./digest-input.js";
 import type { RegistryCredentials } from "./step-command.js";
 
 /** Arguments of {@link VerifiedContainer}. */
@@ -26,17 +27,14 @@ export const VERIFIED_CONTAINER_TYPE = "signed-image-lab:signing:VerifiedContain
  * verify` reaches it, so an unverified image never runs.
  */
 export class VerifiedContainer extends pulumi.ComponentResource {
-  /** The digest reference the container runs. */
+  /** The digest reference the container runs, resolving once the container exists. */
   readonly runningRef: pulumi.Output<string>;
   /** `http://localhost:<port>/`. */
   readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: VerifiedContainerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(VERIFIED_CONTAINER_TYPE, name, {}, opts);
-    const ref = pulumi.output(args.verifiedRef).apply((r) => {
-      parseDigestRef(r, "the image to run");
-      return r;
-    });
+    const ref = requireDigestRef(args.verifiedRef, "verifiedRef");
     const hostPort = args.hostPort ?? 8090;
     const provider = args.registryCredentials
       ? new docker.Provider(
@@ -52,7 +50,7 @@ export class VerifiedContainer extends pulumi.ComponentResource {
         )
       : undefined;
     const image = new docker.RemoteImage(`${name}-image`, { name: ref, keepLocally: false }, { parent: this, provider });
-    new docker.Container(
+    const container = new docker.Container(
       name,
       {
         name: args.containerName ?? name,
@@ -62,8 +60,8 @@ export class VerifiedContainer extends pulumi.ComponentResource {
       },
       { parent: this, provider },
     );
-    this.runningRef = ref;
-    this.url = pulumi.output(`http://localhost:${hostPort}/`);
+    this.runningRef = pulumi.all([container.id, ref]).apply(([, r]) => r);
+    this.url = container.id.apply(() => `http://localhost:${hostPort}/`);
     this.registerOutputs({ runningRef: this.runningRef, url: this.url });
   }
 }

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
+import { publicKeyFingerprint } from "../lib/pem.js";
+import type { SigningKeyMaterial } from "../lib/signing-key.js";
 
 /** A resource the program registered, as the mocks saw it. */
 export interface RecordedResource {
@@ -12,6 +14,16 @@ export interface RecordedResource {
 /** A syntactically real cosign key pair (not a usable key) for mocked key generation. */
 export const FAKE_PUBLIC_KEY = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEfakefakefakefakefakefakefakefake\n-----END PUBLIC KEY-----\n";
 export const FAKE_PRIVATE_KEY = "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nZmFrZQ==\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n";
+
+/** Key material as a SigningKey gives it, with the fake pair and password `key-pw`. */
+export function fakeKeyMaterial(publicKeyPem = FAKE_PUBLIC_KEY): SigningKeyMaterial {
+  return {
+    keyRef: pulumi.output("env://COSIGN_PRIVATE_KEY"),
+    signerEnvironment: pulumi.secret<Record<string, string>>({ COSIGN_PRIVATE_KEY: FAKE_PRIVATE_KEY, COSIGN_PASSWORD: "key-pw" }),
+    publicKeyPem: pulumi.output(publicKeyPem),
+    publicKeyFingerprint: pulumi.output(publicKeyFingerprint(publicKeyPem)),
+  };
+}
 
 function fakeDigest(seed: string): string {
   return `sha256:${createHash("sha256").update(seed).digest("hex")}`;

@@ -1,0 +1,52 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
+import { runLabProgram, type LabProgram } from "./test-support/run-lab-program.js";
+
+let mocks: RecordingMocks;
+let program: LabProgram;
+let digestRef: string;
+
+beforeAll(async () => {
+  ({ mocks, program } = await runLabProgram({ cosignPassword: "pw" }, ["cosignPassword"]));
+  digestRef = await valueOf(program.imageDigestRef);
+  await valueOf(program.appRef!);
+});
+
+describe("the lab program on defaults", () => {
+  it("pushes studentbook and pins it by digest", () => {
+    expect(digestRef).toMatch(/^localhost:5001\/studentbook@sha256:[a-f0-9]{64}$/);
+  });
+
+  it("carries the digest through sign, verify, SBOM and attestation to the app", async () => {
+    expect(await valueOf(program.signedRef)).toBe(digestRef);
+    expect(await valueOf(program.verifiedRef)).toBe(digestRef);
+    expect(await valueOf(program.attestedRef!)).toBe(digestRef);
+    expect(await valueOf(program.appRef!)).toBe(digestRef);
+    expect(mocks.named("studentbook-sign").inputs.create).toContain(`-y ${digestRef}`);
+    expect(mocks.named("studentbook-verify").inputs.create).toContain(`--output json ${digestRef}`);
+    expect(mocks.named("studentbook-scan").inputs.create).toContain(`registry:${digestRef}`);
+    expect(mocks.named("studentbook-attest").inputs.create).toContain(digestRef);
+    expect(mocks.named("studentbook-app-image").inputs.name).toBe(digestRef);
+  });
+
+  it("registers each step only after the one whose ref it consumes", () => {
+    const order = mocks.resources.map((r) => r.name);
+    const at = (name: string) => {
+      const index = order.indexOf(name);
+      expect(index, name).toBeGreaterThanOrEqual(0);
+      return index;
+    };
+    expect(at("studentbook-verify")).toBeGreaterThan(at("studentbook-sign"));
+    expect(at("studentbook-scan")).toBeGreaterThan(at("studentbook-sign"));
+    expect(at("studentbook-attest")).toBeGreaterThan(at("studentbook-scan"));
+    expect(at("studentbook-app-image")).toBeGreaterThan(at("studentbook-verify"));
+    expect(at("studentbook-app-image")).toBeGreaterThan(at("studentbook-attest"));
+  });
+
+  it("exports the inspection, SBOM facts and the app URL", async () => {
+    expect((await valueOf(program.imageInspection)).digest).toBe(digestRef.split("@")[1]);
+    expect(await valueOf(program.sbomPackageCount)).toBe(42);
+    expect(program.sbomFile).toMatch(/\.lab\/dev\/studentbook\.spdx\.json$/);
+    expect(await valueOf(program.appUrl!)).toBe("http://localhost:8090/");
+  });
+});

@@ -1,0 +1,92 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  fakeKeyMaterial,
+  FAKE_PUBLIC_KEY,
+  holdsSecretInput,
+  installRecordingMocks,
+  plain,
+  registeredUrns,
+  valueOf,
+  type RecordingMocks,
+} from "../test-support/recording-mocks.js";
+import type { SbomAttestationArgs } from "./sbom-attestation.js";
+
+const REF = `localhost:5001/studentbook@sha256:${"c".repeat(64)}`;
+let mocks: RecordingMocks;
+let module: typeof import("./sbom-attestation.js");
+
+async function attested(name: string, extra: Partial<SbomAttestationArgs> = {}) {
+  const sbom = new module.SbomAttestation(name, { ref: REF, key: fakeKeyMaterial(), workDir: "/lab/dev", ...extra });
+  await valueOf(sbom.packageCount);
+  if (sbom.attestedRef) await valueOf(sbom.attestedRef);
+  if (sbom.attachedRef) await valueOf(sbom.attachedRef);
+  return sbom;
+}
+
+beforeAll(async () => {
+  mocks = await installRecordingMocks();
+  module = await import("./sbom-attestation.js");
+});
+
+describe("SbomAttestation", () => {
+  it("scans the signed digest from the registry, all layers, into the SBOM file", async () => {
+    const sbom = await attested("app");
+    expect(sbom.sbomFile).toBe("/lab/dev/app.spdx.json");
+    const scan = mocks.named("app-scan");
+    expect(scan.inputs.create).toContain(`syft scan registry:${REF} --scope all-layers --quiet -o spdx-json=/lab/dev/app.spdx.json`);
+    expect(scan.inputs.delete).toContain("rm -f /lab/dev/app.spdx.json");
+    expect(scan.inputs.triggers).toEqual([REF, "spdx-json", "all-layers"]);
+    expect(await valueOf(sbom.packageCount)).toBe(42);
+  });
+
+  it("attests the scanned file, keyed on its sha256, then verifies the attestation", async () => {
+    const sbom = await attested("flow");
+    const sha256 = await valueOf(sbom.sbomSha256);
+    const attest = mocks.named("flow-attest");
+    expect(attest.inputs.create).toContain(`--type spdxjson --predicate /lab/dev/flow.spdx.json`);
+    expect(attest.inputs.create).toContain(REF);
+    expect(attest.inputs.triggers).toEqual([REF, sha256, expect.stringMatching(/^[a-f0-9]{64}$/), "legacy"]);
+    expect(holdsSecretInput(attest.inputs.environment)).toBe(true);
+    expect(plain(attest.inputs.environment)).toMatchObject({ COSIGN_PASSWORD: "key-pw" });
+
+    const verify = mocks.named("flow-verify");
+    expect(verify.inputs.create).toContain(`cosign verify-attestation --key env://COSIGN_PUBLIC_KEY --insecure-ignore-tlog --new-bundle-format=false --type spdxjson ${REF}`);
+    expect(plain(verify.inputs.environment)).toEqual({ COSIGN_PUBLIC_KEY: FAKE_PUBLIC_KEY });
+    expect(await valueOf(sbom.attestedRef!)).toBe(REF);
+  });
+
+  it("attaches the SBOM as the seed does, keyed on its sha256", async () => {
+    const sbom = await attested("seedlike", { delivery: "attach" });
+    const attach = mocks.named("seedlike-attach");
+    expect(attach.inputs.create).toContain(`cosign attach sbom --sbom /lab/dev/seedlike.spdx.json --type spdx --input-format json ${REF}`);
+    expect(attach.inputs.triggers).toEqual([REF, await valueOf(sbom.sbomSha256)]);
+    expect(await valueOf(sbom.attachedRef!)).toBe(`localhost:5001/studentbook:sha256-${"c".repeat(64)}.sbom`);
+    expect(sbom.attestedRef).toBeUndefined();
+    expect(() => mocks.named("seedlike-attest")).toThrow(/no resource named/);
+  });
+
+  it("writes CycloneDX and attests it under its predicate type", async () => {
+    const sbom = await attested("cdx", { format: "cyclonedx-json", delivery: "attest" });
+    expect(sbom.sbomFile).toBe("/lab/dev/cdx.cdx.json");
+    expect(mocks.named("cdx-scan").inputs.create).toContain("-o cyclonedx-json=/lab/dev/cdx.cdx.json");
+    expect(mocks.named("cdx-attest").inputs.create).toContain("--type cyclonedx");
+    expect(sbom.attachedRef).toBeUndefined();
+  });
+
+  it("passes registry credentials to every step through the environment only", async () => {
+    await attested("auth", { registryCredentials: { username: "alice", password: "reg-pw" } });
+    for (const step of ["scan", "attach", "attest", "verify"]) {
+      const command = mocks.named(`auth-${step}`);
+      expect(plain(command.inputs.environment)).toMatchObject({ LAB_REGISTRY_USERNAME: "alice", LAB_REGISTRY_PASSWORD: "reg-pw" });
+      expect(holdsSecretInput(command.inputs.environment)).toBe(true);
+      expect(command.inputs.create).not.toContain("reg-pw");
+    }
+  });
+
+  it("parents its steps to the component", () => {
+    const names = registeredUrns()
+      .filter((urn) => urn.includes("signed-image-lab:signing:SbomAttestation$command:local:Command::app-"))
+      .map((urn) => urn.split("::").pop());
+    expect(names.sort()).toEqual(["app-attach", "app-attest", "app-scan", "app-verify"]);
+  });
+});

@@ -1,0 +1,98 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  fakeKeyMaterial,
+  FAKE_PRIVATE_KEY,
+  FAKE_PUBLIC_KEY,
+  holdsSecretInput,
+  installRecordingMocks,
+  plain,
+  registeredUrns,
+  valueOf,
+  type RecordingMocks,
+} from "../test-support/recording-mocks.js";
+import { publicKeyFingerprint } from "./pem.js";
+
+const DIGEST_A = `sha256:${"a".repeat(64)}`;
+const DIGEST_B = `sha256:${"b".repeat(64)}`;
+const REF_A = `localhost:5001/studentbook@${DIGEST_A}`;
+const OTHER_PUBLIC_KEY = FAKE_PUBLIC_KEY.replace("fakefake", "othrothr");
+
+let mocks: RecordingMocks;
+let module: typeof import("./signed-image.js");
+
+async function signed(name: string, ref: string, key = fakeKeyMaterial(), extra: Partial<import("./signed-image.js").SignedImageArgs> = {}) {
+  const image = new module.SignedImage(name, { ref, key, ...extra });
+  await valueOf(image.verifiedRef);
+  if (image.signatureRef) await valueOf(image.signatureRef);
+  return image;
+}
+
+beforeAll(async () => {
+  mocks = await installRecordingMocks();
+  module = await import("./signed-image.js");
+});
+
+describe("SignedImage", () => {
+  it("signs the digest with the key from the environment and verifies the signed ref", async () => {
+    const image = await signed("app", REF_A, fakeKeyMaterial(), { registryCredentials: { username: "alice", password: pulumi.secret("reg-pw") } });
+    const sign = mocks.named("app-sign");
+    expect(sign.inputs.create).toContain(`cosign sign --key env://COSIGN_PRIVATE_KEY --tlog-upload=false --use-signing-config=false --new-bundle-format=false -y ${REF_A}`);
+    expect(plain(sign.inputs.environment)).toEqual({
+      COSIGN_PRIVATE_KEY: FAKE_PRIVATE_KEY,
+      COSIGN_PASSWORD: "key-pw",
+      LAB_REGISTRY_USERNAME: "alice",
+      LAB_REGISTRY_PASSWORD: "reg-pw",
+    });
+    expect(holdsSecretInput(sign.inputs.environment)).toBe(true);
+    for (const secret of ["key-pw", "reg-pw", "PRIVATE KEY"]) {
+      expect(sign.inputs.create).not.toContain(secret);
+    }
+
+    const verify = mocks.named("app-verify");
+    expect(verify.inputs.create).toContain(`cosign verify --key env://COSIGN_PUBLIC_KEY --insecure-ignore-tlog --new-bundle-format=false --output json ${REF_A}`);
+    expect(plain(verify.inputs.environment).COSIGN_PUBLIC_KEY).toBe(FAKE_PUBLIC_KEY);
+    expect(plain(verify.inputs.environment)).not.toHaveProperty("COSIGN_PRIVATE_KEY");
+    expect(await valueOf(image.signedRef)).toBe(REF_A);
+    expect(await valueOf(image.verifiedRef)).toBe(REF_A);
+    expect(await valueOf(image.signatureRef!)).toBe(`localhost:5001/x:sha256-${"a".repeat(64)}.sig`);
+  });
+
+  it("verifies against a pinned public key when one is given", async () => {
+    await signed("pinned", REF_A, fakeKeyMaterial(), { verifyPublicKeyPem: OTHER_PUBLIC_KEY });
+    expect(plain(mocks.named("pinned-verify").inputs.environment).COSIGN_PUBLIC_KEY).toBe(OTHER_PUBLIC_KEY);
+  });
+
+  it("re-signs when the digest or the key changes, and not otherwise", async () => {
+    await signed("same-1", REF_A);
+    await signed("same-2", REF_A);
+    await signed("new-digest", REF_A.replace(DIGEST_A, DIGEST_B));
+    await signed("new-key", REF_A, fakeKeyMaterial(OTHER_PUBLIC_KEY));
+    const triggers = (name: string) => mocks.named(`${name}-sign`).inputs.triggers;
+    expect(triggers("same-2")).toEqual(triggers("same-1"));
+    expect(triggers("new-digest")).not.toEqual(triggers("same-1"));
+    expect(triggers("new-key")).not.toEqual(triggers("same-1"));
+    expect(triggers("same-1")).toEqual([REF_A, publicKeyFingerprint(FAKE_PUBLIC_KEY), "legacy"]);
+  });
+
+  it("uses the bundle format when asked and then has no legacy signature tag", async () => {
+    const image = await signed("bundled", REF_A, fakeKeyMaterial(), { format: "bundle" });
+    expect(mocks.named("bundled-sign").inputs.create).toContain("--new-bundle-format=true");
+    expect(image.signatureRef).toBeUndefined();
+  });
+
+  it("refuses a tag before registering anything, naming the argument", () => {
+    const before = mocks.resources.length;
+    expect(() => new module.SignedImage("tagged", { ref: "localhost:5001/studentbook:1.0", key: fakeKeyMaterial() })).toThrow(
+      /ref must be pinned by digest/,
+    );
+    expect(mocks.resources.slice(before).filter((r) => r.custom)).toEqual([]);
+  });
+
+  it("parents sign, verify and triangulate to the component", () => {
+    const names = registeredUrns()
+      .filter((urn) => urn.includes("signed-image-lab:signing:SignedImage$command:local:Command::app-"))
+      .map((urn) => urn.split("::").pop());
+    expect(names.sort()).toEqual(["app-sign", "app-triangulate", "app-verify"]);
+  });
+});
