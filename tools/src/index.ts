@@ -8,3 +8,4 @@ export * from "./lib/skopeo-commands.js";
 export * from "./lib/docker-commands.js";
 export * from "./lib/registry-commands.js";
 export * from "./lib/tool-versions.js";
+export * from "./lib/pem.js";

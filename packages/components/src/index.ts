@@ -1,6 +1,5 @@
 export * from "./lib/lab-config.js";
 export * from "./lib/htpasswd.js";
-export * from "./lib/pem.js";
 export * from "./lib/step-command.js";
 export * from "./lib/registry.js";
 export * from "./lib/image.js";

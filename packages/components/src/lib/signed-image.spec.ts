@@ -1,3 +1,4 @@
+import { publicKeyFingerprint } from "@signed-image-lab/tooling";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -11,7 +12,6 @@ import {
   valueOf,
   type RecordingMocks,
 } from "../test-support/recording-mocks.js";
-import { publicKeyFingerprint } from "./pem.js";
 
 const DIGEST_A = `sha256:${"a".repeat(64)}`;
 const DIGEST_B = `sha256:${"b".repeat(64)}`;

@@ -5,10 +5,10 @@ import {
   signStep,
   triangulateStep,
   verifyStep,
+  publicKeyFingerprint,
   type SignatureFormat,
 } from "@signed-image-lab/tooling";
 import { requireDigestRef } from "./digest-input.js";
-import { publicKeyFingerprint } from "./pem.js";
 import type { SigningKeyMaterial } from "./signing-key.js";
 import { afterStep, mergeEnvironments, registryEnvironment, stepCommand, type RegistryCredentials } from "./step-command.js";
 

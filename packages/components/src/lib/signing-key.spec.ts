@@ -1,7 +1,7 @@
+import { publicKeyFingerprint } from "@signed-image-lab/tooling";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FAKE_PRIVATE_KEY, FAKE_PUBLIC_KEY, installRecordingMocks, isSecret, isSecretInput, plain, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
-import { publicKeyFingerprint } from "./pem.js";
 
 let mocks: RecordingMocks;
 let module: typeof import("./signing-key.js");

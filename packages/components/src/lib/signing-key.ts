@@ -5,8 +5,9 @@ import {
   publicKeyStep,
   renderStepScript,
   SecretEnv,
+  publicKeyFingerprint,
+  splitCosignKeyPair,
 } from "@signed-image-lab/tooling";
-import { publicKeyFingerprint, splitCosignKeyPair } from "./pem.js";
 import { stepCommand } from "./step-command.js";
 
 /** Where the key comes from. */

@@ -1,6 +1,6 @@
+import { publicKeyFingerprint } from "@signed-image-lab/tooling";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { publicKeyFingerprint } from "../lib/pem.js";
 import type { SigningKeyMaterial } from "../lib/signing-key.js";
 
 /** A resource the program registered, as the mocks saw it. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { FAKE_PRIVATE_KEY, FAKE_PUBLIC_KEY } from "../test-support/recording-mocks.js";
 import { publicKeyFingerprint, splitCosignKeyPair, splitPemBlocks } from "./pem.js";
+
+const FAKE_PUBLIC_KEY = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEfakefakefakefakefakefakefakefake\n-----END PUBLIC KEY-----\n";
+const FAKE_PRIVATE_KEY = "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nZmFrZQ==\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n";
 
 describe("PEM handling", () => {
   it("splits what generate-key-pair prints into private and public key", () => {
