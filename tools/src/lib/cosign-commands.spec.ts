@@ -1,3 +1,8 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import {
   attachSbomStep,
@@ -78,5 +83,39 @@ describe("cosign steps", () => {
     for (const script of scripts) {
       expect(script).not.toMatch(/BEGIN|--registry-password|COSIGN_PASSWORD=/);
     }
+  });
+
+  describe("verify's claim check (real sh and node, a stand-in cosign that prints given claims)", () => {
+    const DIGEST = REF.split("@")[1] ?? "";
+    const signature = (digest: string) => ({ critical: { type: "cosign container image signature", image: { "docker-manifest-digest": digest } } });
+    const attestation = { _type: "https://in-toto.io/Statement/v0.1", predicateType: "https://spdx.dev/Document", subject: [{ digest: { sha256: DIGEST.slice(7) } }] };
+
+    async function verifyWithClaims(output: string) {
+      const dir = mkdtempSync(join(tmpdir(), "verify-claims-"));
+      const fakeCosign = join(dir, "cosign");
+      writeFileSync(join(dir, "claims"), output);
+      writeFileSync(fakeCosign, `#!/bin/sh\ncat '${join(dir, "claims")}'\n`, { mode: 0o755 });
+      const script = renderStepScript(verifyStep({ ref: REF, format: "bundle", cosign: fakeCosign, node: process.execPath }));
+      return promisify(execFile)("/bin/sh", ["-c", script]).then(
+        ({ stdout }) => ({ code: 0, stdout, stderr: "" }),
+        (error: { code: number; stdout: string; stderr: string }) => error,
+      );
+    }
+
+    it("passes a signature claim of this digest through", async () => {
+      const result = await verifyWithClaims(JSON.stringify([attestation, signature(DIGEST)]));
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toHaveLength(2);
+    });
+
+    it.each([
+      ["only an SBOM attestation", JSON.stringify([attestation])],
+      ["a signature of another digest", JSON.stringify([signature(`sha256:${"0".repeat(64)}`)])],
+      ["no JSON at all", "Verification for x --"],
+    ])("fails closed on %s", async (_what, output) => {
+      const result = await verifyWithClaims(output);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`no cosign image signature of ${DIGEST}`);
+    });
   });
 });

@@ -74,19 +74,40 @@ export function signStep(
 }
 
 /**
- * `cosign verify` with the public key from COSIGN_PUBLIC_KEY; no transparency log offline.
- * Exits non-zero (and so fails the step) when no signature by that key covers the digest.
+ * Checks the claims `cosign verify --output json` printed (file in argv[1]) for a cosign image
+ * signature of the digest in argv[2], then prints them. cosign v3 also counts a key-signed
+ * attestation in the bundle format as a verified signature; an SBOM attestation is not a
+ * signature of the image, so the step fails unless a real one is among the claims.
  */
-export function verifyStep(options: CosignRefStepOptions & { readonly format: SignatureFormat }): StepScript {
+const SIGNATURE_CLAIM_CHECK_SCRIPT = [
+  'const fs = require("fs"); const [file, digest] = process.argv.slice(1);',
+  "let claims; try { claims = JSON.parse(fs.readFileSync(file, \"utf8\")); } catch { claims = undefined; }",
+  "const signed = Array.isArray(claims) && claims.some((c) => c?.critical?.type === \"cosign container image signature\" && c.critical.image?.[\"docker-manifest-digest\"] === digest);",
+  "if (!signed) { console.error(`no cosign image signature of ${digest} among the verified claims (an attestation alone does not make a signed image)`); process.exit(1); }",
+  "process.stdout.write(JSON.stringify(claims) + \"\\n\");",
+].join(" ");
+
+/**
+ * `cosign verify` with the public key from COSIGN_PUBLIC_KEY, no transparency log offline,
+ * then a check that a verified claim is an image signature of this very digest. Exits
+ * non-zero (and so fails the step) otherwise.
+ */
+export function verifyStep(
+  options: CosignRefStepOptions & { readonly format: SignatureFormat; readonly node?: string },
+): StepScript {
+  const { repository, digest } = parseDigestRef(options.ref, "the image to verify");
+  const claims = expand(STEP_TMP, "/claims.json");
   return {
-    registryHost: registryOf(options.ref, "the image to verify"),
+    registryHost: registryHostOf(repository),
     invocations: [
       {
         argv: [
           options.cosign ?? "cosign", "verify", "--key", PUBLIC_KEY_FROM_ENV, "--insecure-ignore-tlog",
           `--new-bundle-format=${options.format === "bundle"}`, "--output", "json", options.ref,
         ],
+        stdoutTo: claims,
       },
+      { argv: [options.node ?? "node", "-e", SIGNATURE_CLAIM_CHECK_SCRIPT, claims, digest] },
     ],
   };
 }

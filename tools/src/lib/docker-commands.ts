@@ -1,3 +1,4 @@
+import { registryHostOf } from "./image-ref.js";
 import { expand } from "./shell-words.js";
 import { STEP_TMP, type StepScript } from "./step-script.js";
 
@@ -34,6 +35,8 @@ export interface StartRegistryOptions extends DockerStepOptions {
   readonly hostPort: number;
   /** Read htpasswd lines from LAB_REGISTRY_HTPASSWD and turn auth on. */
   readonly authEnabled: boolean;
+  /** Labels for the container, e.g. to find everything a test run started. Default none. */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -43,13 +46,14 @@ export interface StartRegistryOptions extends DockerStepOptions {
 export function startRegistryStep(options: StartRegistryOptions): StepScript {
   const docker = options.docker ?? "docker";
   const envFlags = Object.entries(registryContainerEnv(options.authEnabled)).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+  const labelFlags = Object.entries(options.labels ?? {}).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
   const htpasswdFile = expand(STEP_TMP, "/htpasswd");
   return {
     invocations: [
       {
         argv: [
           docker, "create", "--name", options.name, "--restart", "always",
-          "-p", `127.0.0.1:${options.hostPort}:5000`, ...envFlags, options.image,
+          "-p", `127.0.0.1:${options.hostPort}:5000`, ...labelFlags, ...envFlags, options.image,
         ],
         stdoutTo: "/dev/null",
       },
@@ -75,13 +79,14 @@ export function buildImageStep(
 }
 
 /**
- * `docker push` of a tag, then the digest-pinned reference it was pushed as on stdout. Uses
- * the caller's docker login (docker keeps credentials in its own store, not in argv).
+ * `docker push` of a tag, then the digest-pinned reference it was pushed as on stdout. With
+ * registry credentials in the environment, the step's private docker config carries them.
  */
 export function pushImageStep(options: DockerStepOptions & { readonly tag: string }): StepScript {
   const docker = options.docker ?? "docker";
   const repository = options.tag.replace(/:[^:/]+$/, "");
   return {
+    registryHost: registryHostOf(repository),
     invocations: [
       { argv: [docker, "push", "--quiet", options.tag], stdoutTo: "/dev/null" },
       {
@@ -90,6 +95,17 @@ export function pushImageStep(options: DockerStepOptions & { readonly tag: strin
       },
       { argv: ["grep", "-m", "1", "-F", `${repository}@sha256:`, expand(STEP_TMP, "/digests")] },
     ],
+  };
+}
+
+/**
+ * `docker pull` of a reference; with registry credentials in the environment the step's
+ * private docker config carries them.
+ */
+export function pullImageStep(options: DockerStepOptions & { readonly ref: string; readonly registryHost: string }): StepScript {
+  return {
+    registryHost: options.registryHost,
+    invocations: [{ argv: [options.docker ?? "docker", "pull", "--quiet", options.ref], stdoutTo: "/dev/null" }],
   };
 }
 

@@ -1,0 +1,146 @@
+import { htpasswdLines } from "@signed-image-lab/components";
+import {
+  buildImageStep,
+  HTPASSWD_ENV,
+  pushImageStep,
+  SecretEnv,
+  startRegistryStep,
+  waitForRegistryStep,
+} from "@signed-image-lab/tooling";
+import { execa } from "execa";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { LabTools } from "./lab-tools.js";
+import { REPO_ROOT } from "./lab-tools.js";
+import { runStepOrThrow } from "./run-step.js";
+
+/** A registry user of a test registry. */
+export interface TestUser {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** A registry a spec started. */
+export interface TestRegistry {
+  readonly endpoint: string;
+  readonly container: string;
+  /** The step environment that carries `user`'s credentials. */
+  credentials(user: TestUser): Record<string, string>;
+}
+
+/** The base image for studentbook: local (built by the bootstrap) unless LAB_BASE_IMAGE says otherwise. */
+export const BASE_IMAGE = process.env.LAB_BASE_IMAGE ?? "signed-image-lab/node-base:bookworm";
+/** The registry image: local (built by the bootstrap) unless LAB_REGISTRY_IMAGE says otherwise. */
+export const REGISTRY_IMAGE = process.env.LAB_REGISTRY_IMAGE ?? "signed-image-lab/registry:2.8.2";
+const LABEL = "signed-image-lab.e2e";
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * What one spec file starts — registries, images, temporary directories — labelled with a run
+ * id so that {@link LabFixture.cleanup} removes all of it and {@link LabFixture.leftovers}
+ * proves it.
+ */
+export class LabFixture {
+  readonly runId = `lab-e2e-${process.pid}-${Date.now().toString(36)}`;
+  private readonly tempDirs: string[] = [];
+  private readonly imageTags = new Set<string>();
+  private readonly volumes: string[] = [];
+  private registries = 0;
+
+  constructor(readonly tools: LabTools) {}
+
+  /** A private temporary directory, removed by cleanup. */
+  tempDir(purpose: string): string {
+    const dir = mkdtempSync(join(tmpdir(), `${this.runId}-${purpose}-`));
+    this.tempDirs.push(dir);
+    return dir;
+  }
+
+  /** Starts a registry container on a free loopback port and waits until `/v2/` answers. */
+  async startRegistry(users: readonly TestUser[] = []): Promise<TestRegistry> {
+    const port = await freePort();
+    const container = `${this.runId}-registry-${++this.registries}`;
+    const authEnabled = users.length > 0;
+    await runStepOrThrow(
+      `starting registry ${container}`,
+      startRegistryStep({ name: container, image: REGISTRY_IMAGE, hostPort: port, authEnabled, labels: { [LABEL]: this.runId }, docker: this.tools.docker }),
+      authEnabled ? { [HTPASSWD_ENV]: htpasswdLines(this.runId, users) } : {},
+    );
+    const mounts = await execa(this.tools.docker, ["inspect", "--format", "{{range .Mounts}}{{.Name}} {{end}}", container]);
+    this.volumes.push(...mounts.stdout.split(" ").filter(Boolean));
+    const endpoint = `localhost:${port}`;
+    await runStepOrThrow("waiting for the registry", waitForRegistryStep({ endpoint, authEnabled, timeoutSeconds: 30, curl: this.tools.curl }));
+    return {
+      endpoint,
+      container,
+      credentials: (user) => ({ [SecretEnv.registryUsername]: user.username, [SecretEnv.registryPassword]: user.password }),
+    };
+  }
+
+  /** Builds studentbook on the lab's base image and pushes it; returns the digest reference. */
+  async pushStudentbook(registry: TestRegistry, repository = "studentbook", env: Record<string, string> = {}): Promise<string> {
+    const context = join(REPO_ROOT, "packages", "studentbook");
+    if (!existsSync(join(context, "node_modules", "express"))) {
+      throw new Error("packages/studentbook/node_modules is missing: run `npm ci --omit=dev --prefix packages/studentbook`");
+    }
+    const tag = `${registry.endpoint}/${repository}:1.0`;
+    await runStepOrThrow("docker build", buildImageStep({ tag, context, buildArgs: { BASE_IMAGE }, docker: this.tools.docker }));
+    return this.push(tag, env);
+  }
+
+  /**
+   * Builds a changed image on top of `fromTag` (one extra file), tags it as `tag` and pushes
+   * it: the same repository, a different digest.
+   */
+  async pushChangedImage(fromTag: string, tag: string, env: Record<string, string> = {}): Promise<string> {
+    const context = this.tempDir("changed");
+    writeFileSync(join(context, "Dockerfile"), `FROM ${fromTag}\nCOPY changed.txt /changed.txt\n`);
+    writeFileSync(join(context, "changed.txt"), `${this.runId}\n`);
+    await runStepOrThrow("docker build (changed image)", buildImageStep({ tag, context, docker: this.tools.docker }));
+    return this.push(tag, env);
+  }
+
+  private async push(tag: string, env: Record<string, string>): Promise<string> {
+    this.imageTags.add(tag);
+    const ref = (await runStepOrThrow(`docker push ${tag}`, pushImageStep({ tag, docker: this.tools.docker }), env)).trim();
+    return ref;
+  }
+
+  /** Removes every container (with its volumes), image tag and temporary directory this fixture made. */
+  async cleanup(): Promise<void> {
+    const docker = this.tools.docker;
+    const ids = await this.containersLeft();
+    if (ids.length > 0) await execa(docker, ["rm", "-f", "-v", ...ids], { reject: false });
+    if (this.imageTags.size > 0) await execa(docker, ["image", "rm", "-f", ...this.imageTags], { reject: false });
+    for (const dir of this.tempDirs) rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** What is still there of this run: containers, volumes of its containers, image tags and temporary directories. */
+  async leftovers(): Promise<{ containers: string[]; volumes: string[]; images: string[]; tempDirs: string[] }> {
+    const volumes: string[] = [];
+    for (const volume of this.volumes) {
+      const inspect = await execa(this.tools.docker, ["volume", "inspect", volume], { reject: false });
+      if (inspect.exitCode === 0) volumes.push(volume);
+    }
+    const images: string[] = [];
+    for (const tag of this.imageTags) {
+      const inspect = await execa(this.tools.docker, ["image", "inspect", tag], { reject: false });
+      if (inspect.exitCode === 0) images.push(tag);
+    }
+    return { containers: await this.containersLeft(), volumes, images, tempDirs: this.tempDirs.filter((d) => existsSync(d)) };
+  }
+
+  private async containersLeft(): Promise<string[]> {
+    const { stdout } = await execa(this.tools.docker, ["ps", "-aq", "--filter", `label=${LABEL}=${this.runId}`]);
+    return stdout.split("\n").filter(Boolean);
+  }
+}

@@ -1,0 +1,58 @@
+import { accessSync, constants, existsSync } from "node:fs";
+import { delimiter, join, resolve } from "node:path";
+
+/** Paths of the binaries the end-to-end specs drive. */
+export interface LabTools {
+  readonly cosign: string;
+  readonly syft: string;
+  readonly skopeo: string;
+  readonly docker: string;
+  readonly curl: string;
+  readonly node: string;
+}
+
+/** The repository root. */
+export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
+
+/** Where the bootstrap installs pinned tools (`tools/bootstrap/signing-tools.sh`). */
+export const PROJECT_BIN = join(REPO_ROOT, ".tools", "bin");
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function which(name: string): string | undefined {
+  const dirs = [PROJECT_BIN, ...(process.env.PATH ?? "").split(delimiter)];
+  return dirs.map((dir) => join(dir, name)).find((path) => existsSync(path) && executable(path));
+}
+
+/**
+ * Finds every tool, or says which are missing. Outside CI a spec that lacks a tool skips with
+ * a printed reason; in CI (CI=true) a missing tool is a failure, so nothing skips silently.
+ */
+export function findLabTools(): { tools?: LabTools; missing: string[] } {
+  const names = ["cosign", "syft", "skopeo", "docker", "curl", "node"] as const;
+  const found = Object.fromEntries(names.map((n) => [n, which(n)]));
+  const missing = names.filter((n) => !found[n]);
+  return missing.length === 0 ? { tools: found as unknown as LabTools, missing } : { missing };
+}
+
+/**
+ * The tools, or `undefined` (with the reason printed) when a tool is missing outside CI.
+ * Throws in CI: `.ci/run` installs every tool, so a missing one is a broken CI.
+ */
+export function labToolsOrSkip(specName: string): LabTools | undefined {
+  const { tools, missing } = findLabTools();
+  if (tools) return tools;
+  const reason = `${specName}: missing ${missing.join(", ")}; run tools/bootstrap/*.sh (see README)`;
+  if (process.env.CI) {
+    throw new Error(`CI must have every tool. ${reason}`);
+  }
+  console.warn(`SKIPPED ${reason}`);
+  return undefined;
+}

@@ -1,0 +1,50 @@
+import {
+  generateKeyPairStep,
+  PRIVATE_KEY_FROM_ENV,
+  PublicEnv,
+  SecretEnv,
+  signStep,
+  splitCosignKeyPair,
+  verifyStep,
+  type SignatureFormat,
+} from "@signed-image-lab/tooling";
+import type { LabTools } from "./lab-tools.js";
+import { runStep, runStepOrThrow, type StepResult } from "./run-step.js";
+
+/** A cosign key pair made by the lab's generate step, with its password. */
+export interface TestKey {
+  readonly privateKeyPem: string;
+  readonly publicKeyPem: string;
+  readonly password: string;
+}
+
+/** Generates a key pair non-interactively, exactly as the SigningKey component does. */
+export async function generateKey(tools: LabTools, password: string): Promise<TestKey> {
+  const stdout = await runStepOrThrow("cosign generate-key-pair", generateKeyPairStep({ cosign: tools.cosign }), {
+    [SecretEnv.cosignPassword]: password,
+  });
+  return { ...splitCosignKeyPair(stdout), password };
+}
+
+/** The environment that lets cosign sign with `key`. */
+export function signerEnv(key: TestKey): Record<string, string> {
+  return { [SecretEnv.cosignPrivateKey]: key.privateKeyPem, [SecretEnv.cosignPassword]: key.password };
+}
+
+/** The environment that lets cosign verify with `key`'s public key. */
+export function verifierEnv(key: TestKey): Record<string, string> {
+  return { [PublicEnv.cosignPublicKey]: key.publicKeyPem };
+}
+
+/** Signs `ref` with `key` as the SignedImage component does. */
+export function sign(tools: LabTools, ref: string, key: TestKey, registryEnv: Record<string, string> = {}, format: SignatureFormat = "legacy"): Promise<string> {
+  return runStepOrThrow(`cosign sign ${ref}`, signStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, format, cosign: tools.cosign }), {
+    ...signerEnv(key),
+    ...registryEnv,
+  });
+}
+
+/** Runs the component's verify step of `ref` against `key`; the verdict is the exit code. */
+export function verify(tools: LabTools, ref: string, key: TestKey, registryEnv: Record<string, string> = {}, format: SignatureFormat = "legacy"): Promise<StepResult> {
+  return runStep(verifyStep({ ref, format, cosign: tools.cosign }), { ...verifierEnv(key), ...registryEnv });
+}

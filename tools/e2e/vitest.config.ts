@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+// Real docker, registry, cosign, syft and skopeo: one file at a time on a 2-core machine,
+// with room for image builds and scans.
+export default defineConfig({
+  test: {
+    include: ["**/*.e2e.ts"],
+    fileParallelism: false,
+    testTimeout: 240_000,
+    hookTimeout: 600_000,
+  },
+});
