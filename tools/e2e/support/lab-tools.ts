@@ -9,6 +9,8 @@ export interface LabTools {
   readonly docker: string;
   readonly curl: string;
   readonly node: string;
+  /** The lab's containers/image policy verifier (tools/policy-check). */
+  readonly policyCheck: string;
 }
 
 /** The repository root. */
@@ -36,9 +38,11 @@ function which(name: string): string | undefined {
  * a printed reason; in CI (CI=true) a missing tool is a failure, so nothing skips silently.
  */
 export function findLabTools(): { tools?: LabTools; missing: string[] } {
-  const names = ["cosign", "syft", "skopeo", "docker", "curl", "node"] as const;
-  const found = Object.fromEntries(names.map((n) => [n, which(n)]));
-  const missing = names.filter((n) => !found[n]);
+  const binaries: Record<keyof LabTools, string> = {
+    cosign: "cosign", syft: "syft", skopeo: "skopeo", docker: "docker", curl: "curl", node: "node", policyCheck: "lab-policy-check",
+  };
+  const found = Object.fromEntries(Object.entries(binaries).map(([key, binary]) => [key, which(binary)]));
+  const missing = Object.entries(binaries).filter(([key]) => !found[key]).map(([, binary]) => binary);
   return missing.length === 0 ? { tools: found as unknown as LabTools, missing } : { missing };
 }
 

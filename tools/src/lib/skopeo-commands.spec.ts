@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inspectStep, policyCopyStep, sigstoreAttachmentsConfig, sigstorePolicy } from "./skopeo-commands.js";
+import { inspectStep, policyCheckStep, sigstoreAttachmentsConfig, sigstorePolicy } from "./skopeo-commands.js";
 
 const REF = `localhost:5001/studentbook@sha256:${"ef".repeat(32)}`;
 
@@ -11,9 +11,11 @@ describe("skopeo steps", () => {
     ]);
   });
 
-  it("copy under a signature policy with the lab's registries.d", () => {
-    const argv = policyCopyStep({ ref: REF, policyFile: "/p.json", registriesDir: "/r", destinationDir: "/out" }).invocations[0]?.argv;
-    expect(argv).toEqual(["skopeo", "--policy", "/p.json", "--registries.d", "/r", "copy", "--src-tls-verify=false", `docker://${REF}`, "dir:/out"]);
+  it("check a digest against a signature policy with the lab's registries.d", () => {
+    const step = policyCheckStep({ ref: REF, policyFile: "/p.json", registriesDir: "/r" });
+    expect(step.invocations[0]?.argv).toEqual(["lab-policy-check", "--policy", "/p.json", "--registries.d", "/r", "--tls-verify=false", `docker://${REF}`]);
+    expect(step.registryHost).toBe("localhost:5001");
+    expect(() => policyCheckStep({ ref: "localhost:5001/studentbook:1.0", policyFile: "/p", registriesDir: "/r" })).toThrow(/pinned by digest/);
   });
 
   it("write a policy that rejects by default and wants the cosign key for the repository", () => {

@@ -28,21 +28,33 @@ export function inspectStep(options: SkopeoStepOptions): StepScript {
   };
 }
 
+/** Options of {@link policyCheckStep}. */
+export interface PolicyCheckOptions {
+  /** The image, pinned by digest. */
+  readonly ref: string;
+  readonly policyFile: string;
+  readonly registriesDir: string;
+  /** Verify the registry's TLS certificate. Default false: the local lab registry is plain HTTP. */
+  readonly tlsVerify?: boolean;
+  /** The lab's verifier, built by `tools/bootstrap/signing-tools.sh`. Default `lab-policy-check` on PATH. */
+  readonly policyCheck?: string;
+}
+
 /**
- * `skopeo copy` under a signature policy: an independent verifier (containers/image) that
- * rejects the image ("Source image rejected") unless the policy's signature requirement holds.
+ * An independent verdict on a cosign signature from containers/image, the library skopeo and
+ * podman enforce `policy.json` with: exit 0 when the policy accepts the image, 1 with
+ * "Source image rejected" otherwise. (Debian's skopeo has sigstore patched out, hence the
+ * lab's small `lab-policy-check` on the same library; upstream `skopeo copy --policy` agrees.)
  */
-export function policyCopyStep(
-  options: SkopeoStepOptions & { readonly policyFile: string; readonly registriesDir: string; readonly destinationDir: string },
-): StepScript {
-  const { repository } = parseDigestRef(options.ref, "the image to copy");
+export function policyCheckStep(options: PolicyCheckOptions): StepScript {
+  const { repository } = parseDigestRef(options.ref, "the image to check");
   return {
     registryHost: registryHostOf(repository),
     invocations: [
       {
         argv: [
-          options.skopeo ?? "skopeo", "--policy", options.policyFile, "--registries.d", options.registriesDir,
-          "copy", ...tlsFlags("--src-tls-verify", options), `docker://${options.ref}`, `dir:${options.destinationDir}`,
+          options.policyCheck ?? "lab-policy-check", "--policy", options.policyFile, "--registries.d", options.registriesDir,
+          `--tls-verify=${options.tlsVerify ?? false}`, `docker://${options.ref}`,
         ],
       },
     ],

@@ -66,6 +66,19 @@ describe("renderStepScript", () => {
   });
 });
 
+describe("command time limit", () => {
+  it("stops a command that hangs and names it", async () => {
+    const started = Date.now();
+    const script = renderStepScript({ timeoutSeconds: 1, invocations: [{ argv: ["sleep", "30"], env: { LAB_X: "1" } }] });
+    await expect(runStep(script)).rejects.toMatchObject({ code: 124, stderr: expect.stringContaining("sleep did not finish within 1s") });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("passes a failing command's own exit status through", async () => {
+    await expect(runStep(renderStepScript({ invocations: [{ argv: ["sh", "-c", "exit 7"] }] }))).rejects.toMatchObject({ code: 7 });
+  });
+});
+
 describe("waitForRegistryStep", () => {
   let server: Server | undefined;
   afterEach(() => server?.close());

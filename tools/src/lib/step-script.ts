@@ -47,27 +47,51 @@ export interface StepScript {
   readonly registryHost?: string;
   /** The commands, run in order; the step stops at the first that fails. */
   readonly invocations: readonly ToolInvocation[];
+  /**
+   * Each command is stopped after this long, with a message naming it: a registry that
+   * accepts connections but never answers must not hang an update (syft and skopeo have no
+   * timeout of their own). Default {@link DEFAULT_COMMAND_TIMEOUT_SECONDS}.
+   */
+  readonly timeoutSeconds?: number;
 }
+
+/** How long one command of a step may run by default. */
+export const DEFAULT_COMMAND_TIMEOUT_SECONDS = 300;
 
 /** The variable holding the step's private temporary directory (mode 0700, removed on exit). */
 export const STEP_TMP = "lab_tmp";
 
-function renderCommand(invocation: ToolInvocation): string {
-  const env = Object.entries(invocation.env ?? {}).map(
-    ([name, value]) => `${name}=${quoteShellWord(value)}`,
-  );
+/**
+ * `lab_run SECONDS CMD…`: runs CMD under coreutils `timeout`; when time runs out it says which
+ * command and how long, and exits 124.
+ */
+const LAB_RUN = [
+  "lab_run() {",
+  '  lab_limit=$1; shift',
+  '  lab_status=0; timeout -k 5 "$lab_limit" "$@" || lab_status=$?',
+  '  if [ "$lab_status" -eq 124 ] || [ "$lab_status" -eq 137 ]; then',
+  '    for lab_word; do case $lab_word in env|*=*) ;; *) break ;; esac; done',
+  '    echo "$lab_word did not finish within \${lab_limit}s (is the registry answering?)" >&2; exit 124',
+  "  fi",
+  '  return "$lab_status"',
+  "}",
+];
+
+function renderCommand(invocation: ToolInvocation, timeoutSeconds: number): string {
+  const env = Object.entries(invocation.env ?? {}).map(([name, value]) => `${name}=${quoteShellWord(value)}`);
   const redirect = invocation.stdoutTo === undefined ? [] : [`>${renderWords([invocation.stdoutTo])}`];
-  return [...env, renderWords(invocation.argv), ...redirect].join(" ");
+  const envPrefix = env.length > 0 ? ["env", ...env] : [];
+  return ["lab_run", String(timeoutSeconds), ...envPrefix, renderWords(invocation.argv), ...redirect].join(" ");
 }
 
-function renderInvocation(invocation: ToolInvocation): string {
+function renderInvocation(invocation: ToolInvocation, timeoutSeconds: number): string {
   const poll = invocation.pollUntil;
   if (!poll) {
-    return renderCommand(invocation);
+    return renderCommand(invocation, timeoutSeconds);
   }
   return [
     `lab_deadline=$(( $(date +%s) + ${Math.ceil(poll.timeoutSeconds)} ))`,
-    `until [ "$(${renderCommand(invocation)} 2>/dev/null || true)" = ${quoteShellWord(poll.stdout)} ]; do`,
+    `until [ "$(${renderCommand(invocation, Math.min(timeoutSeconds, 10))} 2>/dev/null || true)" = ${quoteShellWord(poll.stdout)} ]; do`,
     `  if [ "$(date +%s)" -ge "$lab_deadline" ]; then echo ${quoteShellWord(poll.failure)} >&2; exit 1; fi`,
     "  sleep 0.5",
     "done",
@@ -92,7 +116,8 @@ function renderRegistryAuth(registryHost: string): string[] {
 
 /**
  * Renders a step as one `sh` script: strict mode, a private temporary directory that is removed
- * on exit, registry credentials from the environment when present, then the commands.
+ * on exit, registry credentials from the environment when present, then the commands, each
+ * bounded in time.
  */
 export function renderStepScript(step: StepScript): string {
   if (step.invocations.length === 0) {
@@ -102,7 +127,8 @@ export function renderStepScript(step: StepScript): string {
     "set -eu",
     `${STEP_TMP}=$(mktemp -d)`,
     `trap 'rm -rf "$${STEP_TMP}"' EXIT`,
+    ...LAB_RUN,
     ...(step.registryHost ? renderRegistryAuth(step.registryHost) : []),
-    ...step.invocations.map(renderInvocation),
+    ...step.invocations.map((invocation) => renderInvocation(invocation, step.timeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS)),
   ].join("\n");
 }

@@ -1,0 +1,110 @@
+import {
+  attachSbomStep,
+  attestStep,
+  downloadSbomStep,
+  parseSbomSummary,
+  PRIVATE_KEY_FROM_ENV,
+  scanStep,
+  verifyAttestationStep,
+} from "@signed-image-lab/tooling";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LabFixture, type TestRegistry } from "./support/lab-fixture.js";
+import { labToolsOrSkip, REPO_ROOT } from "./support/lab-tools.js";
+import { runStep, runStepOrThrow } from "./support/run-step.js";
+import { generateKey, sign, signerEnv, verifierEnv, type TestKey } from "./support/signing.js";
+
+const tools = labToolsOrSkip("sbom");
+const alice = { username: "alice", password: "reg-pw" };
+
+interface SpdxPackage {
+  name: string;
+  versionInfo?: string;
+  externalRefs?: { referenceLocator: string }[];
+}
+
+describe.skipIf(!tools)("SBOM with syft, attached and attested with cosign (real tools)", () => {
+  let lab: LabFixture;
+  let registry: TestRegistry;
+  let auth: Record<string, string>;
+  let labKey: TestKey;
+  let otherKey: TestKey;
+  let ref: string;
+  let sbomFile: string;
+  let summary: { sha256: string; packages: number };
+
+  beforeAll(async () => {
+    lab = new LabFixture(tools!);
+    registry = await lab.startRegistry([alice]);
+    auth = registry.credentials(alice);
+    [labKey, otherKey] = await Promise.all([generateKey(tools!, "lab-pw"), generateKey(tools!, "other-pw")]);
+    ref = await lab.pushStudentbook(registry, "studentbook", auth);
+    await sign(tools!, ref, labKey, auth);
+    sbomFile = join(lab.tempDir("sbom"), "studentbook.spdx.json");
+    const stdout = await runStepOrThrow(
+      "syft scan",
+      scanStep({ ref, outFile: sbomFile, format: "spdx-json", syft: tools!.syft, node: tools!.node }),
+      auth,
+    );
+    summary = parseSbomSummary(stdout);
+  });
+  afterAll(() => lab?.cleanup());
+
+  it("scans all layers straight from the registry with credentials from the environment", () => {
+    const doc = JSON.parse(readFileSync(sbomFile, "utf8")) as { spdxVersion: string; packages: SpdxPackage[] };
+    expect(doc.spdxVersion).toMatch(/^SPDX-2\./);
+    expect(summary.packages).toBe(doc.packages.length);
+    expect(summary.packages).toBeGreaterThan(50);
+  });
+
+  it("lists the app's framework at its lockfile version and the Debian packages of the base", () => {
+    const lock = JSON.parse(readFileSync(join(REPO_ROOT, "packages/studentbook/package-lock.json"), "utf8")) as {
+      packages: Record<string, { version: string }>;
+    };
+    const expressVersion = lock.packages["node_modules/express"]?.version;
+    const packages = (JSON.parse(readFileSync(sbomFile, "utf8")) as { packages: SpdxPackage[] }).packages;
+    const express = packages.find((p) => p.name === "express");
+    expect(express?.versionInfo).toBe(expressVersion);
+    const debs = packages.filter((p) => p.externalRefs?.some((r) => r.referenceLocator.startsWith("pkg:deb/debian/")));
+    expect(debs.map((p) => p.name)).toEqual(expect.arrayContaining(["libc6", "nodejs"]));
+  });
+
+  it("attests the SBOM and verify-attestation passes with the right key", async () => {
+    await runStepOrThrow(
+      "cosign attest",
+      attestStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: sbomFile, sbomFormat: "spdx-json", format: "legacy", cosign: tools!.cosign }),
+      { ...signerEnv(labKey), ...auth },
+    );
+    const verified = await runStep(verifyAttestationStep({ ref, sbomFormat: "spdx-json", format: "legacy", cosign: tools!.cosign }), {
+      ...verifierEnv(labKey),
+      ...auth,
+    });
+    expect(verified.stderr).toContain("The signatures were verified against the specified public key");
+    expect(verified.exitCode).toBe(0);
+  });
+
+  it("fails verify-attestation with another key, and for a predicate type that was never attested", async () => {
+    const wrongKey = await runStep(verifyAttestationStep({ ref, sbomFormat: "spdx-json", format: "legacy", cosign: tools!.cosign }), {
+      ...verifierEnv(otherKey),
+      ...auth,
+    });
+    expect(wrongKey.exitCode).not.toBe(0);
+    const wrongType = await runStep(verifyAttestationStep({ ref, sbomFormat: "cyclonedx-json", format: "legacy", cosign: tools!.cosign }), {
+      ...verifierEnv(labKey),
+      ...auth,
+    });
+    expect(wrongType.exitCode).not.toBe(0);
+  });
+
+  it("attaches the SBOM as the seed does and downloads the same document back", async () => {
+    await runStepOrThrow("cosign attach sbom", attachSbomStep({ ref, sbomFile, sbomFormat: "spdx-json", cosign: tools!.cosign }), auth);
+    const downloaded = await runStepOrThrow("cosign download sbom", downloadSbomStep({ ref, cosign: tools!.cosign }), auth);
+    expect(JSON.parse(downloaded)).toEqual(JSON.parse(readFileSync(sbomFile, "utf8")));
+  });
+
+  it("leaves nothing behind", async () => {
+    await lab.cleanup();
+    expect(await lab.leftovers()).toEqual({ containers: [], volumes: [], images: [], tempDirs: [] });
+  });
+});
