@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`): type-checks and runs every project's unit specs and
+# the real end-to-end specs through Nx, then prints the summed closing line.
+# `--unit-only` leaves out the end-to-end specs (no docker, cosign or syft needed).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+export NX_DAEMON=false NX_NO_CLOUD=true
+targets="typecheck,test,e2e"
+[[ " $* " == *" --unit-only "* ]] && targets="typecheck,test"
+rm -rf tools/test-results packages/components/test-results infra/test-results tools/e2e/test-results
+# Tools the bootstrap installs project-locally come first.
+export PATH="$PWD/.tools/bin:$PATH"
+npx nx run-many -t "$targets" --output-style=static --skip-nx-cache
+status=$?
+node tools/scripts/test-summary.mjs "$@" || status=1
+exit $status
