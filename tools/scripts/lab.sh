@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The lab's main job: `npm run lab:up` stands the lab up with `pulumi up`, `npm run lab:destroy`
+# takes it down. Embedded defaults: Pulumi's local file backend in .pulumi-state/ (no cloud
+# login), the passphrase secrets provider, stack `dev`.
+#
+# Environment:
+#   PULUMI_CONFIG_PASSPHRASE  passphrase of the stack's secrets; default: one generated once into
+#                             .pulumi-state/passphrase (mode 0600, git-ignored)
+#   LAB_COSIGN_PASSWORD       password for the generated cosign key; default: a random one, stored
+#                             only as an encrypted stack secret
+#   LAB_LOCAL_IMAGES=1        use the images tools/bootstrap/local-images.sh builds (machines
+#                             without Docker Hub) as registryImage and baseImage
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+action=${1:-up}
+STACK=${LAB_STACK:-dev}
+PULUMI_NPM_VERSION=3.250.0
+
+die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
+log() { printf 'lab: %s\n' "$*"; }
+
+export PATH="$PWD/.tools/bin:$PATH"
+export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}
+export PULUMI_SKIP_UPDATE_CHECK=true
+mkdir -p .pulumi-state
+if [[ -z ${PULUMI_CONFIG_PASSPHRASE:-} && -z ${PULUMI_CONFIG_PASSPHRASE_FILE:-} ]]; then
+  if [[ ! -f .pulumi-state/passphrase ]]; then
+    (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("base64url"))' > .pulumi-state/passphrase)
+    log "generated the stack passphrase into .pulumi-state/passphrase"
+  fi
+  export PULUMI_CONFIG_PASSPHRASE_FILE=$PWD/.pulumi-state/passphrase
+fi
+
+# The Pulumi CLI on PATH, or else the `pulumi` npm package, which downloads the CLI on first use.
+if command -v pulumi >/dev/null; then
+  pulumi() { command pulumi "$@"; }
+else
+  log "no pulumi on PATH: using npx pulumi@$PULUMI_NPM_VERSION (downloads the CLI on first use)"
+  pulumi() { npx --yes "pulumi@$PULUMI_NPM_VERSION" "$@"; }
+fi
+
+for tool in docker cosign syft skopeo curl; do
+  command -v "$tool" >/dev/null || die "$tool is not on PATH (tools/bootstrap/ installs it; see the README)"
+done
+docker info >/dev/null 2>&1 || die "no Docker daemon answers (start it, or run tools/bootstrap/docker-daemon.sh)"
+
+[[ -d node_modules ]] || npm ci --no-audit --no-fund
+[[ -d packages/studentbook/node_modules ]] || npm ci --omit=dev --no-audit --no-fund --prefix packages/studentbook
+NX_DAEMON=false npx nx run-many -t build --output-style=static >/dev/null
+
+pulumi stack select "$STACK" 2>/dev/null || pulumi stack init "$STACK" --secrets-provider passphrase
+
+case $action in
+  up)
+    if ! pulumi config get cosignPassword --stack "$STACK" >/dev/null 2>&1; then
+      password=${LAB_COSIGN_PASSWORD:-$(node -e 'process.stdout.write(require("crypto").randomBytes(18).toString("base64url"))')}
+      printf '%s' "$password" | pulumi config set --secret cosignPassword --stack "$STACK"
+      log "set cosignPassword (secret)"
+    fi
+    if [[ ${LAB_LOCAL_IMAGES:-} == 1 ]]; then
+      pulumi config set registryImage signed-image-lab/registry:2.8.2 --stack "$STACK"
+      pulumi config set baseImage signed-image-lab/node-base:bookworm --stack "$STACK"
+    fi
+    pulumi up --yes --stack "$STACK"
+    pulumi stack output --stack "$STACK"
+    ;;
+  destroy)
+    pulumi destroy --yes --stack "$STACK"
+    ;;
+  *)
+    die "usage: lab.sh up|destroy"
+    ;;
+esac
