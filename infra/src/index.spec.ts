@@ -46,7 +46,8 @@ describe("the lab program on defaults", () => {
   it("exports the inspection, SBOM facts and the app URL", async () => {
     expect((await valueOf(program.imageInspection)).digest).toBe(digestRef.split("@")[1]);
     expect(await valueOf(program.sbomPackageCount)).toBe(42);
-    expect(program.sbomFile).toMatch(/\.lab\/dev\/studentbook\.spdx\.json$/);
+    expect(program.images.studentbook?.sbomFile).toMatch(/\.lab\/dev\/studentbook\.spdx\.json$/);
+    expect(await valueOf(program.images.studentbook!.verifiedRef)).toBe(digestRef);
     expect(await valueOf(program.appUrl!)).toBe("http://localhost:8090/");
   });
 });

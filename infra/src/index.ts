@@ -1,13 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
-  Image,
-  ImageInspection,
+  labImages,
   loadLabConfig,
   Registry,
-  SbomAttestation,
-  SignedImage,
   SigningKey,
+  SigningPipeline,
   VerifiedContainer,
+  type PipelineImageSource,
   type RegistryAccess,
   type SigningKeySource,
 } from "@signed-image-lab/components";
@@ -20,23 +19,8 @@ const users = config.registryAuth.enabled
   : [];
 
 const registry: RegistryAccess = config.existingRegistry
-  ? {
-      endpoint: config.existingRegistry,
-      credentials: users[0] ? pulumi.secret(pulumi.output(users[0])) : undefined,
-    }
+  ? { endpoint: config.existingRegistry, credentials: users[0] ? pulumi.secret(pulumi.output(users[0])) : undefined }
   : new Registry("registry", { port: config.registryPort, image: config.registryImage, users, curl: config.tools.curl });
-const registryCredentials = registry.credentials;
-
-const imageRef: pulumi.Output<string> = config.existingImageRef
-  ? pulumi.output(config.existingImageRef)
-  : new Image(config.image.name, {
-      registry,
-      repository: config.image.name,
-      tag: config.image.tag,
-      context: resolve(config.image.context),
-      dockerfile: config.image.dockerfile,
-      buildArgs: { BASE_IMAGE: config.baseImage },
-    }).ref;
 
 const keySource: SigningKeySource =
   config.signingKey.source === "kms"
@@ -50,50 +34,69 @@ const key = new SigningKey("cosign", {
   cosign: config.tools.cosign,
 });
 
-const inspection = new ImageInspection(config.image.name, { ref: imageRef, registryCredentials, skopeo: config.tools.skopeo });
+function imageSource(image: ReturnType<typeof labImages>[number]): PipelineImageSource {
+  if (config.existingImageRef) return { kind: "existing", ref: config.existingImageRef };
+  return {
+    kind: "build",
+    repository: image.name,
+    tag: image.tag,
+    context: resolve(image.context),
+    dockerfile: image.dockerfile,
+    buildArgs: { BASE_IMAGE: config.baseImage },
+  };
+}
 
-const signed = new SignedImage(config.image.name, {
-  ref: imageRef,
-  key,
-  verifyPublicKeyPem: config.verifyPublicKey,
-  registryCredentials,
-  format: config.signatureFormat,
-  cosign: config.tools.cosign,
-});
+const pipelines = labImages(config).map(
+  (image) =>
+    new SigningPipeline(image.name, {
+      registry,
+      image: imageSource(image),
+      key,
+      verifyPublicKeyPem: config.verifyPublicKey,
+      signatureFormat: config.signatureFormat,
+      sbom: { format: config.sbomFormat, scope: config.sbomScope, delivery: config.sbomAttach },
+      workDir,
+      tools: config.tools,
+    }),
+);
+const [first] = pipelines as [SigningPipeline, ...SigningPipeline[]];
 
-const sbom = new SbomAttestation(config.image.name, {
-  ref: signed.signedRef,
-  key,
-  verifyPublicKeyPem: config.verifyPublicKey,
-  workDir,
-  format: config.sbomFormat,
-  scope: config.sbomScope,
-  delivery: config.sbomAttach,
-  signatureFormat: config.signatureFormat,
-  registryCredentials,
-  tools: config.tools,
-});
-
+// The first image is the app: it runs from its verified digest once its attestation verified too.
 const app = config.runApp
   ? new VerifiedContainer(
-      `${config.image.name}-app`,
-      { verifiedRef: signed.verifiedRef, hostPort: config.appPort, registryCredentials },
-      { dependsOn: [sbom] },
+      `${labImages(config)[0]?.name}-app`,
+      { verifiedRef: first.verifiedRef, hostPort: config.appPort, registryCredentials: registry.credentials },
+      { dependsOn: [first] },
     )
   : undefined;
 
 export const registryEndpoint = registry.endpoint;
-export const imageDigestRef = imageRef;
-export const imageInspection = inspection.summary;
 export const publicKey = key.publicKeyPem;
 export const publicKeyFingerprint = key.publicKeyFingerprint;
-export const signedRef = signed.signedRef;
-export const verifiedRef = signed.verifiedRef;
-export const signatureRef = signed.signatureRef;
-export const sbomFile = sbom.sbomFile;
-export const sbomSha256 = sbom.sbomSha256;
-export const sbomPackageCount = sbom.packageCount;
-export const attestedRef = sbom.attestedRef;
-export const attachedSbomRef = sbom.attachedRef;
+/** Per image: what was pushed, signed, verified and attested, for people and for `lab:status`. */
+export const images = Object.fromEntries(
+  pipelines.map((p, i) => [
+    labImages(config)[i]?.name,
+    {
+      digestRef: p.digestRef,
+      verifiedRef: p.verifiedRef,
+      signatureRef: p.signatureRef,
+      attestedRef: p.attestedRef,
+      sbomFile: p.sbomFile,
+      sbomSha256: p.sbomSha256,
+      sbomPackageCount: p.packageCount,
+      inspection: p.inspection,
+    },
+  ]),
+);
+export const imageDigestRef = first.digestRef;
+export const signedRef = first.signedRef;
+export const verifiedRef = first.verifiedRef;
+export const attestedRef = first.attestedRef;
+export const sbomSha256 = first.sbomSha256;
+export const sbomPackageCount = first.packageCount;
+export const imageInspection = first.inspection;
 export const appUrl = app?.url;
 export const appRef = app?.runningRef;
+export const signatureFormat = config.signatureFormat;
+export const sbomFormat = config.sbomFormat;

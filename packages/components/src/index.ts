@@ -9,3 +9,4 @@ export * from "./lib/sbom-attestation.js";
 export * from "./lib/image-inspection.js";
 export * from "./lib/verified-container.js";
 export * from "./lib/stack-config.js";
+export * from "./lib/signing-pipeline.js";

@@ -71,6 +71,9 @@ describe("parseLabConfig", () => {
     ["an existing image pinned by tag", { existingImageRef: "localhost:5001/studentbook:1.0" }, "signed-image-lab:existingImageRef: must be pinned by digest"],
     ["a typo in a key", { registryPrt: "5001" }, "signed-image-lab:: unknown key(s) registryPrt"],
     ["a config object that is not JSON", { image: "{name: x" }, "signed-image-lab:image: must be an object"],
+    ["both image and images", { image: "{}", images: JSON.stringify([{ name: "web" }]) }, "signed-image-lab:images: set either image or images, not both"],
+    ["an empty images list", { images: "[]" }, "signed-image-lab:images: needs at least one image"],
+    ["a one-letter repository", { images: JSON.stringify([{ name: "x" }]) }, "signed-image-lab:images[0].name: must have at least two characters"],
   ])("rejects %s, naming the key", (_what, raw, expected) => {
     expect(problemsOf(raw).join("\n")).toContain(expected);
   });

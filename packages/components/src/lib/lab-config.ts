@@ -24,6 +24,18 @@ const toolPaths = z
   })
   .strict();
 
+/** One image the lab builds, pushes, signs and attests. */
+const imageSpec = z
+  .object({
+    name: nonEmpty
+      .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, "must be a lower-case repository name")
+      .min(2, "must have at least two characters (cosign refuses shorter repository names)"),
+    tag: nonEmpty.regex(/^[\w][\w.-]{0,127}$/, "must be a valid tag").default("1.0"),
+    context: nonEmpty.default("packages/studentbook"),
+    dockerfile: nonEmpty.default("Dockerfile"),
+  })
+  .strict();
+
 /** The schema of the lab's stack config. Defaults match the seed lab, with its errata fixed. */
 export const labConfigSchema = z
   .object({
@@ -35,15 +47,8 @@ export const labConfigSchema = z
       .default({ enabled: false, users: [] }),
     existingRegistry: nonEmpty.regex(/^[^/\s]+$/, "must be host[:port], without a path").optional(),
     existingImageRef: digestRef.optional(),
-    image: z
-      .object({
-        name: nonEmpty.regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, "must be a lower-case repository name").default("studentbook"),
-        tag: nonEmpty.regex(/^[\w][\w.-]{0,127}$/, "must be a valid tag").default("1.0"),
-        context: nonEmpty.default("packages/studentbook"),
-        dockerfile: nonEmpty.default("Dockerfile"),
-      })
-      .strict()
-      .default({ name: "studentbook", tag: "1.0", context: "packages/studentbook", dockerfile: "Dockerfile" }),
+    image: imageSpec.default({ name: "studentbook", tag: "1.0", context: "packages/studentbook", dockerfile: "Dockerfile" }),
+    images: z.array(imageSpec).min(1, "needs at least one image").optional(),
     baseImage: nonEmpty.default("node:20-bookworm-slim"),
     appPort: port.default(8090),
     runApp: z.union([z.boolean(), z.stringbool()]).default(true),
@@ -70,6 +75,9 @@ export const labConfigSchema = z
     if (config.registryAuth.enabled && config.registryAuth.users.length === 0) {
       issue(["registryAuth", "users"], "needs at least one user when registryAuth.enabled is true");
     }
+    const imageNames = (config.images ?? []).map((i) => i.name);
+    imageNames.forEach((name, i) => imageNames.indexOf(name) !== i && issue(["images", i, "name"], `"${name}" is listed twice`));
+    if (config.images && config.existingImageRef) issue(["images"], "cannot be combined with existingImageRef");
     const names = config.registryAuth.users.map((u) => u.username);
     names.forEach((name, i) => names.indexOf(name) !== i && issue(["registryAuth", "users", i, "username"], `"${name}" is listed twice`));
     if (!config.existingRegistry && config.registryPort === config.appPort) {
@@ -92,6 +100,14 @@ export const labConfigSchema = z
 /** The validated lab config, secrets still in plain text: keep it inside the program. */
 export type LabConfig = z.infer<typeof labConfigSchema>;
 
+/** One image entry of the config. */
+export type LabImageConfig = LabConfig["image"];
+
+/** The images the lab signs: `images` when given, otherwise the single `image`. */
+export function labImages(config: LabConfig): LabImageConfig[] {
+  return config.images ?? [config.image];
+}
+
 /** A config error that names the key, as `namespace:key.path`. */
 export class LabConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -108,7 +124,7 @@ function formatPath(namespace: string, path: readonly PropertyKey[]): string {
 /** The raw config of one key: a string as Pulumi stores it, or absent. */
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
-const JSON_KEYS = new Set(["registryAuth", "image", "tools", "signingKey"]);
+const JSON_KEYS = new Set(["registryAuth", "image", "images", "tools", "signingKey"]);
 
 /**
  * Validates raw stack config (strings as Pulumi stores them; objects as JSON). `secretKeys`
@@ -135,6 +151,9 @@ export function parseLabConfig(namespace: string, raw: RawConfig, secretKeys: Re
     if (holdsSecret && !secretKeys.has(key)) {
       problems.push(`${namespace}:${key}: holds a secret and must be set with --secret`);
     }
+  }
+  if (raw.image !== undefined && raw.images !== undefined) {
+    problems.push(`${namespace}:images: set either image or images, not both`);
   }
   const parsed = labConfigSchema.safeParse(input);
   if (!parsed.success) {

@@ -1,0 +1,49 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { fakeKeyMaterial, installRecordingMocks, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
+
+const EXISTING = `registry.example:5000/team/app@sha256:${"9".repeat(64)}`;
+let mocks: RecordingMocks;
+let module: typeof import("./signing-pipeline.js");
+
+beforeAll(async () => {
+  mocks = await installRecordingMocks();
+  module = await import("./signing-pipeline.js");
+});
+
+describe("SigningPipeline", () => {
+  it("builds, inspects, signs, verifies and attests one image, all children under the pipeline", async () => {
+    const pipeline = new module.SigningPipeline("web", {
+      registry: { endpoint: "localhost:5001" },
+      image: { kind: "build", repository: "web", tag: "1.0", context: "/ctx" },
+      key: fakeKeyMaterial(),
+      workDir: "/lab/dev",
+    });
+    const ref = await valueOf(pipeline.attestedRef!);
+    expect(ref).toMatch(/^localhost:5001\/web@sha256:[a-f0-9]{64}$/);
+    expect(await valueOf(pipeline.verifiedRef)).toBe(ref);
+    expect((await valueOf(pipeline.inspection)).digest).toBe(ref.split("@")[1]);
+    const children = registeredUrns().filter((urn) => urn.includes("signed-image-lab:signing:SigningPipeline$"));
+    expect(children.map((urn) => urn.split("::")[2]?.split("$").pop())).toEqual(
+      expect.arrayContaining([
+        "signed-image-lab:signing:Image",
+        "signed-image-lab:signing:ImageInspection",
+        "signed-image-lab:signing:SignedImage",
+        "signed-image-lab:signing:SbomAttestation",
+      ]),
+    );
+  });
+
+  it("takes an existing digest without building anything", async () => {
+    const before = mocks.ofType("docker:index/image:Image").length;
+    const pipeline = new module.SigningPipeline("given", {
+      registry: { endpoint: "registry.example:5000" },
+      image: { kind: "existing", ref: EXISTING },
+      key: fakeKeyMaterial(),
+      workDir: "/lab/dev",
+      sbom: { delivery: "attest" },
+    });
+    expect(await valueOf(pipeline.attestedRef!)).toBe(EXISTING);
+    expect(mocks.ofType("docker:index/image:Image")).toHaveLength(before);
+    expect(mocks.named("given-sign").inputs.create).toContain(EXISTING);
+  });
+});

@@ -1,0 +1,136 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { SbomFormat, SbomScope, SignatureFormat } from "@signed-image-lab/tooling";
+import { Image } from "./image.js";
+import { ImageInspection, type InspectionSummary } from "./image-inspection.js";
+import type { RegistryAccess } from "./registry.js";
+import { SbomAttestation, type SbomDelivery } from "./sbom-attestation.js";
+import { SignedImage } from "./signed-image.js";
+import type { SigningKeyMaterial } from "./signing-key.js";
+
+/** What to sign: an image to build and push, or one already pushed (pinned by digest). */
+export type PipelineImageSource =
+  | {
+      readonly kind: "build";
+      /** Repository name in the registry. */
+      readonly repository: string;
+      readonly tag: string;
+      /** Absolute build context. */
+      readonly context: string;
+      /** Relative to the context. Default `Dockerfile`. */
+      readonly dockerfile?: string;
+      readonly buildArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    }
+  | { readonly kind: "existing"; readonly ref: pulumi.Input<string> };
+
+/** Arguments of {@link SigningPipeline}. */
+export interface SigningPipelineArgs {
+  readonly registry: RegistryAccess;
+  readonly image: PipelineImageSource;
+  readonly key: SigningKeyMaterial;
+  /** The public key verification trusts. Default the signing key's own. */
+  readonly verifyPublicKeyPem?: pulumi.Input<string>;
+  /** Default `legacy`. */
+  readonly signatureFormat?: SignatureFormat;
+  /** SBOM options. Defaults: `spdx-json`, `all-layers`, `both`. */
+  readonly sbom?: { readonly format?: SbomFormat; readonly scope?: SbomScope; readonly delivery?: SbomDelivery };
+  /** Absolute directory for SBOM files. */
+  readonly workDir: string;
+  /** Tool binaries. Default each on PATH. */
+  readonly tools?: { readonly cosign?: string; readonly syft?: string; readonly skopeo?: string; readonly node?: string };
+}
+
+/** Resource type token of {@link SigningPipeline}. */
+export const SIGNING_PIPELINE_TYPE = "signed-image-lab:signing:SigningPipeline";
+
+/**
+ * The whole lab for one image: build and push (or take a pushed digest), inspect, sign and
+ * verify, scan, attach and attest the SBOM and verify the attestation. Several pipelines run
+ * in parallel; every child is named after the image, so a failure names it.
+ */
+export class SigningPipeline extends pulumi.ComponentResource {
+  /** The pushed image, pinned by digest. */
+  readonly digestRef: pulumi.Output<string>;
+  /** Resolves once `cosign sign` succeeded. */
+  readonly signedRef: pulumi.Output<string>;
+  /** Resolves once `cosign verify` accepted the signature. */
+  readonly verifiedRef: pulumi.Output<string>;
+  /** The legacy signature's tag (legacy format only). */
+  readonly signatureRef?: pulumi.Output<string>;
+  /** Resolves once the SBOM attestation verified (undefined when only attached). */
+  readonly attestedRef?: pulumi.Output<string>;
+  readonly sbomFile: string;
+  readonly sbomSha256: pulumi.Output<string>;
+  readonly packageCount: pulumi.Output<number>;
+  /** What `skopeo inspect` reports of the digest. */
+  readonly inspection: pulumi.Output<InspectionSummary>;
+
+  constructor(name: string, args: SigningPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(SIGNING_PIPELINE_TYPE, name, {}, opts);
+    const tools = args.tools ?? {};
+    const credentials = args.registry.credentials;
+    const source = args.image;
+    this.digestRef =
+      source.kind === "existing"
+        ? pulumi.output(source.ref)
+        : new Image(
+            name,
+            {
+              registry: args.registry,
+              repository: source.repository,
+              tag: source.tag,
+              context: source.context,
+              dockerfile: source.dockerfile,
+              buildArgs: source.buildArgs,
+            },
+            { parent: this },
+          ).ref;
+
+    this.inspection = new ImageInspection(name, { ref: this.digestRef, registryCredentials: credentials, skopeo: tools.skopeo }, { parent: this }).summary;
+    const signed = new SignedImage(
+      name,
+      {
+        ref: this.digestRef,
+        key: args.key,
+        verifyPublicKeyPem: args.verifyPublicKeyPem,
+        registryCredentials: credentials,
+        format: args.signatureFormat,
+        cosign: tools.cosign,
+      },
+      { parent: this },
+    );
+    const sbom = new SbomAttestation(
+      name,
+      {
+        ref: signed.signedRef,
+        key: args.key,
+        verifyPublicKeyPem: args.verifyPublicKeyPem,
+        workDir: args.workDir,
+        format: args.sbom?.format,
+        scope: args.sbom?.scope,
+        delivery: args.sbom?.delivery,
+        signatureFormat: args.signatureFormat,
+        registryCredentials: credentials,
+        tools,
+      },
+      { parent: this },
+    );
+    this.signedRef = signed.signedRef;
+    this.verifiedRef = signed.verifiedRef;
+    this.signatureRef = signed.signatureRef;
+    this.attestedRef = sbom.attestedRef;
+    this.sbomFile = sbom.sbomFile;
+    this.sbomSha256 = sbom.sbomSha256;
+    this.packageCount = sbom.packageCount;
+    this.registerOutputs({
+      digestRef: this.digestRef,
+      signedRef: this.signedRef,
+      verifiedRef: this.verifiedRef,
+      signatureRef: this.signatureRef,
+      attestedRef: this.attestedRef,
+      sbomFile: this.sbomFile,
+      sbomSha256: this.sbomSha256,
+      packageCount: this.packageCount,
+      inspection: this.inspection,
+    });
+  }
+}

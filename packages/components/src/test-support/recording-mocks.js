@@ -1,0 +1,121 @@
+import { publicKeyFingerprint } from "@signed-image-lab/tooling";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+/** A syntactically real cosign key pair (not a usable key) for mocked key generation. */
+export const FAKE_PUBLIC_KEY = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEfakefakefakefakefakefakefakefake\n-----END PUBLIC KEY-----\n";
+export const FAKE_PRIVATE_KEY = "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nZmFrZQ==\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n";
+/** Key material as a SigningKey gives it, with the fake pair and password `key-pw`. */
+export function fakeKeyMaterial(publicKeyPem = FAKE_PUBLIC_KEY) {
+    return {
+        keyRef: pulumi.output("env://COSIGN_PRIVATE_KEY"),
+        signerEnvironment: pulumi.secret({ COSIGN_PRIVATE_KEY: FAKE_PRIVATE_KEY, COSIGN_PASSWORD: "key-pw" }),
+        publicKeyPem: pulumi.output(publicKeyPem),
+        publicKeyFingerprint: pulumi.output(publicKeyFingerprint(publicKeyPem)),
+    };
+}
+function fakeDigest(seed) {
+    return `sha256:${createHash("sha256").update(seed).digest("hex")}`;
+}
+/** What a mocked Command prints, by the step its name ends with. */
+function fakeStdout(name, script) {
+    const digest = /sha256:[a-f0-9]{64}/.exec(script)?.[0] ?? "";
+    if (name.endsWith("-generate"))
+        return FAKE_PRIVATE_KEY + FAKE_PUBLIC_KEY;
+    if (name.endsWith("-public-key"))
+        return FAKE_PUBLIC_KEY;
+    if (name.endsWith("-scan"))
+        return `${JSON.stringify({ sha256: fakeDigest(script).slice(7), packages: 42 })}\n`;
+    if (name.endsWith("-inspect"))
+        return JSON.stringify({ Digest: digest, Layers: [fakeDigest("layer")], Created: "2026-11-25T00:00:00Z" });
+    if (name.endsWith("-triangulate"))
+        return `localhost:5001/x:${digest.replace(":", "-")}.sig\n`;
+    if (name.endsWith("-ready"))
+        return "200\n";
+    return "";
+}
+/**
+ * Pulumi mocks that record every registration and give each resource the outputs the real
+ * provider would: a digest for pushed images, a plausible stdout for each Command step.
+ */
+export class RecordingMocks {
+    resources = [];
+    newResource(args) {
+        this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true });
+        const state = { ...args.inputs };
+        if (args.type === "command:local:Command") {
+            state.stdout = fakeStdout(args.name, String(args.inputs.create ?? ""));
+            state.stderr = "";
+        }
+        if (args.type === "docker:index/image:Image") {
+            const repository = String(args.inputs.imageName).replace(/:[^:/]+$/, "");
+            state.repoDigest = `${repository}@${fakeDigest(JSON.stringify(args.inputs))}`;
+        }
+        if (args.type === "docker:index/remoteImage:RemoteImage") {
+            state.imageId = fakeDigest(String(args.inputs.name));
+        }
+        if (args.type === "docker:index/volume:Volume") {
+            state.name = `${args.name}-volume`;
+        }
+        return { id: `${args.name}-id`, state };
+    }
+    call(args) {
+        return args.inputs;
+    }
+    /** Every recorded resource of `type`. */
+    ofType(type) {
+        return this.resources.filter((r) => r.type === type);
+    }
+    /** The one recorded custom resource named `name` (or of `type`); throws if there is none. */
+    named(name, type) {
+        const found = this.resources.find((r) => r.name === name && (type ? r.type === type : r.custom));
+        if (!found)
+            throw new Error(`no resource named ${name}; have ${this.resources.map((r) => r.name).join(", ")}`);
+        return found;
+    }
+}
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_MARK = "1b47061264138c4ac30d75fd1eb44270";
+/** True when a recorded input value was marked secret when it was registered. */
+export function isSecretInput(value) {
+    return typeof value === "object" && value !== null && value[SECRET_SIG] === SECRET_MARK;
+}
+/** True when a recorded input is, or holds anywhere inside it, a secret. */
+export function holdsSecretInput(value) {
+    if (isSecretInput(value))
+        return true;
+    if (typeof value === "object" && value !== null)
+        return Object.values(value).some(holdsSecretInput);
+    return false;
+}
+/** A recorded input with every secret wrapper removed, for asserting on its plain value. */
+export function plain(value) {
+    if (isSecretInput(value))
+        return plain(value.value);
+    if (Array.isArray(value))
+        return value.map(plain);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+    }
+    return value;
+}
+/** The value of an Output, once resolved. */
+export function valueOf(output) {
+    return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v)));
+}
+/** Whether an Output is marked secret. */
+export function isSecret(output) {
+    return pulumi.isSecret(output);
+}
+/** URNs of everything registered so far; a child's URN type names its parent's type. */
+export function registeredUrns() {
+    const monitor = pulumi.runtime.getMonitor();
+    return [...(monitor.getRegisteredResources?.().keys() ?? [])];
+}
+/** Installs fresh recording mocks for project `signed-image-lab`, stack `dev`. */
+export async function installRecordingMocks(config = {}, secretKeys = []) {
+    const mocks = new RecordingMocks();
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    await pulumi.runtime.setMocks(mocks, "signed-image-lab", "dev", false);
+    return mocks;
+}
+//# sourceMappingURL=recording-mocks.js.map
