@@ -79,6 +79,7 @@ export const images = Object.fromEntries(
     labImages(config)[i]?.name,
     {
       digestRef: p.digestRef,
+      taggedRef: p.taggedRef,
       verifiedRef: p.verifiedRef,
       signatureRef: p.signatureRef,
       attestedRef: p.attestedRef,

@@ -4,13 +4,14 @@ import {
   policyCheckStep,
   sigstoreAttachmentsConfig,
   sigstorePolicy,
+  runStep,
+  runStepOrThrow,
 } from "@signed-image-lab/tooling";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LabFixture, type TestRegistry } from "./support/lab-fixture.js";
 import { labToolsOrSkip } from "./support/lab-tools.js";
-import { runStep, runStepOrThrow } from "./support/run-step.js";
 import { generateKey, sign, type TestKey } from "./support/signing.js";
 
 const tools = labToolsOrSkip("skopeo");

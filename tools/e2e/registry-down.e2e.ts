@@ -1,10 +1,14 @@
-import { scanStep, verifyStep, waitForRegistryStep } from "@signed-image-lab/tooling";
+import {
+  scanStep,
+  verifyStep,
+  waitForRegistryStep,
+  runStep,
+} from "@signed-image-lab/tooling";
 import { execa } from "execa";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LabFixture, type TestRegistry } from "./support/lab-fixture.js";
 import { labToolsOrSkip } from "./support/lab-tools.js";
-import { runStep } from "./support/run-step.js";
 import { generateKey, verifierEnv, type TestKey } from "./support/signing.js";
 
 const tools = labToolsOrSkip("registry-down");

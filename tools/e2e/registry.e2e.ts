@@ -1,8 +1,11 @@
-import { pullImageStep, registryHostOf } from "@signed-image-lab/tooling";
+import {
+  pullImageStep,
+  registryHostOf,
+  runStep,
+} from "@signed-image-lab/tooling";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LabFixture, type TestRegistry } from "./support/lab-fixture.js";
 import { labToolsOrSkip } from "./support/lab-tools.js";
-import { runStep } from "./support/run-step.js";
 
 const tools = labToolsOrSkip("registry");
 const alice = { username: "alice", password: "alice's s3cret:pw" };

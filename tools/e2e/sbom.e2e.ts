@@ -6,13 +6,14 @@ import {
   PRIVATE_KEY_FROM_ENV,
   scanStep,
   verifyAttestationStep,
+  runStep,
+  runStepOrThrow,
 } from "@signed-image-lab/tooling";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LabFixture, type TestRegistry } from "./support/lab-fixture.js";
 import { labToolsOrSkip, REPO_ROOT } from "./support/lab-tools.js";
-import { runStep, runStepOrThrow } from "./support/run-step.js";
 import { generateKey, sign, signerEnv, verifierEnv, type TestKey } from "./support/signing.js";
 
 const tools = labToolsOrSkip("sbom");

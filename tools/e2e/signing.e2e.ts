@@ -4,13 +4,13 @@ import {
   PRIVATE_KEY_FROM_ENV,
   triangulateStep,
   legacyArtifactRef,
+  runStepOrThrow,
 } from "@signed-image-lab/tooling";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LabFixture, type TestRegistry } from "./support/lab-fixture.js";
 import { labToolsOrSkip } from "./support/lab-tools.js";
-import { runStepOrThrow } from "./support/run-step.js";
 import { generateKey, sign, signerEnv, verify, type TestKey } from "./support/signing.js";
 
 const tools = labToolsOrSkip("signing");

@@ -50,6 +50,15 @@ NX_DAEMON=false npx nx run-many -t build --output-style=static >/dev/null
 
 pulumi stack select "$STACK" 2>/dev/null || pulumi stack init "$STACK" --secrets-provider passphrase
 
+# Re-verifies what the stack says is deployed against the registry now; non-zero on a mismatch.
+lab_status() {
+  local user password
+  user=$(pulumi config get --path 'registryAuth.users[0].username' --stack "$STACK" 2>/dev/null || true)
+  password=$(pulumi config get --path 'registryAuth.users[0].password' --stack "$STACK" 2>/dev/null || true)
+  pulumi stack output --json --stack "$STACK" |
+    LAB_REGISTRY_USERNAME=$user LAB_REGISTRY_PASSWORD=$password node tools/dist/bin/lab-status.js
+}
+
 case $action in
   up)
     if ! pulumi config get cosignPassword --stack "$STACK" >/dev/null 2>&1; then
@@ -62,12 +71,15 @@ case $action in
       pulumi config set baseImage signed-image-lab/node-base:bookworm --stack "$STACK"
     fi
     pulumi up --yes --stack "$STACK"
-    pulumi stack output --stack "$STACK"
+    lab_status
+    ;;
+  status)
+    lab_status
     ;;
   destroy)
     pulumi destroy --yes --stack "$STACK"
     ;;
   *)
-    die "usage: lab.sh up|destroy"
+    die "usage: lab.sh up|status|destroy"
     ;;
 esac

@@ -9,3 +9,5 @@ export * from "./lib/docker-commands.js";
 export * from "./lib/registry-commands.js";
 export * from "./lib/tool-versions.js";
 export * from "./lib/pem.js";
+export * from "./lib/step-runner.js";
+export * from "./lib/lab-status.js";

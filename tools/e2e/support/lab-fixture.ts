@@ -6,6 +6,7 @@ import {
   SecretEnv,
   startRegistryStep,
   waitForRegistryStep,
+  runStepOrThrow,
 } from "@signed-image-lab/tooling";
 import { execa } from "execa";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -14,7 +15,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LabTools } from "./lab-tools.js";
 import { REPO_ROOT } from "./lab-tools.js";
-import { runStepOrThrow } from "./run-step.js";
 
 /** A registry user of a test registry. */
 export interface TestUser {

@@ -7,9 +7,11 @@ import {
   splitCosignKeyPair,
   verifyStep,
   type SignatureFormat,
+  runStep,
+  runStepOrThrow,
+  type StepResult,
 } from "@signed-image-lab/tooling";
 import type { LabTools } from "./lab-tools.js";
-import { runStep, runStepOrThrow, type StepResult } from "./run-step.js";
 
 /** A cosign key pair made by the lab's generate step, with its password. */
 export interface TestKey {

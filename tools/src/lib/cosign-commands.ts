@@ -192,3 +192,14 @@ export function verifyAttestationStep(
     ],
   };
 }
+
+/**
+ * `cosign clean` of one artifact type of a digest: the registry must allow deletes (the lab's
+ * does). Signatures otherwise stay in the registry after `pulumi destroy`.
+ */
+export function cleanStep(options: CosignRefStepOptions & { readonly type: "signature" | "attestation" | "sbom" | "all" }): StepScript {
+  return {
+    registryHost: registryOf(options.ref, "the image to clean"),
+    invocations: [{ argv: [options.cosign ?? "cosign", "clean", "--force", "--type", options.type, options.ref], stdoutTo: "/dev/null" }],
+  };
+}

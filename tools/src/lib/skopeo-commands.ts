@@ -28,6 +28,19 @@ export function inspectStep(options: SkopeoStepOptions): StepScript {
   };
 }
 
+/**
+ * `skopeo inspect` of a tag: where the tag points now. The one step that takes a tag, because
+ * its question is exactly that; nothing signs or scans what it reads.
+ */
+export function inspectTagStep(options: Omit<SkopeoStepOptions, "ref"> & { readonly taggedRef: string }): StepScript {
+  return {
+    registryHost: registryHostOf(options.taggedRef),
+    invocations: [
+      { argv: [options.skopeo ?? "skopeo", "inspect", ...tlsFlags("--tls-verify", { ...options, ref: options.taggedRef }), `docker://${options.taggedRef}`] },
+    ],
+  };
+}
+
 /** Options of {@link policyCheckStep}. */
 export interface PolicyCheckOptions {
   /** The image, pinned by digest. */

@@ -50,6 +50,8 @@ export const SIGNING_PIPELINE_TYPE = "signed-image-lab:signing:SigningPipeline";
 export class SigningPipeline extends pulumi.ComponentResource {
   /** The pushed image, pinned by digest. */
   readonly digestRef: pulumi.Output<string>;
+  /** The tag pushed with it (undefined for an existing image); `lab:status` checks it still points at the digest. */
+  readonly taggedRef?: pulumi.Output<string>;
   /** Resolves once `cosign sign` succeeded. */
   readonly signedRef: pulumi.Output<string>;
   /** Resolves once `cosign verify` accepted the signature. */
@@ -69,10 +71,9 @@ export class SigningPipeline extends pulumi.ComponentResource {
     const tools = args.tools ?? {};
     const credentials = args.registry.credentials;
     const source = args.image;
-    this.digestRef =
-      source.kind === "existing"
-        ? pulumi.output(source.ref)
-        : new Image(
+    const built =
+      source.kind === "build"
+        ? new Image(
             name,
             {
               registry: args.registry,
@@ -83,7 +84,10 @@ export class SigningPipeline extends pulumi.ComponentResource {
               buildArgs: source.buildArgs,
             },
             { parent: this },
-          ).ref;
+          )
+        : undefined;
+    this.digestRef = built?.ref ?? pulumi.output(source.kind === "existing" ? source.ref : "");
+    this.taggedRef = built?.taggedRef;
 
     this.inspection = new ImageInspection(name, { ref: this.digestRef, registryCredentials: credentials, skopeo: tools.skopeo }, { parent: this }).summary;
     const signed = new SignedImage(
@@ -123,6 +127,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
     this.packageCount = sbom.packageCount;
     this.registerOutputs({
       digestRef: this.digestRef,
+      taggedRef: this.taggedRef,
       signedRef: this.signedRef,
       verifiedRef: this.verifiedRef,
       signatureRef: this.signatureRef,

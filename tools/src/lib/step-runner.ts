@@ -1,4 +1,4 @@
-import { renderStepScript, type StepScript } from "@signed-image-lab/tooling";
+import { renderStepScript, type StepScript } from "./step-script.js";
 import { execa } from "execa";
 
 /** What a step printed and how it ended. */

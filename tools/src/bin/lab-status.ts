@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// `npm run lab:status`: re-verifies what the stack says is deployed against the registry now.
+// Reads `pulumi stack output --json` on stdin; registry credentials, if any, from
+// LAB_REGISTRY_USERNAME / LAB_REGISTRY_PASSWORD. Prints the status table; exits 1 on any
+// mismatch (a moved tag, a deleted signature or attestation), 2 on unreadable input.
+import { readFileSync } from "node:fs";
+import { checkDeployedImage, parseDeployedLab, renderStatusTable } from "../lib/lab-status.js";
+import { SecretEnv } from "../lib/step-script.js";
+import { runStep } from "../lib/step-runner.js";
+
+async function main(): Promise<number> {
+  let lab;
+  try {
+    lab = parseDeployedLab(readFileSync(0, "utf8"));
+  } catch (error) {
+    console.error(`lab-status: ${(error as Error).message}`);
+    return 2;
+  }
+  const registryEnv: Record<string, string> = {};
+  for (const name of [SecretEnv.registryUsername, SecretEnv.registryPassword]) {
+    const value = process.env[name];
+    if (value) registryEnv[name] = value;
+  }
+  const tools = { cosign: process.env.LAB_COSIGN, skopeo: process.env.LAB_SKOPEO, node: process.execPath };
+  const statuses = await Promise.all(
+    Object.entries(lab.images).map(([name, image]) => checkDeployedImage(name, image, lab, (step, env) => runStep(step, env), registryEnv, tools)),
+  );
+  console.log(renderStatusTable(statuses));
+  return statuses.some((s) => s.problems.length > 0) ? 1 : 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,123 @@
+import { parseDigestRef } from "./image-ref.js";
+import { verifyAttestationStep, verifyStep, type SignatureFormat } from "./cosign-commands.js";
+import type { SbomFormat } from "./sbom-formats.js";
+import { inspectTagStep } from "./skopeo-commands.js";
+import { PublicEnv, type StepScript } from "./step-script.js";
+import type { StepResult } from "./step-runner.js";
+
+/** One image as the stack says it is deployed (`pulumi stack output --json`, `images.<name>`). */
+export interface DeployedImage {
+  readonly digestRef: string;
+  /** The tag that was pushed with it; checked to still point at the digest. */
+  readonly taggedRef?: string;
+  /** Set when the stack attested the SBOM; then the attestation must still verify. */
+  readonly attestedRef?: string;
+  readonly sbomPackageCount?: number;
+}
+
+/** What `lab:status` reads: the stack outputs it needs. */
+export interface DeployedLab {
+  readonly publicKey: string;
+  readonly signatureFormat: SignatureFormat;
+  readonly sbomFormat: SbomFormat;
+  readonly images: Readonly<Record<string, DeployedImage>>;
+}
+
+/** The verdict for one image, checked against the registry now. */
+export interface ImageStatus {
+  readonly name: string;
+  readonly digest: string;
+  /** "same", "moved to sha256:…", or "-" when no tag was pushed. */
+  readonly tag: string;
+  readonly signed: boolean;
+  /** undefined when the stack did not attest. */
+  readonly attested?: boolean;
+  readonly packages?: number;
+  /** Why the image is not as deployed; empty when it is. */
+  readonly problems: readonly string[];
+}
+
+/** Runs a step; `runStep` from the step runner, or a stand-in in unit specs. */
+export type StepRun = (step: StepScript, env: Record<string, string>) => Promise<StepResult>;
+
+/** Tool binaries for the checks. Default each on PATH. */
+export interface StatusTools {
+  readonly cosign?: string;
+  readonly skopeo?: string;
+  readonly node?: string;
+}
+
+/** Validates `pulumi stack output --json`; throws naming what is missing. */
+export function parseDeployedLab(json: string): DeployedLab {
+  const outputs = JSON.parse(json) as Partial<DeployedLab>;
+  if (typeof outputs.publicKey !== "string") throw new Error("stack outputs have no publicKey: is the lab up?");
+  if (!outputs.images || Object.keys(outputs.images).length === 0) throw new Error("stack outputs list no images: is the lab up?");
+  for (const [name, image] of Object.entries(outputs.images)) {
+    parseDigestRef(image.digestRef, `images.${name}.digestRef`);
+  }
+  return {
+    publicKey: outputs.publicKey,
+    signatureFormat: outputs.signatureFormat ?? "legacy",
+    sbomFormat: outputs.sbomFormat ?? "spdx-json",
+    images: outputs.images,
+  };
+}
+
+function firstLine(text: string): string {
+  return text.split("\n").find((l) => /error|no |did not|rejected|denied|unauthorized/i.test(l))?.trim() ?? text.trim().split("\n").pop() ?? "";
+}
+
+/**
+ * Re-checks one deployed image against the registry as it is now: the tag still points at
+ * the digest, the signature verifies with the stack's public key, the SBOM attestation too.
+ */
+export async function checkDeployedImage(
+  name: string,
+  image: DeployedImage,
+  lab: DeployedLab,
+  run: StepRun,
+  registryEnv: Record<string, string> = {},
+  tools: StatusTools = {},
+): Promise<ImageStatus> {
+  const { digest } = parseDigestRef(image.digestRef, `images.${name}.digestRef`);
+  const verifierEnv = { ...registryEnv, [PublicEnv.cosignPublicKey]: lab.publicKey };
+  const problems: string[] = [];
+
+  let tag = "-";
+  if (image.taggedRef) {
+    const inspected = await run(inspectTagStep({ taggedRef: image.taggedRef, skopeo: tools.skopeo }), registryEnv);
+    const tagDigest = inspected.exitCode === 0 ? (JSON.parse(inspected.stdout) as { Digest?: string }).Digest : undefined;
+    tag = tagDigest === digest ? "same" : tagDigest ? `moved to ${tagDigest.slice(0, 19)}…` : "unreadable";
+    if (tagDigest !== digest) {
+      problems.push(`tag ${image.taggedRef} ${tagDigest ? `now points to ${tagDigest}` : `cannot be read: ${firstLine(inspected.stderr)}`}`);
+    }
+  }
+
+  const verified = await run(verifyStep({ ref: image.digestRef, format: lab.signatureFormat, cosign: tools.cosign, node: tools.node }), verifierEnv);
+  if (verified.exitCode !== 0) problems.push(`signature: ${firstLine(verified.stderr)}`);
+
+  let attested: boolean | undefined;
+  if (image.attestedRef) {
+    const attestation = await run(
+      verifyAttestationStep({ ref: image.digestRef, sbomFormat: lab.sbomFormat, format: lab.signatureFormat, cosign: tools.cosign }),
+      verifierEnv,
+    );
+    attested = attestation.exitCode === 0;
+    if (!attested) problems.push(`attestation: ${firstLine(attestation.stderr)}`);
+  }
+  return { name, digest, tag, signed: verified.exitCode === 0, attested, packages: image.sbomPackageCount, problems };
+}
+
+/** The summary table people read after `up` and from `lab:status`. */
+export function renderStatusTable(statuses: readonly ImageStatus[]): string {
+  const yesNo = (v: boolean | undefined) => (v === undefined ? "-" : v ? "yes" : "NO");
+  const rows = [
+    ["image", "digest", "tag", "signed+verified", "attested", "SBOM packages"],
+    ...statuses.map((s) => [s.name, `${s.digest.slice(0, 19)}…`, s.tag, yesNo(s.signed), yesNo(s.attested), s.packages === undefined ? "-" : String(s.packages)]),
+  ];
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
+  const lines = rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col]!)).join("  ").trimEnd());
+  lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
+  const problems = statuses.flatMap((s) => s.problems.map((p) => `${s.name}: ${p}`));
+  return [...lines, ...(problems.length > 0 ? ["", "MISMATCH:", ...problems.map((p) => `  ${p}`)] : ["", "all images as deployed"])].join("\n");
+}
