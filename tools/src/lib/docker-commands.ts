@@ -115,3 +115,10 @@ export function removeContainersStep(options: DockerStepOptions & { readonly nam
     invocations: [{ argv: [options.docker ?? "docker", "rm", "-f", "-v", ...options.names], stdoutTo: "/dev/null" }],
   };
 }
+
+/** `docker image rm -f` of tags; missing ones are skipped by docker with a message, not an error. */
+export function removeImagesStep(options: DockerStepOptions & { readonly tags: readonly string[] }): StepScript {
+  return {
+    invocations: [{ argv: [options.docker ?? "docker", "image", "rm", "-f", ...options.tags], stdoutTo: "/dev/null" }],
+  };
+}
