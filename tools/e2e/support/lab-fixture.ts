@@ -53,6 +53,8 @@ export class LabFixture {
   readonly runId = `lab-e2e-${process.pid}-${Date.now().toString(36)}`;
   private readonly tempDirs: string[] = [];
   private readonly imageTags = new Set<string>();
+  /** Image IDs behind the tags: a tag that a later push moves leaves its old image untagged. */
+  private readonly imageIds = new Set<string>();
   private readonly volumes: string[] = [];
   private registries = 0;
 
@@ -111,6 +113,8 @@ export class LabFixture {
 
   private async push(tag: string, env: Record<string, string>): Promise<string> {
     this.imageTags.add(tag);
+    const id = await execa(this.tools.docker, ["image", "inspect", "--format", "{{.Id}}", tag], { reject: false });
+    if (id.exitCode === 0) this.imageIds.add(id.stdout.trim());
     const ref = (await runStepOrThrow(`docker push ${tag}`, pushImageStep({ tag, docker: this.tools.docker }), env)).trim();
     return ref;
   }
@@ -121,6 +125,8 @@ export class LabFixture {
     const ids = await this.containersLeft();
     if (ids.length > 0) await execa(docker, ["rm", "-f", "-v", ...ids], { reject: false });
     if (this.imageTags.size > 0) await execa(docker, ["image", "rm", "-f", ...this.imageTags], { reject: false });
+    // Without -f: an image that still carries someone else's tag (a running lab's) stays.
+    for (const id of this.imageIds) await execa(docker, ["image", "rm", id], { reject: false });
     for (const dir of this.tempDirs) rmSync(dir, { recursive: true, force: true });
   }
 
@@ -135,6 +141,10 @@ export class LabFixture {
     for (const tag of this.imageTags) {
       const inspect = await execa(this.tools.docker, ["image", "inspect", tag], { reject: false });
       if (inspect.exitCode === 0) images.push(tag);
+    }
+    for (const id of this.imageIds) {
+      const tags = await execa(this.tools.docker, ["image", "inspect", "--format", "{{len .RepoTags}}", id], { reject: false });
+      if (tags.exitCode === 0 && tags.stdout.trim() === "0") images.push(id);
     }
     return { containers: await this.containersLeft(), volumes, images, tempDirs: this.tempDirs.filter((d) => existsSync(d)) };
   }
