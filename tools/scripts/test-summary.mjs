@@ -9,6 +9,7 @@ const reports = [
   "tools/test-results/unit.json",
   "packages/components/test-results/unit.json",
   "infra/test-results/unit.json",
+  "tools/generators/test-results/unit.json",
   "tools/e2e/test-results/e2e.json",
 ];
 const wanted = process.argv.includes("--unit-only") ? reports.filter((r) => r.endsWith("unit.json")) : reports;

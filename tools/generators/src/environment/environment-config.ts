@@ -1,0 +1,88 @@
+import { parseLabConfig } from "@signed-image-lab/components";
+import { Document } from "yaml";
+
+/** Options of the `environment` generator (see schema.json). */
+export interface EnvironmentOptions {
+  readonly name: string;
+  readonly registryPort?: number;
+  readonly appPort?: number;
+  /** `name[=context]` pairs, comma-separated. */
+  readonly images?: string;
+  /** Comma-separated user names; auth is on when there is one. */
+  readonly authUsers?: string;
+  readonly keySource?: "generate" | "config" | "kms";
+  readonly kmsUri?: string;
+}
+
+/** What the generator writes and tells. */
+export interface EnvironmentPlan {
+  /** Path of the stack config, relative to the workspace root. */
+  readonly path: string;
+  readonly yaml: string;
+  /** The commands that set the secrets the file must not hold. */
+  readonly nextSteps: readonly string[];
+}
+
+const NAMESPACE = "signed-image-lab";
+const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const list = (text?: string) => (text ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+
+/**
+ * Plans `Pulumi.<name>.yaml`: documented defaults for everything that is not a secret, checked
+ * by the lab's own config schema with placeholder secrets, and the `pulumi config set --secret`
+ * commands for the rest. Throws, naming the option or config key, when anything is invalid.
+ */
+export function planEnvironment(options: EnvironmentOptions): EnvironmentPlan {
+  if (!STACK_NAME.test(options.name)) {
+    throw new Error(`name: "${options.name}" is not a valid stack name (letters, digits, ., _ and -)`);
+  }
+  const images = list(options.images ?? "studentbook=packages/studentbook").map((pair) => {
+    const [name, context] = pair.split("=");
+    return { name: name ?? "", tag: "1.0", context: context || "packages/studentbook", dockerfile: "Dockerfile" };
+  });
+  const users = list(options.authUsers);
+  const keySource = options.keySource ?? "generate";
+  const plain: Record<string, unknown> = {
+    registryPort: String(options.registryPort ?? 5001),
+    appPort: String(options.appPort ?? 8090),
+    images,
+    signingKey: keySource === "kms" ? { source: "kms", kmsUri: options.kmsUri } : { source: keySource },
+    sbomFormat: "spdx-json",
+    sbomScope: "all-layers",
+    sbomAttach: "both",
+    signatureFormat: "legacy",
+  };
+
+  // Validate as the program will, with placeholders where secrets go.
+  const placeholders: Record<string, string> = {
+    ...(keySource === "kms" ? {} : { cosignPassword: "placeholder" }),
+    ...(keySource === "config" ? { cosignPrivateKey: "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----" } : {}),
+    ...(users.length > 0
+      ? { registryAuth: JSON.stringify({ enabled: true, users: users.map((username) => ({ username, password: "placeholder" })) }) }
+      : {}),
+  };
+  const raw = Object.fromEntries(
+    Object.entries(plain).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
+  parseLabConfig(NAMESPACE, { ...raw, ...placeholders }, new Set(Object.keys(placeholders)));
+
+  const doc = new Document({ config: Object.fromEntries(Object.entries(plain).map(([k, v]) => [`${NAMESPACE}:${k}`, v])) });
+  doc.commentBefore = [
+    ` Environment "${options.name}" of the signed-image lab, written by the environment generator.`,
+    " Every key is documented in the README's configuration table. Secrets are not in this file:",
+    " set them with the commands the generator printed (they land here encrypted).",
+  ].join("\n");
+  const stack = `--stack ${options.name}`;
+  const nextSteps = [
+    `pulumi stack init ${options.name} --secrets-provider passphrase`,
+    ...(keySource === "kms" ? [] : [`pulumi config set --secret cosignPassword ${stack}   # the cosign key's password`]),
+    ...(keySource === "config" ? [`pulumi config set --secret cosignPrivateKey ${stack} < cosign.key`] : []),
+    ...(users.length > 0 ? [`pulumi config set --path registryAuth.enabled true ${stack}`] : []),
+    ...users.flatMap((username, i) => [
+      `pulumi config set --secret --path 'registryAuth.users[${i}].username' ${username} ${stack}`,
+      `pulumi config set --secret --path 'registryAuth.users[${i}].password' ${stack}   # ${username}'s password`,
+    ]),
+    `LAB_STACK=${options.name} npm run lab:up`,
+  ];
+  return { path: `Pulumi.${options.name}.yaml`, yaml: doc.toString(), nextSteps };
+}

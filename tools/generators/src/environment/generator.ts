@@ -1,0 +1,19 @@
+import { logger, type Tree } from "@nx/devkit";
+import { planEnvironment, type EnvironmentOptions } from "./environment-config.js";
+
+/**
+ * `nx g @signed-image-lab/generators:environment <name>`: writes `Pulumi.<name>.yaml` with
+ * validated, documented defaults and prints the secret-setting next steps. Refuses to
+ * overwrite an environment that exists.
+ */
+export default async function environmentGenerator(tree: Tree, options: EnvironmentOptions): Promise<() => void> {
+  const plan = planEnvironment(options);
+  if (tree.exists(plan.path)) {
+    throw new Error(`${plan.path} exists already: environment "${options.name}" is not overwritten`);
+  }
+  tree.write(plan.path, plan.yaml);
+  return () => {
+    logger.info(`Environment "${options.name}" written to ${plan.path}. Next steps:`);
+    for (const step of plan.nextSteps) logger.info(`  ${step}`);
+  };
+}
