@@ -11,7 +11,7 @@ const images = [
 
 beforeAll(async () => {
   ({ mocks, program } = await runLabProgram({ cosignPassword: "pw", images: JSON.stringify(images) }, ["cosignPassword"]));
-  await Promise.all(Object.values(program.images).map((i) => valueOf(i.attestedRef!)));
+  await Promise.all(Object.values(program.images).map((image) => valueOf(image.attestedRef!)));
   await valueOf(program.appRef!);
 });
 

@@ -73,22 +73,24 @@ const app = config.runApp
 export const registryEndpoint = registry.endpoint;
 export const publicKey = key.publicKeyPem;
 export const publicKeyFingerprint = key.publicKeyFingerprint;
-/** Per image: what was pushed, signed, verified and attested, for people and for `lab:status`. */
-export const images = Object.fromEntries(
-  pipelines.map((p, i) => [
-    labImages(config)[i]?.name,
-    {
-      digestRef: p.digestRef,
-      taggedRef: p.taggedRef,
-      verifiedRef: p.verifiedRef,
-      signatureRef: p.signatureRef,
-      attestedRef: p.attestedRef,
-      sbomFile: p.sbomFile,
-      sbomSha256: p.sbomSha256,
-      sbomPackageCount: p.packageCount,
-      inspection: p.inspection,
-    },
-  ]),
+/** What the stack reports of one image, for people and for `lab:status`. */
+function imageOutputs(pipeline: SigningPipeline) {
+  return {
+    digestRef: pipeline.digestRef,
+    taggedRef: pipeline.taggedRef,
+    verifiedRef: pipeline.verifiedRef,
+    signatureRef: pipeline.signatureRef,
+    attestedRef: pipeline.attestedRef,
+    sbomFile: pipeline.sbomFile,
+    sbomSha256: pipeline.sbomSha256,
+    sbomPackageCount: pipeline.packageCount,
+    inspection: pipeline.inspection,
+  };
+}
+
+/** Per image, keyed by its name. */
+export const images: Record<string, ReturnType<typeof imageOutputs>> = Object.fromEntries(
+  labImages(config).map((image, i) => [image.name, imageOutputs(pipelines[i]!)]),
 );
 export const imageDigestRef = first.digestRef;
 export const signedRef = first.signedRef;

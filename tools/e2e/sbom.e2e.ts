@@ -11,13 +11,12 @@ import {
 } from "@signed-image-lab/tooling";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LabFixture, type TestRegistry } from "./support/lab-fixture.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useSigningLab } from "./support/signing-lab.js";
 import { labToolsOrSkip, REPO_ROOT } from "./support/lab-tools.js";
-import { generateKey, sign, signerEnv, verifierEnv, type TestKey } from "./support/signing.js";
+import { sign, signerEnv, verifierEnv } from "./support/signing.js";
 
 const tools = labToolsOrSkip("sbom");
-const alice = { username: "alice", password: "reg-pw" };
 
 interface SpdxPackage {
   name: string;
@@ -26,31 +25,20 @@ interface SpdxPackage {
 }
 
 describe.skipIf(!tools)("SBOM with syft, attached and attested with cosign (real tools)", () => {
-  let lab: LabFixture;
-  let registry: TestRegistry;
-  let auth: Record<string, string>;
-  let labKey: TestKey;
-  let otherKey: TestKey;
-  let ref: string;
+  const env = useSigningLab(tools);
   let sbomFile: string;
   let summary: { sha256: string; packages: number };
 
   beforeAll(async () => {
-    lab = new LabFixture(tools!);
-    registry = await lab.startRegistry([alice]);
-    auth = registry.credentials(alice);
-    [labKey, otherKey] = await Promise.all([generateKey(tools!, "lab-pw"), generateKey(tools!, "other-pw")]);
-    ref = await lab.pushStudentbook(registry, "studentbook", auth);
-    await sign(tools!, ref, labKey, auth);
-    sbomFile = join(lab.tempDir("sbom"), "studentbook.spdx.json");
+    await sign(tools!, env.ref, env.labKey, env.auth);
+    sbomFile = join(env.lab.tempDir("sbom"), "studentbook.spdx.json");
     const stdout = await runStepOrThrow(
       "syft scan",
-      scanStep({ ref, outFile: sbomFile, format: "spdx-json", syft: tools!.syft, node: tools!.node }),
-      auth,
+      scanStep({ ref: env.ref, outFile: sbomFile, format: "spdx-json", syft: tools!.syft, node: tools!.node }),
+      env.auth,
     );
     summary = parseSbomSummary(stdout);
   });
-  afterAll(() => lab?.cleanup());
 
   it("scans all layers straight from the registry with credentials from the environment", () => {
     const doc = JSON.parse(readFileSync(sbomFile, "utf8")) as { spdxVersion: string; packages: SpdxPackage[] };
@@ -74,38 +62,38 @@ describe.skipIf(!tools)("SBOM with syft, attached and attested with cosign (real
   it("attests the SBOM and verify-attestation passes with the right key", async () => {
     await runStepOrThrow(
       "cosign attest",
-      attestStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: sbomFile, sbomFormat: "spdx-json", format: "legacy", cosign: tools!.cosign }),
-      { ...signerEnv(labKey), ...auth },
+      attestStep({ ref: env.ref, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: sbomFile, sbomFormat: "spdx-json", format: "legacy", cosign: tools!.cosign }),
+      { ...signerEnv(env.labKey), ...env.auth },
     );
-    const verified = await runStep(verifyAttestationStep({ ref, sbomFormat: "spdx-json", format: "legacy", cosign: tools!.cosign }), {
-      ...verifierEnv(labKey),
-      ...auth,
+    const verified = await runStep(verifyAttestationStep({ ref: env.ref, sbomFormat: "spdx-json", format: "legacy", cosign: tools!.cosign }), {
+      ...verifierEnv(env.labKey),
+      ...env.auth,
     });
     expect(verified.stderr).toContain("The signatures were verified against the specified public key");
     expect(verified.exitCode).toBe(0);
   });
 
   it("fails verify-attestation with another key, and for a predicate type that was never attested", async () => {
-    const wrongKey = await runStep(verifyAttestationStep({ ref, sbomFormat: "spdx-json", format: "legacy", cosign: tools!.cosign }), {
-      ...verifierEnv(otherKey),
-      ...auth,
+    const wrongKey = await runStep(verifyAttestationStep({ ref: env.ref, sbomFormat: "spdx-json", format: "legacy", cosign: tools!.cosign }), {
+      ...verifierEnv(env.otherKey),
+      ...env.auth,
     });
     expect(wrongKey.exitCode).not.toBe(0);
-    const wrongType = await runStep(verifyAttestationStep({ ref, sbomFormat: "cyclonedx-json", format: "legacy", cosign: tools!.cosign }), {
-      ...verifierEnv(labKey),
-      ...auth,
+    const wrongType = await runStep(verifyAttestationStep({ ref: env.ref, sbomFormat: "cyclonedx-json", format: "legacy", cosign: tools!.cosign }), {
+      ...verifierEnv(env.labKey),
+      ...env.auth,
     });
     expect(wrongType.exitCode).not.toBe(0);
   });
 
   it("attaches the SBOM as the seed does and downloads the same document back", async () => {
-    await runStepOrThrow("cosign attach sbom", attachSbomStep({ ref, sbomFile, sbomFormat: "spdx-json", cosign: tools!.cosign }), auth);
-    const downloaded = await runStepOrThrow("cosign download sbom", downloadSbomStep({ ref, cosign: tools!.cosign }), auth);
+    await runStepOrThrow("cosign attach sbom", attachSbomStep({ ref: env.ref, sbomFile, sbomFormat: "spdx-json", cosign: tools!.cosign }), env.auth);
+    const downloaded = await runStepOrThrow("cosign download sbom", downloadSbomStep({ ref: env.ref, cosign: tools!.cosign }), env.auth);
     expect(JSON.parse(downloaded)).toEqual(JSON.parse(readFileSync(sbomFile, "utf8")));
   });
 
   it("leaves nothing behind", async () => {
-    await lab.cleanup();
-    expect(await lab.leftovers()).toEqual({ containers: [], volumes: [], images: [], tempDirs: [] });
+    await env.lab.cleanup();
+    expect(await env.lab.leftovers()).toEqual({ containers: [], volumes: [], images: [], tempDirs: [] });
   });
 });
