@@ -55,6 +55,15 @@ describe.skipIf(!tools)("cosign signing (real cosign, offline, key pair)", () =>
     expect(verified.stderr).toMatch(/no signatures found|no matching signatures/i);
   });
 
+  it("signs and verifies in the bundle format too (cosign v3's Sigstore bundle, as an OCI referrer or its fallback tag)", async () => {
+    const bundled = await env.lab.pushChangedImage(`${env.registry.endpoint}/studentbook:1.0`, `${env.registry.endpoint}/bundled:1.0`, env.auth);
+    await sign(tools!, bundled, env.labKey, env.auth, "bundle");
+    const verified = await verify(tools!, bundled, env.labKey, env.auth, "bundle");
+    expect(verified.stderr).not.toMatch(/no cosign image signature/);
+    expect(verified.exitCode).toBe(0);
+    expect((await verify(tools!, bundled, env.otherKey, env.auth, "bundle")).exitCode).not.toBe(0);
+  });
+
   it("does not pass an image that carries only an SBOM attestation as signed", async () => {
     const attestedOnly = await env.lab.pushChangedImage(`${env.registry.endpoint}/studentbook:1.0`, `${env.registry.endpoint}/attested-only:1.0`, env.auth);
     const predicate = join(env.lab.tempDir("predicate"), "sbom.spdx.json");

@@ -11,3 +11,5 @@ export * from "./lib/tool-versions.js";
 export * from "./lib/pem.js";
 export * from "./lib/step-runner.js";
 export * from "./lib/lab-status.js";
+export * from "./lib/tls-commands.js";
+export * from "./lib/vault-commands.js";

@@ -5,6 +5,8 @@ import {
   pushImageStep,
   SecretEnv,
   startRegistryStep,
+  TLS_CERT_ENV,
+  TLS_KEY_ENV,
   waitForRegistryStep,
   runStepOrThrow,
 } from "@signed-image-lab/tooling";
@@ -22,10 +24,22 @@ export interface TestUser {
   readonly password: string;
 }
 
+/** What makes a test registry serve https: its certificate and key, and the CA that signed it. */
+export interface RegistryTls {
+  readonly certificatePem: string;
+  readonly privateKeyPem: string;
+  /** The CA certificate file, for waiting on `https://…/v2/` with curl. */
+  readonly caFile: string;
+  /** Host addresses the port is published on; default loopback only. */
+  readonly publishAddresses?: readonly string[];
+}
+
 /** A registry a spec started. */
 export interface TestRegistry {
   readonly endpoint: string;
   readonly container: string;
+  /** The published host port. */
+  readonly port: number;
   /** The step environment that carries `user`'s credentials. */
   credentials(user: TestUser): Record<string, string>;
 }
@@ -67,23 +81,36 @@ export class LabFixture {
     return dir;
   }
 
-  /** Starts a registry container on a free loopback port and waits until `/v2/` answers. */
-  async startRegistry(users: readonly TestUser[] = []): Promise<TestRegistry> {
+  /**
+   * Starts a registry container on a free loopback port and waits until `/v2/` answers; with
+   * `tls`, over https verified against the CA.
+   */
+  async startRegistry(users: readonly TestUser[] = [], tls?: RegistryTls): Promise<TestRegistry> {
     const port = await freePort();
     const container = `${this.runId}-registry-${++this.registries}`;
     const authEnabled = users.length > 0;
     await runStepOrThrow(
       `starting registry ${container}`,
-      startRegistryStep({ name: container, image: REGISTRY_IMAGE, hostPort: port, authEnabled, labels: { [LABEL]: this.runId }, docker: this.tools.docker }),
-      authEnabled ? { [HTPASSWD_ENV]: htpasswdLines(this.runId, users) } : {},
+      startRegistryStep({
+        name: container, image: REGISTRY_IMAGE, hostPort: port, authEnabled, labels: { [LABEL]: this.runId }, docker: this.tools.docker,
+        tls: tls !== undefined, publishAddresses: tls?.publishAddresses,
+      }),
+      {
+        ...(authEnabled ? { [HTPASSWD_ENV]: htpasswdLines(this.runId, users) } : {}),
+        ...(tls ? { [TLS_CERT_ENV]: tls.certificatePem, [TLS_KEY_ENV]: tls.privateKeyPem } : {}),
+      },
     );
     const mounts = await execa(this.tools.docker, ["inspect", "--format", "{{range .Mounts}}{{.Name}} {{end}}", container]);
     this.volumes.push(...mounts.stdout.split(" ").filter(Boolean));
     const endpoint = `localhost:${port}`;
-    await runStepOrThrow("waiting for the registry", waitForRegistryStep({ endpoint, authEnabled, timeoutSeconds: 30, curl: this.tools.curl }));
+    await runStepOrThrow(
+      "waiting for the registry",
+      waitForRegistryStep({ endpoint, authEnabled, timeoutSeconds: 30, curl: this.tools.curl, ...(tls ? { scheme: "https", caFile: tls.caFile } : {}) }),
+    );
     return {
       endpoint,
       container,
+      port,
       credentials: (user) => ({ [SecretEnv.registryUsername]: user.username, [SecretEnv.registryPassword]: user.password }),
     };
   }

@@ -49,6 +49,15 @@ describe("cosign steps", () => {
     expect(build).toThrow(/must be pinned by digest/);
   });
 
+  it("trust a private registry CA for signing and verifying only when given, with no insecure flag", () => {
+    const sign = argvOf(signStep({ ref: REF, keyRef: PRIVATE_KEY_FROM_ENV, format: "legacy", registryCaFile: "/ca/ca.crt" }));
+    expect(sign.slice(-4)).toEqual(["--registry-cacert", "/ca/ca.crt", "-y", REF]);
+    const verify = argvOf(verifyStep({ ref: REF, format: "legacy", registryCaFile: "/ca/ca.crt" }));
+    expect(verify).toEqual(expect.arrayContaining(["--registry-cacert", "/ca/ca.crt"]));
+    expect([...sign, ...verify].join(" ")).not.toMatch(/insecure-registry|allow-http/);
+    expect(argvOf(verifyStep({ ref: REF, format: "legacy" }))).not.toContain("--registry-cacert");
+  });
+
   it("verify with the public key from the environment, without the transparency log", () => {
     const argv = argvOf(verifyStep({ ref: REF, format: "legacy" }));
     expect(argv.slice(0, 5)).toEqual(["cosign", "verify", "--key", "env://COSIGN_PUBLIC_KEY", "--insecure-ignore-tlog"]);
@@ -101,6 +110,11 @@ describe("cosign steps", () => {
         (error: { code: number; stdout: string; stderr: string }) => error,
       );
     }
+
+    it("passes a bundle-format signature claim of this digest", async () => {
+      const bundleSignature = { critical: { type: "https://sigstore.dev/cosign/sign/v1", image: { "docker-manifest-digest": DIGEST } } };
+      expect((await verifyWithClaims(JSON.stringify([bundleSignature]))).code).toBe(0);
+    });
 
     it("passes a signature claim of this digest through", async () => {
       const result = await verifyWithClaims(JSON.stringify([attestation, signature(DIGEST)]));

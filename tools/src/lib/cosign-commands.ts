@@ -35,6 +35,20 @@ export function offlineSigningFlags(format: SignatureFormat): string[] {
   return ["--tlog-upload=false", "--use-signing-config=false", `--new-bundle-format=${format === "bundle"}`];
 }
 
+/** Trust for a registry that serves TLS with a certificate from a private CA. */
+export interface CosignRegistryTlsOptions {
+  /**
+   * PEM file of the CA that signed the registry's certificate (`--registry-cacert`): cosign
+   * trusts it for the registry only, without insecure flags and without replacing the system
+   * roots (as SSL_CERT_FILE would). Default none: the system roots.
+   */
+  readonly registryCaFile?: string;
+}
+
+function registryTlsFlags(options: CosignRegistryTlsOptions): string[] {
+  return options.registryCaFile ? ["--registry-cacert", options.registryCaFile] : [];
+}
+
 function registryOf(ref: string, what: string): string {
   return registryHostOf(parseDigestRef(ref, what).repository);
 }
@@ -61,13 +75,16 @@ export function publicKeyStep(options: CosignStepOptions & { readonly keyRef: st
 
 /** `cosign sign` of a digest-pinned reference, offline. */
 export function signStep(
-  options: CosignRefStepOptions & { readonly keyRef: string; readonly format: SignatureFormat },
+  options: CosignRefStepOptions & CosignRegistryTlsOptions & { readonly keyRef: string; readonly format: SignatureFormat },
 ): StepScript {
   return {
     registryHost: registryOf(options.ref, "the image to sign"),
     invocations: [
       {
-        argv: [options.cosign ?? "cosign", "sign", "--key", options.keyRef, ...offlineSigningFlags(options.format), "-y", options.ref],
+        argv: [
+          options.cosign ?? "cosign", "sign", "--key", options.keyRef, ...offlineSigningFlags(options.format),
+          ...registryTlsFlags(options), "-y", options.ref,
+        ],
       },
     ],
   };
@@ -75,14 +92,16 @@ export function signStep(
 
 /**
  * Checks the claims `cosign verify --output json` printed (file in argv[1]) for a cosign image
- * signature of the digest in argv[2], then prints them. cosign v3 also counts a key-signed
+ * signature of the digest in argv[2] — `cosign container image signature` in the legacy format,
+ * `https://sigstore.dev/cosign/sign/v1` in the bundle format — then prints them. cosign v3 also counts a key-signed
  * attestation in the bundle format as a verified signature; an SBOM attestation is not a
  * signature of the image, so the step fails unless a real one is among the claims.
  */
 const SIGNATURE_CLAIM_CHECK_SCRIPT = [
   'const fs = require("fs"); const [file, digest] = process.argv.slice(1);',
   "let claims; try { claims = JSON.parse(fs.readFileSync(file, \"utf8\")); } catch { claims = undefined; }",
-  "const signed = Array.isArray(claims) && claims.some((c) => c?.critical?.type === \"cosign container image signature\" && c.critical.image?.[\"docker-manifest-digest\"] === digest);",
+  "const types = [\"cosign container image signature\", \"https://sigstore.dev/cosign/sign/v1\"];",
+  "const signed = Array.isArray(claims) && claims.some((c) => types.includes(c?.critical?.type) && c.critical.image?.[\"docker-manifest-digest\"] === digest);",
   "if (!signed) { console.error(`no cosign image signature of ${digest} among the verified claims (an attestation alone does not make a signed image)`); process.exit(1); }",
   "process.stdout.write(JSON.stringify(claims) + \"\\n\");",
 ].join(" ");
@@ -93,7 +112,13 @@ const SIGNATURE_CLAIM_CHECK_SCRIPT = [
  * non-zero (and so fails the step) otherwise.
  */
 export function verifyStep(
-  options: CosignRefStepOptions & { readonly format: SignatureFormat; readonly node?: string },
+  options: CosignRefStepOptions &
+    CosignRegistryTlsOptions & {
+      readonly format: SignatureFormat;
+      readonly node?: string;
+      /** The `--key` to verify with. Default the PEM in COSIGN_PUBLIC_KEY; a KMS URI works too. */
+      readonly keyRef?: string;
+    },
 ): StepScript {
   const { repository, digest } = parseDigestRef(options.ref, "the image to verify");
   const claims = expand(STEP_TMP, "/claims.json");
@@ -102,8 +127,8 @@ export function verifyStep(
     invocations: [
       {
         argv: [
-          options.cosign ?? "cosign", "verify", "--key", PUBLIC_KEY_FROM_ENV, "--insecure-ignore-tlog",
-          `--new-bundle-format=${options.format === "bundle"}`, "--output", "json", options.ref,
+          options.cosign ?? "cosign", "verify", "--key", options.keyRef ?? PUBLIC_KEY_FROM_ENV, "--insecure-ignore-tlog",
+          `--new-bundle-format=${options.format === "bundle"}`, ...registryTlsFlags(options), "--output", "json", options.ref,
         ],
         stdoutTo: claims,
       },

@@ -13,8 +13,23 @@ export const HTPASSWD_ENV = "LAB_REGISTRY_HTPASSWD";
 /** Where the registry container reads its htpasswd file; the directory exists in `registry:2`. */
 export const HTPASSWD_PATH_IN_CONTAINER = "/etc/docker/registry/htpasswd";
 
-/** The registry's environment: deletes on (for `cosign clean`), htpasswd auth when asked. */
-export function registryContainerEnv(authEnabled: boolean): Record<string, string> {
+/** Environment variable holding the registry's TLS certificate PEM for {@link startRegistryStep}. */
+export const TLS_CERT_ENV = "LAB_REGISTRY_TLS_CERT";
+
+/** Environment variable holding the registry's TLS private key PEM for {@link startRegistryStep}. A secret. */
+export const TLS_KEY_ENV = "LAB_REGISTRY_TLS_KEY";
+
+/** Where the registry container reads its TLS certificate. */
+export const TLS_CERT_PATH_IN_CONTAINER = "/etc/docker/registry/tls.crt";
+
+/** Where the registry container reads its TLS private key. */
+export const TLS_KEY_PATH_IN_CONTAINER = "/etc/docker/registry/tls.key";
+
+/**
+ * The registry's environment: deletes on (for `cosign clean`), htpasswd auth when asked, and
+ * https on its port 5000 when `tls` (then it serves no plain HTTP at all).
+ */
+export function registryContainerEnv(authEnabled: boolean, tls = false): Record<string, string> {
   return {
     REGISTRY_STORAGE_DELETE_ENABLED: "true",
     ...(authEnabled
@@ -24,6 +39,12 @@ export function registryContainerEnv(authEnabled: boolean): Record<string, strin
           REGISTRY_AUTH_HTPASSWD_PATH: HTPASSWD_PATH_IN_CONTAINER,
         }
       : {}),
+    ...(tls
+      ? {
+          REGISTRY_HTTP_TLS_CERTIFICATE: TLS_CERT_PATH_IN_CONTAINER,
+          REGISTRY_HTTP_TLS_KEY: TLS_KEY_PATH_IN_CONTAINER,
+        }
+      : {}),
   };
 }
 
@@ -31,29 +52,45 @@ export function registryContainerEnv(authEnabled: boolean): Record<string, strin
 export interface StartRegistryOptions extends DockerStepOptions {
   readonly name: string;
   readonly image: string;
-  /** Host port, published on 127.0.0.1 and mapped to the registry's 5000 (the seed's `-p 5001:5001` maps to nothing). */
+  /** Host port, published on `publishAddresses` (default 127.0.0.1) and mapped to the registry's 5000 (the seed's `-p 5001:5001` maps to nothing). */
   readonly hostPort: number;
+  /**
+   * Host addresses `hostPort` is published on. Default loopback only. The docker daemon treats
+   * 127.0.0.0/8 as an insecure registry and never verifies TLS there; a test that proves the
+   * daemon trusts the CA (certs.d) pushes through a non-loopback address such as docker0's.
+   */
+  readonly publishAddresses?: readonly string[];
   /** Read htpasswd lines from LAB_REGISTRY_HTPASSWD and turn auth on. */
   readonly authEnabled: boolean;
+  /**
+   * Serve https: the certificate and key PEMs come from LAB_REGISTRY_TLS_CERT and
+   * LAB_REGISTRY_TLS_KEY. Default false (plain HTTP).
+   */
+  readonly tls?: boolean;
   /** Labels for the container, e.g. to find everything a test run started. Default none. */
   readonly labels?: Readonly<Record<string, string>>;
 }
 
 /**
- * `docker create` + (with auth) `docker cp` of the htpasswd lines + `docker start`: the
- * lines travel through the environment and a private temporary file that the step removes.
+ * `docker create` + (with auth) `docker cp` of the htpasswd lines + (with TLS) `docker cp` of
+ * the certificate and key + `docker start`: the secrets travel through the environment and
+ * private temporary files that the step removes.
  */
 export function startRegistryStep(options: StartRegistryOptions): StepScript {
   const docker = options.docker ?? "docker";
-  const envFlags = Object.entries(registryContainerEnv(options.authEnabled)).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+  const tls = options.tls ?? false;
+  const envFlags = Object.entries(registryContainerEnv(options.authEnabled, tls)).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+  const publishFlags = (options.publishAddresses ?? ["127.0.0.1"]).flatMap((address) => ["-p", `${address}:${options.hostPort}:5000`]);
   const labelFlags = Object.entries(options.labels ?? {}).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
   const htpasswdFile = expand(STEP_TMP, "/htpasswd");
+  const certFile = expand(STEP_TMP, "/tls.crt");
+  const keyFile = expand(STEP_TMP, "/tls.key");
   return {
     invocations: [
       {
         argv: [
           docker, "create", "--name", options.name, "--restart", "always",
-          "-p", `127.0.0.1:${options.hostPort}:5000`, ...labelFlags, ...envFlags, options.image,
+          ...publishFlags, ...labelFlags, ...envFlags, options.image,
         ],
         stdoutTo: "/dev/null",
       },
@@ -61,6 +98,14 @@ export function startRegistryStep(options: StartRegistryOptions): StepScript {
         ? [
             { argv: ["printenv", HTPASSWD_ENV], stdoutTo: htpasswdFile },
             { argv: [docker, "cp", htpasswdFile, `${options.name}:${HTPASSWD_PATH_IN_CONTAINER}`] },
+          ]
+        : []),
+      ...(tls
+        ? [
+            { argv: ["printenv", TLS_CERT_ENV], stdoutTo: certFile },
+            { argv: ["printenv", TLS_KEY_ENV], stdoutTo: keyFile },
+            { argv: [docker, "cp", certFile, `${options.name}:${TLS_CERT_PATH_IN_CONTAINER}`] },
+            { argv: [docker, "cp", keyFile, `${options.name}:${TLS_KEY_PATH_IN_CONTAINER}`] },
           ]
         : []),
       { argv: [docker, "start", options.name], stdoutTo: "/dev/null" },

@@ -18,6 +18,12 @@ describe("skopeo steps", () => {
     expect(() => policyCheckStep({ ref: "localhost:5001/studentbook:1.0", policyFile: "/p", registriesDir: "/r" })).toThrow(/pinned by digest/);
   });
 
+  it("check over verified TLS with the registry's CA directory", () => {
+    expect(policyCheckStep({ ref: REF, policyFile: "/p.json", registriesDir: "/r", tlsVerify: true, certDir: "/ca" }).invocations[0]?.argv).toEqual([
+      "lab-policy-check", "--policy", "/p.json", "--registries.d", "/r", "--tls-verify=true", "--cert-dir", "/ca", `docker://${REF}`,
+    ]);
+  });
+
   it("write a policy that rejects by default and wants the cosign key for the repository", () => {
     expect(sigstorePolicy("localhost:5001/studentbook", "/k/cosign.pub")).toEqual({
       default: [{ type: "reject" }],

@@ -49,6 +49,8 @@ export interface PolicyCheckOptions {
   readonly registriesDir: string;
   /** Verify the registry's TLS certificate. Default false: the local lab registry is plain HTTP. */
   readonly tlsVerify?: boolean;
+  /** Directory with the CA (`*.crt`) that signed the registry's certificate (`--cert-dir`). */
+  readonly certDir?: string;
   /** The lab's verifier, built by `tools/bootstrap/signing-tools.sh`. Default `lab-policy-check` on PATH. */
   readonly policyCheck?: string;
 }
@@ -67,7 +69,8 @@ export function policyCheckStep(options: PolicyCheckOptions): StepScript {
       {
         argv: [
           options.policyCheck ?? "lab-policy-check", "--policy", options.policyFile, "--registries.d", options.registriesDir,
-          `--tls-verify=${options.tlsVerify ?? false}`, `docker://${options.ref}`,
+          `--tls-verify=${options.tlsVerify ?? false}`, ...(options.certDir ? ["--cert-dir", options.certDir] : []),
+          `docker://${options.ref}`,
         ],
       },
     ],

@@ -71,7 +71,7 @@ const LAB_RUN = [
   '  lab_status=0; timeout -k 5 "$lab_limit" "$@" || lab_status=$?',
   '  if [ "$lab_status" -eq 124 ] || [ "$lab_status" -eq 137 ]; then',
   '    for lab_word; do case $lab_word in env|*=*) ;; *) break ;; esac; done',
-  '    echo "$lab_word did not finish within \${lab_limit}s (is the registry answering?)" >&2; exit 124',
+  '    echo "$lab_word did not finish within \${lab_limit}s (is the service it talks to answering?)" >&2; exit 124',
   "  fi",
   '  return "$lab_status"',
   "}",

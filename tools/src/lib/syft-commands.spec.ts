@@ -18,7 +18,7 @@ describe("scanStep", () => {
     expect(step.invocations[0]?.argv).toEqual(["mkdir", "-p", "/w"]);
     const scan = step.invocations[1];
     expect(scan?.argv).toEqual([
-      "syft", "scan", `registry:${REF}`, "--scope", "all-layers", "--quiet", "-o", "spdx-json=/w/sbom.spdx.json",
+      "syft", "scan", `registry:${REF}`, "--scope", "all-layers", "-o", "spdx-json=/w/sbom.spdx.json",
     ]);
     expect(scan?.env).toEqual({ SYFT_CHECK_FOR_APP_UPDATE: "false", SYFT_REGISTRY_INSECURE_USE_HTTP: "true" });
     expect(step.registryHost).toBe("localhost:5001");
@@ -28,6 +28,12 @@ describe("scanStep", () => {
     const scan = scanStep({ ref: REF, outFile: "/w/s.cdx.json", format: "cyclonedx-json", plainHttp: false, scope: "squashed" }).invocations[1];
     expect(scan?.env).not.toHaveProperty("SYFT_REGISTRY_INSECURE_USE_HTTP");
     expect(scan?.argv).toEqual(expect.arrayContaining(["squashed", "cyclonedx-json=/w/s.cdx.json"]));
+  });
+
+  it("verifies the registry's TLS against a CA file when given one, never over plain HTTP", () => {
+    const scan = scanStep({ ref: REF, outFile: "/w/s.json", format: "spdx-json", caCertFile: "/ca/ca.crt" }).invocations[1];
+    expect(scan?.env).toEqual({ SYFT_CHECK_FOR_APP_UPDATE: "false", SYFT_REGISTRY_CA_CERT: "/ca/ca.crt" });
+    expect(() => scanStep({ ref: REF, outFile: "/x", format: "spdx-json", caCertFile: "/ca/ca.crt", plainHttp: true })).toThrow(/plainHttp/);
   });
 
   it("refuses a tag", () => {

@@ -34,8 +34,13 @@ export interface ScanStepOptions {
   readonly format: SbomFormat;
   /** Default `all-layers`, as the seed asks. */
   readonly scope?: SbomScope;
-  /** Talk plain HTTP to the registry (a local lab registry without TLS). Default true. */
+  /** Talk plain HTTP to the registry (a local lab registry without TLS). Default true, false with `caCertFile`. */
   readonly plainHttp?: boolean;
+  /**
+   * PEM file of the CA that signed the registry's certificate (SYFT_REGISTRY_CA_CERT): syft
+   * verifies the registry's TLS against it. Implies `plainHttp: false`.
+   */
+  readonly caCertFile?: string;
   /** The syft binary. Default `syft` on PATH. */
   readonly syft?: string;
   /** The node binary for the summary. Default `node` on PATH. */
@@ -50,8 +55,15 @@ export interface ScanStepOptions {
 export function scanStep(options: ScanStepOptions): StepScript {
   const { repository } = parseDigestRef(options.ref, "the image to scan");
   const syftEnv: Record<string, string> = { SYFT_CHECK_FOR_APP_UPDATE: "false" };
-  if (options.plainHttp ?? true) {
+  const plainHttp = options.plainHttp ?? options.caCertFile === undefined;
+  if (plainHttp && options.caCertFile !== undefined) {
+    throw new Error("a CA certificate is for a registry that serves TLS; plainHttp must not be true with caCertFile");
+  }
+  if (plainHttp) {
     syftEnv.SYFT_REGISTRY_INSECURE_USE_HTTP = "true";
+  }
+  if (options.caCertFile !== undefined) {
+    syftEnv.SYFT_REGISTRY_CA_CERT = options.caCertFile;
   }
   return {
     registryHost: registryHostOf(repository),
@@ -60,7 +72,7 @@ export function scanStep(options: ScanStepOptions): StepScript {
       {
         argv: [
           options.syft ?? "syft", "scan", `registry:${options.ref}`, "--scope", options.scope ?? "all-layers",
-          "--quiet", "-o", `${SBOM_FORMATS[options.format].syftOutput}=${options.outFile}`,
+          "-o", `${SBOM_FORMATS[options.format].syftOutput}=${options.outFile}`,
         ],
         env: syftEnv,
       },

@@ -33,7 +33,7 @@ describe("SbomAttestation", () => {
     const sbom = await attested("app");
     expect(sbom.sbomFile).toBe("/lab/dev/app.spdx.json");
     const scan = mocks.named("app-scan");
-    expect(scan.inputs.create).toContain(`syft scan registry:${REF} --scope all-layers --quiet -o spdx-json=/lab/dev/app.spdx.json`);
+    expect(scan.inputs.create).toContain(`syft scan registry:${REF} --scope all-layers -o spdx-json=/lab/dev/app.spdx.json`);
     expect(scan.inputs.delete).toContain("rm -f /lab/dev/app.spdx.json");
     expect(scan.inputs.triggers).toEqual([REF, "spdx-json", "all-layers"]);
     expect(await valueOf(sbom.packageCount)).toBe(42);

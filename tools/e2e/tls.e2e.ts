@@ -1,0 +1,238 @@
+import {
+  certificateAuthorityStep,
+  inspectStep,
+  parseDigestRef,
+  parseKeyAndCertificate,
+  parseSbomSummary,
+  policyCheckStep,
+  pullImageStep,
+  PRIVATE_KEY_FROM_ENV,
+  runStep,
+  runStepOrThrow,
+  scanStep,
+  serverCertificateStep,
+  signStep,
+  sigstoreAttachmentsConfig,
+  sigstorePolicy,
+  TLS_CA_CERT_ENV,
+  TLS_CA_KEY_ENV,
+  verifyStep,
+  waitForRegistryStep,
+  type KeyAndCertificate,
+} from "@signed-image-lab/tooling";
+import { execa } from "execa";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LabFixture, type TestRegistry } from "./support/lab-fixture.js";
+import { labToolsOrSkip } from "./support/lab-tools.js";
+import { generateKey, signerEnv, verifierEnv, type TestKey } from "./support/signing.js";
+
+const tools = labToolsOrSkip("tls");
+const ALICE = { username: "alice", password: "tls-registry-pw" };
+/** Where the docker daemon looks for a registry's CA: `<root>/<host:port>/ca.crt`. A host change. */
+const DOCKER_CERTS_ROOT = "/etc/docker/certs.d";
+/** What a Go client (cosign, syft, skopeo, lab-policy-check, dockerd) says about a certificate from an unknown CA. */
+const UNKNOWN_AUTHORITY = /x509: certificate signed by unknown authority/;
+
+/**
+ * docker0's address: the daemon treats 127.0.0.0/8 as an insecure registry (it skips TLS
+ * verification and never reads certs.d there), so the daemon's trust in the CA can only be
+ * proven through an address outside loopback.
+ */
+async function bridgeAddress(): Promise<string> {
+  // Not os.networkInterfaces(): it leaves out docker0 while no container runs (the link is down).
+  const { stdout } = await execa("ip", ["-4", "-o", "addr", "show", "dev", "docker0"], { reject: false });
+  const address = /\binet (\d+\.\d+\.\d+\.\d+)\//.exec(stdout)?.[1];
+  if (!address) throw new Error("no IPv4 address on docker0: the TLS spec needs the docker daemon on this machine");
+  return address;
+}
+
+async function makeCa(): Promise<KeyAndCertificate> {
+  return parseKeyAndCertificate(await runStepOrThrow("openssl CA", certificateAuthorityStep({ days: 1 })));
+}
+
+describe.skipIf(!tools)("registry over TLS: every client trusts the lab CA, none falls back to plain HTTP or skips verification", () => {
+  let lab: LabFixture;
+  let registry: TestRegistry;
+  let auth: Record<string, string>;
+  let key: TestKey;
+  /** The lab CA, as a file (`caFile`) and as a `--cert-dir` directory (`caDir/ca.crt`). */
+  let caFile: string;
+  let caDir: string;
+  /** A CA with the same name but another key: what a client must not accept either. */
+  let impostorCaFile: string;
+  let impostorCaDir: string;
+  /** `<docker0>:<port>`: the same registry as the daemon sees it outside loopback. */
+  let dockerEndpoint: string;
+  let dockerCertsDir: string;
+  let createdCertsRoot = false;
+  /** studentbook as pushed by docker, pinned by digest, addressed through localhost. */
+  let ref: string;
+
+  /** How many TLS handshakes the registry saw a client abort over its certificate. */
+  async function refusedHandshakes(): Promise<number> {
+    const { stderr } = await execa(tools!.docker, ["logs", registry.container]);
+    return stderr.split("\n").filter((line) => /TLS handshake error from .*: remote error: tls: bad certificate/.test(line)).length;
+  }
+
+  function removeDockerCerts(): void {
+    if (dockerCertsDir) rmSync(dockerCertsDir, { recursive: true, force: true });
+    if (createdCertsRoot && existsSync(DOCKER_CERTS_ROOT) && readdirSync(DOCKER_CERTS_ROOT).length === 0) rmdirSync(DOCKER_CERTS_ROOT);
+  }
+
+  beforeAll(async () => {
+    lab = new LabFixture(tools!);
+    const bridge = await bridgeAddress();
+    const [ca, impostor] = await Promise.all([makeCa(), makeCa()]);
+    const server = parseKeyAndCertificate(
+      await runStepOrThrow("openssl server certificate", serverCertificateStep({ days: 1, ipAddresses: ["127.0.0.1", bridge] }), {
+        [TLS_CA_KEY_ENV]: ca.privateKeyPem,
+        [TLS_CA_CERT_ENV]: ca.certificatePem,
+      }),
+    );
+    caDir = lab.tempDir("ca");
+    caFile = join(caDir, "ca.crt");
+    writeFileSync(caFile, ca.certificatePem);
+    impostorCaDir = lab.tempDir("impostor-ca");
+    impostorCaFile = join(impostorCaDir, "ca.crt");
+    writeFileSync(impostorCaFile, impostor.certificatePem);
+    registry = await lab.startRegistry([ALICE], {
+      certificatePem: server.certificatePem, privateKeyPem: server.privateKeyPem, caFile, publishAddresses: ["127.0.0.1", bridge],
+    });
+    auth = registry.credentials(ALICE);
+    dockerEndpoint = `${bridge}:${registry.port}`;
+    dockerCertsDir = join(DOCKER_CERTS_ROOT, dockerEndpoint);
+    createdCertsRoot = !existsSync(DOCKER_CERTS_ROOT);
+    key = await generateKey(tools!, "tls-key-pw");
+  });
+  afterAll(async () => {
+    removeDockerCerts();
+    await lab?.cleanup();
+  });
+
+  it("serves https only: plain HTTP is refused, curl trusts it with --cacert only, on localhost and 127.0.0.1", async () => {
+    const plain = await fetch(`http://${registry.endpoint}/v2/`);
+    expect(plain.status).toBe(400);
+    expect(await plain.text()).toContain("Client sent an HTTP request to an HTTPS server");
+
+    for (const cacert of [[], ["--cacert", impostorCaFile]]) {
+      const untrusted = await execa(tools!.curl, ["--silent", "--show-error", ...cacert, `https://${registry.endpoint}/v2/`], { reject: false });
+      expect(untrusted.exitCode, untrusted.stderr).toBe(60);
+      expect(untrusted.stderr).toMatch(/SSL certificate problem/);
+    }
+    for (const endpoint of [registry.endpoint, `127.0.0.1:${registry.port}`]) {
+      const trusted = await runStepOrThrow("curl with the CA", waitForRegistryStep({ endpoint, authEnabled: true, scheme: "https", caFile, timeoutSeconds: 5 }));
+      expect(trusted.trim()).toBe("401");
+    }
+  });
+
+  it("docker push: the daemon refuses the certificate until the CA is in certs.d, then pushes", async () => {
+    const throughBridge = { ...registry, endpoint: dockerEndpoint };
+    await expect(lab.pushStudentbook(throughBridge, "studentbook", auth)).rejects.toThrow(UNKNOWN_AUTHORITY);
+
+    mkdirSync(dockerCertsDir, { recursive: true });
+    writeFileSync(join(dockerCertsDir, "ca.crt"), readFileSync(caFile));
+    const pushed = await lab.pushStudentbook(throughBridge, "studentbook", auth);
+    expect(pushed).toMatch(new RegExp(`^${dockerEndpoint.replace(/\./g, "\\.")}/studentbook@sha256:[a-f0-9]{64}$`));
+    ref = pushed.replace(`${dockerEndpoint}/`, `${registry.endpoint}/`);
+  });
+
+  it("docker does not verify a loopback registry at all (127.0.0.0/8 is insecure in the daemon): why the push above goes through docker0", async () => {
+    expect(existsSync(join(DOCKER_CERTS_ROOT, registry.endpoint))).toBe(false);
+    const pull = await runStep(pullImageStep({ ref, registryHost: registry.endpoint, docker: tools!.docker }), auth);
+    expect(pull.stderr).toBe("");
+    expect(pull.exitCode).toBe(0);
+    const { stdout } = await execa(tools!.docker, ["info", "--format", "{{json .RegistryConfig.InsecureRegistryCIDRs}}"]);
+    expect(JSON.parse(stdout)).toContain("127.0.0.0/8");
+  });
+
+  it("skopeo inspect --tls-verify=true --cert-dir reports the pushed digest; without the CA, or with another, x509 fails", async () => {
+    const report = JSON.parse(
+      await runStepOrThrow("skopeo inspect", inspectStep({ ref, tlsVerify: true, certDir: caDir, skopeo: tools!.skopeo }), auth),
+    ) as { Digest: string };
+    expect(report.Digest).toBe(parseDigestRef(ref).digest);
+    for (const certDir of [undefined, impostorCaDir]) {
+      const untrusted = await runStep(inspectStep({ ref, tlsVerify: true, certDir, skopeo: tools!.skopeo }), auth);
+      expect(untrusted.exitCode).not.toBe(0);
+      expect(untrusted.stderr).toMatch(UNKNOWN_AUTHORITY);
+    }
+  });
+
+  it("cosign signs and verifies with --registry-cacert; without it, x509 fails and the plain-HTTP retry is refused", async () => {
+    const untrustedSign = await runStep(signStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, format: "legacy", cosign: tools!.cosign }), { ...signerEnv(key), ...auth });
+    expect(untrustedSign.exitCode).not.toBe(0);
+    expect(untrustedSign.stderr).toMatch(UNKNOWN_AUTHORITY);
+    expect(untrustedSign.stderr).toContain("Client sent an HTTP request to an HTTPS server");
+
+    await runStepOrThrow(
+      "cosign sign over TLS",
+      signStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, format: "legacy", registryCaFile: caFile, cosign: tools!.cosign }),
+      { ...signerEnv(key), ...auth },
+    );
+    const verified = await runStep(verifyStep({ ref, format: "legacy", registryCaFile: caFile, cosign: tools!.cosign }), { ...verifierEnv(key), ...auth });
+    expect(verified.exitCode, verified.stderr).toBe(0);
+    const claims = JSON.parse(verified.stdout) as { critical: { image: { "docker-manifest-digest": string } } }[];
+    expect(claims[0]?.critical.image["docker-manifest-digest"]).toBe(parseDigestRef(ref).digest);
+
+    // `cosign verify` reports only its plain-HTTP retry (go-containerregistry allows one for
+    // localhost); the registry's log shows that the https attempt before it refused the certificate.
+    for (const registryCaFile of [undefined, impostorCaFile]) {
+      const refusedBefore = await refusedHandshakes();
+      const untrusted = await runStep(verifyStep({ ref, format: "legacy", registryCaFile, cosign: tools!.cosign }), { ...verifierEnv(key), ...auth });
+      expect(untrusted.exitCode).not.toBe(0);
+      expect(untrusted.stderr).toContain("Client sent an HTTP request to an HTTPS server");
+      expect(await refusedHandshakes()).toBeGreaterThan(refusedBefore);
+    }
+  });
+
+  it("syft scans over TLS with SYFT_REGISTRY_CA_CERT; without the CA the scan fails and writes no SBOM", async () => {
+    const outDir = lab.tempDir("sbom");
+    const summary = parseSbomSummary(
+      await runStepOrThrow("syft scan over TLS", scanStep({ ref, outFile: join(outDir, "sbom.spdx.json"), format: "spdx-json", caCertFile: caFile, syft: tools!.syft, node: tools!.node }), auth),
+    );
+    expect(summary.packages).toBeGreaterThan(10);
+    for (const caCertFile of [undefined, impostorCaFile]) {
+      const outFile = join(outDir, `untrusted-${caCertFile ? "impostor" : "none"}.json`);
+      const refusedBefore = await refusedHandshakes();
+      const untrusted = await runStep(scanStep({ ref, outFile, format: "spdx-json", plainHttp: false, caCertFile, syft: tools!.syft, node: tools!.node }), auth);
+      // `--quiet` makes syft print nothing, not even the x509 error: the exit status and the
+      // registry's log (syft refused the certificate) are the evidence.
+      expect(untrusted.exitCode).not.toBe(0);
+      expect(untrusted.stdout).toBe("");
+      expect(await refusedHandshakes()).toBeGreaterThan(refusedBefore);
+    }
+  });
+
+  it("lab-policy-check --tls-verify=true --cert-dir accepts the signed image; without the CA, x509 fails", async () => {
+    const policyDir = lab.tempDir("policy");
+    mkdirSync(join(policyDir, "registries.d"));
+    writeFileSync(join(policyDir, "registries.d", "lab.yaml"), sigstoreAttachmentsConfig(registry.endpoint));
+    writeFileSync(join(policyDir, "cosign.pub"), key.publicKeyPem);
+    const policyFile = join(policyDir, "policy.json");
+    writeFileSync(policyFile, JSON.stringify(sigstorePolicy(parseDigestRef(ref).repository, join(policyDir, "cosign.pub"))));
+    const check = (certDir?: string) =>
+      runStep(
+        policyCheckStep({ ref, policyFile, registriesDir: join(policyDir, "registries.d"), tlsVerify: true, certDir, policyCheck: tools!.policyCheck }),
+        auth,
+      );
+    const accepted = await check(caDir);
+    expect(accepted.stderr).toBe("");
+    expect(accepted.stdout.trim()).toBe("accepted");
+    expect(accepted.exitCode).toBe(0);
+    for (const certDir of [undefined, impostorCaDir]) {
+      const untrusted = await check(certDir);
+      expect(untrusted.exitCode).not.toBe(0);
+      expect(untrusted.stdout).not.toContain("accepted");
+      expect(untrusted.stderr).toMatch(UNKNOWN_AUTHORITY);
+    }
+  });
+
+  it("leaves nothing behind: containers, volumes, images, temporary directories and the certs.d entry", async () => {
+    removeDockerCerts();
+    await lab.cleanup();
+    expect(await lab.leftovers()).toEqual({ containers: [], volumes: [], images: [], tempDirs: [] });
+    expect(existsSync(dockerCertsDir)).toBe(false);
+    if (createdCertsRoot) expect(existsSync(DOCKER_CERTS_ROOT)).toBe(false);
+  });
+});
