@@ -19,12 +19,29 @@ const users = config.registryAuth.enabled
   : [];
 
 const registry: RegistryAccess = config.existingRegistry
-  ? { endpoint: config.existingRegistry, credentials: users[0] ? pulumi.secret(pulumi.output(users[0])) : undefined }
-  : new Registry("registry", { port: config.registryPort, image: config.registryImage, users, curl: config.tools.curl });
+  ? {
+      endpoint: config.existingRegistry,
+      credentials: users[0] ? pulumi.secret(pulumi.output(users[0])) : undefined,
+      caFile: config.registryCaFile ? resolve(config.registryCaFile) : undefined,
+    }
+  : new Registry("registry", {
+      port: config.registryPort,
+      image: config.registryImage,
+      users,
+      curl: config.tools.curl,
+      tls: config.registryTls ? { caFile: resolve(workDir, "registry-ca", "ca.crt") } : undefined,
+    });
 
 const keySource: SigningKeySource =
   config.signingKey.source === "kms"
-    ? { kind: "kms", uri: config.signingKey.kmsUri ?? "" }
+    ? {
+        kind: "kms",
+        uri: config.signingKey.kmsUri ?? "",
+        // cosign reads Vault's (and OpenBao's) address and token from these variables.
+        environment: config.vaultAddress
+          ? { VAULT_ADDR: config.vaultAddress, VAULT_TOKEN: pulumi.secret(config.vaultToken ?? "") }
+          : undefined,
+      }
     : config.signingKey.source === "config"
       ? { kind: "import", privateKeyPem: pulumi.secret(config.cosignPrivateKey ?? "") }
       : { kind: "generate" };
@@ -71,6 +88,7 @@ const app = config.runApp
   : undefined;
 
 export const registryEndpoint = registry.endpoint;
+export const registryCaFile = registry.caFile;
 export const publicKey = key.publicKeyPem;
 export const publicKeyFingerprint = key.publicKeyFingerprint;
 /** What the stack reports of one image, for people and for `lab:status`. */

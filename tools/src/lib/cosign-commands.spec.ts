@@ -132,4 +132,21 @@ describe("cosign steps", () => {
       expect(result.stderr).toContain(`no cosign image signature of ${DIGEST}`);
     });
   });
+
+  it("trust a private registry CA in every step that talks to the registry", () => {
+    const tls = { ref: REF, registryCaFile: "/lab/ca/ca.crt" };
+    const steps = [
+      signStep({ ...tls, keyRef: PRIVATE_KEY_FROM_ENV, format: "legacy" }),
+      verifyStep({ ...tls, format: "legacy" }),
+      triangulateStep(tls),
+      attachSbomStep({ ...tls, sbomFile: "/s", sbomFormat: "spdx-json" }),
+      attestStep({ ...tls, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: "/s", sbomFormat: "spdx-json", format: "legacy" }),
+      verifyAttestationStep({ ...tls, sbomFormat: "spdx-json", format: "legacy" }),
+    ];
+    for (const step of steps) {
+      const argv = argvOf(step);
+      expect(argv[argv.indexOf("--registry-cacert") + 1]).toBe("/lab/ca/ca.crt");
+      expect(argv.at(-1)).toBe(REF);
+    }
+  });
 });

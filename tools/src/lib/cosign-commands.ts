@@ -22,7 +22,7 @@ export interface CosignStepOptions {
 }
 
 /** Options of a step that writes to the registry holding `ref`. */
-export interface CosignRefStepOptions extends CosignStepOptions {
+export interface CosignRefStepOptions extends CosignStepOptions, CosignRegistryTlsOptions {
   /** The image, pinned by digest. */
   readonly ref: string;
 }
@@ -75,7 +75,7 @@ export function publicKeyStep(options: CosignStepOptions & { readonly keyRef: st
 
 /** `cosign sign` of a digest-pinned reference, offline. */
 export function signStep(
-  options: CosignRefStepOptions & CosignRegistryTlsOptions & { readonly keyRef: string; readonly format: SignatureFormat },
+  options: CosignRefStepOptions & { readonly keyRef: string; readonly format: SignatureFormat },
 ): StepScript {
   return {
     registryHost: registryOf(options.ref, "the image to sign"),
@@ -113,7 +113,7 @@ const SIGNATURE_CLAIM_CHECK_SCRIPT = [
  */
 export function verifyStep(
   options: CosignRefStepOptions &
-    CosignRegistryTlsOptions & {
+    {
       readonly format: SignatureFormat;
       readonly node?: string;
       /** The `--key` to verify with. Default the PEM in COSIGN_PUBLIC_KEY; a KMS URI works too. */
@@ -141,7 +141,7 @@ export function verifyStep(
 export function triangulateStep(options: CosignRefStepOptions): StepScript {
   return {
     registryHost: registryOf(options.ref, "the image to triangulate"),
-    invocations: [{ argv: [options.cosign ?? "cosign", "triangulate", "--type", "signature", options.ref] }],
+    invocations: [{ argv: [options.cosign ?? "cosign", "triangulate", "--type", "signature", ...registryTlsFlags(options), options.ref] }],
   };
 }
 
@@ -158,7 +158,7 @@ export function attachSbomStep(
       {
         argv: [
           options.cosign ?? "cosign", "attach", "sbom", "--sbom", options.sbomFile,
-          "--type", SBOM_FORMATS[options.sbomFormat].attachType, "--input-format", "json", options.ref,
+          "--type", SBOM_FORMATS[options.sbomFormat].attachType, "--input-format", "json", ...registryTlsFlags(options), options.ref,
         ],
       },
     ],
@@ -169,7 +169,7 @@ export function attachSbomStep(
 export function downloadSbomStep(options: CosignRefStepOptions): StepScript {
   return {
     registryHost: registryOf(options.ref, "the image to download an SBOM of"),
-    invocations: [{ argv: [options.cosign ?? "cosign", "download", "sbom", options.ref] }],
+    invocations: [{ argv: [options.cosign ?? "cosign", "download", "sbom", ...registryTlsFlags(options), options.ref] }],
   };
 }
 
@@ -189,7 +189,7 @@ export function attestStep(
         argv: [
           options.cosign ?? "cosign", "attest", "--key", options.keyRef,
           "--type", SBOM_FORMATS[options.sbomFormat].attestType, "--predicate", options.predicateFile,
-          ...offlineSigningFlags(options.format), "-y", options.ref,
+          ...offlineSigningFlags(options.format), ...registryTlsFlags(options), "-y", options.ref,
         ],
       },
     ],
@@ -210,7 +210,7 @@ export function verifyAttestationStep(
         argv: [
           options.cosign ?? "cosign", "verify-attestation", "--key", PUBLIC_KEY_FROM_ENV, "--insecure-ignore-tlog",
           `--new-bundle-format=${options.format === "bundle"}`,
-          "--type", SBOM_FORMATS[options.sbomFormat].attestType, options.ref,
+          "--type", SBOM_FORMATS[options.sbomFormat].attestType, ...registryTlsFlags(options), options.ref,
         ],
         stdoutTo: "/dev/null",
       },
@@ -225,6 +225,6 @@ export function verifyAttestationStep(
 export function cleanStep(options: CosignRefStepOptions & { readonly type: "signature" | "attestation" | "sbom" | "all" }): StepScript {
   return {
     registryHost: registryOf(options.ref, "the image to clean"),
-    invocations: [{ argv: [options.cosign ?? "cosign", "clean", "--force", "--type", options.type, options.ref], stdoutTo: "/dev/null" }],
+    invocations: [{ argv: [options.cosign ?? "cosign", "clean", "--force", "--type", options.type, ...registryTlsFlags(options), options.ref], stdoutTo: "/dev/null" }],
   };
 }

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -13,6 +13,7 @@ import {
   subjectAltName,
   TLS_CA_CERT_ENV,
   TLS_CA_KEY_ENV,
+  writeCaFileStep,
   type KeyAndCertificate,
 } from "./tls-commands.js";
 
@@ -131,5 +132,14 @@ describe("parseKeyAndCertificate", () => {
     expect(() => parseKeyAndCertificate(cert)).toThrow(/1 PEM block/);
     expect(() => parseKeyAndCertificate(key + cert + cert)).toThrow(/3 PEM block/);
     expect(() => parseKeyAndCertificate("")).toThrow(/0 PEM block/);
+  });
+});
+
+describe("writeCaFileStep", () => {
+  it("writes the CA certificate from the environment into a new directory, for the clients to read", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "ca-file-")), "registry-ca", "ca.crt");
+    const pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----";
+    await promisify(execFile)("/bin/sh", ["-c", renderStepScript(writeCaFileStep({ file }))], { env: { PATH: process.env.PATH, LAB_TLS_CA_CERT: pem } });
+    expect(readFileSync(file, "utf8").trim()).toBe(pem);
   });
 });

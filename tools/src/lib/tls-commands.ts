@@ -138,3 +138,18 @@ export function parseKeyAndCertificate(stdout: string): KeyAndCertificate {
   }
   return { privateKeyPem: keys[0]!.text, certificatePem: certs[0]!.text };
 }
+
+/**
+ * Writes the CA certificate from LAB_TLS_CA_CERT to `file` (creating its directory), where
+ * cosign (`--registry-cacert`), syft (SYFT_REGISTRY_CA_CERT), skopeo (`--cert-dir`) and curl
+ * (`--cacert`) read it. The certificate is public; its key never leaves the secret outputs.
+ */
+export function writeCaFileStep(options: { readonly file: string }): StepScript {
+  const dir = options.file.slice(0, options.file.lastIndexOf("/")) || "/";
+  return {
+    invocations: [
+      { argv: ["mkdir", "-p", dir] },
+      { argv: ["printenv", TLS_CA_CERT_ENV], stdoutTo: options.file },
+    ],
+  };
+}

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { dirname } from "node:path";
 import { inspectStep, parseDigestRef, renderStepScript } from "@signed-image-lab/tooling";
 import { requireDigestRef } from "./digest-input.js";
 import { registryEnvironment, stepCommand, type RegistryCredentials } from "./step-command.js";
@@ -16,7 +17,9 @@ export interface ImageInspectionArgs {
   readonly ref: pulumi.Input<string>;
   /** Credentials when the registry has auth (secret). Default none. */
   readonly registryCredentials?: pulumi.Input<RegistryCredentials>;
-  /** Verify the registry's TLS certificate. Default false (plain-HTTP lab registry). */
+  /** CA certificate file to trust when the registry serves TLS with a private CA. Default none. */
+  readonly registryCaFile?: string;
+  /** Verify the registry's TLS certificate. Default true with `registryCaFile`, else false (plain-HTTP lab registry). */
   readonly tlsVerify?: boolean;
   /** The skopeo binary. Default `skopeo` on PATH. */
   readonly skopeo?: string;
@@ -50,7 +53,14 @@ export class ImageInspection extends pulumi.ComponentResource {
     const inspect = stepCommand(
       `${name}-inspect`,
       {
-        script: ref.apply((r) => renderStepScript(inspectStep({ ref: r, tlsVerify: args.tlsVerify, skopeo: args.skopeo }))),
+        script: ref.apply((r) => renderStepScript(
+            inspectStep({
+              ref: r,
+              tlsVerify: args.tlsVerify ?? args.registryCaFile !== undefined,
+              certDir: args.registryCaFile ? dirname(args.registryCaFile) : undefined,
+              skopeo: args.skopeo,
+            }),
+          )),
         environment: registryEnvironment(args.registryCredentials),
         triggers: [ref],
       },

@@ -2,12 +2,12 @@ import { SBOM_FORMAT_NAMES, type SbomFormat, type SbomScope, type SignatureForma
 import { z } from "zod";
 
 /** Config keys that hold secrets; each must be set with `pulumi config set --secret`. */
-export const SECRET_CONFIG_KEYS = ["registryAuth", "cosignPassword", "cosignPrivateKey"] as const;
+export const SECRET_CONFIG_KEYS = ["registryAuth", "cosignPassword", "cosignPrivateKey", "vaultToken"] as const;
 
 const port = z.coerce.number().int("must be a whole number").min(1, "must be 1 to 65535").max(65535, "must be 1 to 65535");
 const nonEmpty = z.string().trim().min(1, "must not be empty");
 const digestRef = z.string().regex(/^[^@\s]+\/[^@\s]+@sha256:[a-f0-9]{64}$/, "must be pinned by digest: host/repo@sha256:<64 hex>");
-const KMS_URI = /^(hashivault|awskms|gcpkms|azurekms|k8s):\/\/\S+$/;
+const KMS_URI = /^(hashivault|openbao|awskms|gcpkms|azurekms|k8s):\/\/\S+$/;
 
 const registryUser = z.object({
   username: nonEmpty.regex(/^[^:\s]+$/, "must not contain ':' or white space (htpasswd user names)"),
@@ -46,6 +46,8 @@ export const labConfigSchema = z
       .strict()
       .default({ enabled: false, users: [] }),
     existingRegistry: nonEmpty.regex(/^[^/\s]+$/, "must be host[:port], without a path").optional(),
+    registryTls: z.union([z.boolean(), z.stringbool()]).default(false),
+    registryCaFile: nonEmpty.optional(),
     existingImageRef: digestRef.optional(),
     image: imageSpec.default({ name: "studentbook", tag: "1.0", context: "packages/studentbook", dockerfile: "Dockerfile" }),
     images: z.array(imageSpec).min(1, "needs at least one image").optional(),
@@ -65,6 +67,8 @@ export const labConfigSchema = z
       .strict()
       .default({ source: "generate" }),
     cosignPassword: z.string().min(1, "must not be empty").optional(),
+    vaultAddress: z.url({ protocol: /^https?$/, message: "must be an http(s) URL such as http://127.0.0.1:8200" }).optional(),
+    vaultToken: z.string().min(1, "must not be empty").optional(),
     cosignPrivateKey: z.string().includes("PRIVATE KEY-----", { message: "must be a cosign private key PEM" }).optional(),
     verifyPublicKey: z.string().includes("-----BEGIN PUBLIC KEY-----", { message: "must be a PUBLIC KEY PEM" }).optional(),
     workDir: nonEmpty.default(".lab"),
@@ -78,6 +82,12 @@ export const labConfigSchema = z
     const imageNames = (config.images ?? []).map((i) => i.name);
     imageNames.forEach((name, i) => imageNames.indexOf(name) !== i && issue(["images", i, "name"], `"${name}" is listed twice`));
     if (config.images && config.existingImageRef) issue(["images"], "cannot be combined with existingImageRef");
+    if (config.existingRegistry && config.registryTls) {
+      issue(["registryTls"], "makes a CA for the lab's own registry; for an existingRegistry set registryCaFile instead");
+    }
+    if (config.registryCaFile && !config.existingRegistry) {
+      issue(["registryCaFile"], "is for an existingRegistry; the lab's own registry makes its CA with registryTls");
+    }
     const names = config.registryAuth.users.map((u) => u.username);
     names.forEach((name, i) => names.indexOf(name) !== i && issue(["registryAuth", "users", i, "username"], `"${name}" is listed twice`));
     if (!config.existingRegistry && config.registryPort === config.appPort) {
@@ -86,6 +96,10 @@ export const labConfigSchema = z
     const { source, kmsUri } = config.signingKey;
     if (source === "kms" && !kmsUri) issue(["signingKey", "kmsUri"], "required when signingKey.source is kms");
     if (source !== "kms" && kmsUri) issue(["signingKey", "kmsUri"], `only used when signingKey.source is kms (it is ${source})`);
+    const vaultKey = /^(hashivault|openbao):\/\//.test(kmsUri ?? "");
+    if (vaultKey && !config.vaultAddress) issue(["vaultAddress"], `required for ${kmsUri}: the Vault or OpenBao address cosign signs through`);
+    if (vaultKey && !config.vaultToken) issue(["vaultToken"], `required for ${kmsUri}: pulumi config set --secret vaultToken …`);
+    if (!vaultKey && (config.vaultAddress || config.vaultToken)) issue(["vaultAddress"], "only used with a hashivault:// or openbao:// signingKey.kmsUri");
     if (source !== "kms" && !config.cosignPassword) {
       issue(["cosignPassword"], `required when signingKey.source is ${source}: pulumi config set --secret cosignPassword …`);
     }

@@ -63,6 +63,27 @@ describe("Registry", () => {
     expect(await valueOf(registry.credentials!)).toEqual({ username: "alice", password: "pw" });
   });
 
+  it("serves TLS with a CA and server certificate it makes: keys secret, CA file written first, probe over https", async () => {
+    const registry = new module.Registry("tls", { port: 5004, tls: { caFile: "/lab/dev/registry-ca/ca.crt" } });
+    expect(await valueOf(registry.endpoint)).toBe("localhost:5004");
+    expect(registry.caFile).toBe("/lab/dev/registry-ca/ca.crt");
+    const ca = mocks.named("tls-ca");
+    expect(ca.inputs.create).toContain("genpkey");
+    expect(ca.inputs.logging).toBe("none");
+    const server = mocks.named("tls-server-certificate");
+    expect(holdsSecretInput(server.inputs.environment)).toBe(true);
+    expect(Object.keys(plain(server.inputs.environment)).sort()).toEqual(["LAB_TLS_CA_CERT", "LAB_TLS_CA_KEY"]);
+    expect(mocks.named("tls-ca-file").inputs.create).toContain("/lab/dev/registry-ca/ca.crt");
+    const container = mocks.named("tls", "docker:index/container:Container");
+    expect(container.inputs.envs).toEqual(
+      expect.arrayContaining(["REGISTRY_HTTP_TLS_CERTIFICATE=/etc/docker/registry/tls.crt", "REGISTRY_HTTP_TLS_KEY=/etc/docker/registry/tls.key"]),
+    );
+    expect(plain(container.inputs.uploads).map((u: { file: string }) => u.file)).toEqual(["/etc/docker/registry/tls.crt", "/etc/docker/registry/tls.key"]);
+    expect(holdsSecretInput(container.inputs.uploads)).toBe(true);
+    const ready = mocks.named("tls-ready").inputs.create as string;
+    expect(ready).toContain("--cacert /lab/dev/registry-ca/ca.crt https://localhost:5004/v2/");
+  });
+
   it("parents every child to the component", () => {
     const children = registeredUrns().filter((urn) => urn.includes("signed-image-lab:signing:Registry$"));
     expect(children.map((urn) => urn.split("::").pop())).toEqual(

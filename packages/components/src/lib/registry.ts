@@ -1,10 +1,18 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  certificateAuthorityStep,
   HTPASSWD_PATH_IN_CONTAINER,
+  parseKeyAndCertificate,
   registryContainerEnv,
   renderStepScript,
+  serverCertificateStep,
+  TLS_CA_CERT_ENV,
+  TLS_CA_KEY_ENV,
+  TLS_CERT_PATH_IN_CONTAINER,
+  TLS_KEY_PATH_IN_CONTAINER,
   waitForRegistryStep,
+  writeCaFileStep,
 } from "@signed-image-lab/tooling";
 import { htpasswdLines } from "./htpasswd.js";
 import { afterStep, stepCommand, type RegistryCredentials } from "./step-command.js";
@@ -21,6 +29,12 @@ export interface RegistryAccess {
   readonly endpoint: pulumi.Input<string>;
   /** Credentials for push and pull when the registry has auth. */
   readonly credentials?: pulumi.Input<RegistryCredentials>;
+  /**
+   * CA certificate file when the registry serves TLS with a private CA: every step trusts it
+   * (cosign `--registry-cacert`, syft SYFT_REGISTRY_CA_CERT, skopeo `--cert-dir` of its
+   * directory), with no insecure flag. Undefined: plain HTTP on loopback, or public roots.
+   */
+  readonly caFile?: string;
 }
 
 /** Arguments of {@link Registry}. */
@@ -37,6 +51,11 @@ export interface RegistryArgs {
   readonly readyTimeoutSeconds?: number;
   /** The curl binary used by the readiness probe. Default `curl` on PATH. */
   readonly curl?: string;
+  /**
+   * Serve TLS with a CA and server certificate (localhost, 127.0.0.1) made by the program: the
+   * private keys are secret outputs, the CA certificate is written to `caFile`. Default off.
+   */
+  readonly tls?: { readonly caFile: string; readonly openssl?: string };
 }
 
 /** Resource type token of {@link Registry}. */
@@ -55,6 +74,10 @@ export class Registry extends pulumi.ComponentResource implements RegistryAccess
   readonly authEnabled: pulumi.Output<boolean>;
   /** The first user's credentials (secret), or undefined without auth. */
   readonly credentials?: pulumi.Output<RegistryCredentials>;
+  /** The CA certificate file clients trust (TLS only). */
+  readonly caFile?: string;
+  /** The CA certificate PEM (TLS only). */
+  readonly caCertificatePem?: pulumi.Output<string>;
 
   constructor(name: string, args: RegistryArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super(REGISTRY_TYPE, name, {}, opts);
@@ -69,6 +92,7 @@ export class Registry extends pulumi.ComponentResource implements RegistryAccess
         .all(users.map((u) => pulumi.output(u.password)))
         .apply((passwords) => htpasswdLines(pulumi.getStack(), users.map((u, i) => ({ username: u.username, password: passwords[i] ?? "" })))),
     );
+    const tls = args.tls ? this.makeCertificates(name, args.tls) : undefined;
     const container = new docker.Container(
       name,
       {
@@ -76,18 +100,32 @@ export class Registry extends pulumi.ComponentResource implements RegistryAccess
         image: image.imageId,
         restart: "always",
         ports: [{ internal: 5000, external: port, ip: "127.0.0.1" }],
-        envs: Object.entries(registryContainerEnv(authEnabled)).map(([k, v]) => `${k}=${v}`),
+        envs: Object.entries(registryContainerEnv(authEnabled, tls !== undefined)).map(([k, v]) => `${k}=${v}`),
         volumes: [{ volumeName: volume.name, containerPath: "/var/lib/registry" }],
-        uploads: authEnabled ? [{ file: HTPASSWD_PATH_IN_CONTAINER, content: htpasswd }] : [],
+        uploads: [
+          ...(authEnabled ? [{ file: HTPASSWD_PATH_IN_CONTAINER, content: htpasswd }] : []),
+          ...(tls
+            ? [
+                { file: TLS_CERT_PATH_IN_CONTAINER, content: tls.server.apply((s) => s.certificatePem) },
+                { file: TLS_KEY_PATH_IN_CONTAINER, content: pulumi.secret(tls.server.apply((s) => s.privateKeyPem)) },
+              ]
+            : []),
+        ],
       },
-      { parent: this, additionalSecretOutputs: ["uploads"], deleteBeforeReplace: true },
+      { parent: this, additionalSecretOutputs: ["uploads"], deleteBeforeReplace: true, dependsOn: tls ? [tls.caFileWritten] : [] },
     );
     const endpoint = `localhost:${port}`;
     const ready = stepCommand(
       `${name}-ready`,
       {
         script: renderStepScript(
-          waitForRegistryStep({ endpoint, authEnabled, timeoutSeconds: args.readyTimeoutSeconds, curl: args.curl }),
+          waitForRegistryStep({
+            endpoint,
+            authEnabled,
+            timeoutSeconds: args.readyTimeoutSeconds,
+            curl: args.curl,
+            ...(args.tls ? { scheme: "https" as const, caFile: args.tls.caFile } : {}),
+          }),
         ),
         triggers: [container.id],
       },
@@ -98,6 +136,43 @@ export class Registry extends pulumi.ComponentResource implements RegistryAccess
     this.authEnabled = pulumi.output(authEnabled);
     const first = users[0];
     this.credentials = first ? pulumi.secret(pulumi.output({ username: first.username, password: first.password })) : undefined;
-    this.registerOutputs({ endpoint: this.endpoint, authEnabled: this.authEnabled, credentials: this.credentials });
+    this.caFile = args.tls?.caFile;
+    this.caCertificatePem = tls?.ca.apply((c) => c.certificatePem);
+    this.registerOutputs({
+      endpoint: this.endpoint,
+      authEnabled: this.authEnabled,
+      credentials: this.credentials,
+      caFile: this.caFile,
+      caCertificatePem: this.caCertificatePem,
+    });
+  }
+
+  /** The CA, the server certificate signed by it, and the CA file on disk; keys stay secret outputs. */
+  private makeCertificates(name: string, tls: NonNullable<RegistryArgs["tls"]>) {
+    const caStep = stepCommand(
+      `${name}-ca`,
+      { script: renderStepScript(certificateAuthorityStep({ openssl: tls.openssl })), triggers: [], secretStdout: true },
+      { parent: this },
+    );
+    const ca = pulumi.secret(caStep.stdout.apply(parseKeyAndCertificate));
+    const caEnvironment = pulumi.secret(
+      ca.apply((c): Record<string, string> => ({ [TLS_CA_KEY_ENV]: c.privateKeyPem, [TLS_CA_CERT_ENV]: c.certificatePem })),
+    );
+    const serverStep = stepCommand(
+      `${name}-server-certificate`,
+      { script: renderStepScript(serverCertificateStep({ openssl: tls.openssl })), environment: caEnvironment, triggers: [], secretStdout: true },
+      { parent: this },
+    );
+    const caFileWritten = stepCommand(
+      `${name}-ca-file`,
+      {
+        script: renderStepScript(writeCaFileStep({ file: tls.caFile })),
+        environment: pulumi.unsecret(ca.apply((c): Record<string, string> => ({ [TLS_CA_CERT_ENV]: c.certificatePem }))),
+        triggers: [],
+        deleteScript: renderStepScript({ invocations: [{ argv: ["rm", "-f", tls.caFile] }] }),
+      },
+      { parent: this },
+    );
+    return { ca, server: pulumi.secret(serverStep.stdout.apply(parseKeyAndCertificate)), caFileWritten };
   }
 }

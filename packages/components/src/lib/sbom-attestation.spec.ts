@@ -49,7 +49,7 @@ describe("SbomAttestation", () => {
     expect(holdsSecretInput(attest.inputs.environment)).toBe(true);
     expect(plain(attest.inputs.environment)).toMatchObject({ COSIGN_PASSWORD: "key-pw" });
 
-    const verify = mocks.named("flow-verify");
+    const verify = mocks.named("flow-verify-attestation");
     expect(verify.inputs.create).toContain(`cosign verify-attestation --key env://COSIGN_PUBLIC_KEY --insecure-ignore-tlog --new-bundle-format=false --type spdxjson ${REF}`);
     expect(plain(verify.inputs.environment)).toEqual({ COSIGN_PUBLIC_KEY: FAKE_PUBLIC_KEY });
     expect(await valueOf(sbom.attestedRef!)).toBe(REF);
@@ -75,7 +75,7 @@ describe("SbomAttestation", () => {
 
   it("passes registry credentials to every step through the environment only", async () => {
     await attested("auth", { registryCredentials: { username: "alice", password: "reg-pw" } });
-    for (const step of ["scan", "attach", "attest", "verify"]) {
+    for (const step of ["scan", "attach", "attest", "verify-attestation"]) {
       const command = mocks.named(`auth-${step}`);
       expect(plain(command.inputs.environment)).toMatchObject({ LAB_REGISTRY_USERNAME: "alice", LAB_REGISTRY_PASSWORD: "reg-pw" });
       expect(holdsSecretInput(command.inputs.environment)).toBe(true);
@@ -87,6 +87,6 @@ describe("SbomAttestation", () => {
     const names = registeredUrns()
       .filter((urn) => urn.includes("signed-image-lab:signing:SbomAttestation$command:local:Command::app-"))
       .map((urn) => urn.split("::").pop());
-    expect(names.sort()).toEqual(["app-attach", "app-attest", "app-scan", "app-verify"]);
+    expect(names.sort()).toEqual(["app-attach", "app-attest", "app-scan", "app-verify-attestation"]);
   });
 });

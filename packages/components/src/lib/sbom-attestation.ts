@@ -42,6 +42,8 @@ export interface SbomAttestationArgs {
   readonly signatureFormat?: SignatureFormat;
   /** Credentials when the registry has auth (secret). Default none. */
   readonly registryCredentials?: pulumi.Input<RegistryCredentials>;
+  /** CA certificate file to trust when the registry serves TLS with a private CA. Default none. */
+  readonly registryCaFile?: string;
   /** Tool binaries. Default each on PATH. */
   readonly tools?: { readonly cosign?: string; readonly syft?: string; readonly node?: string };
 }
@@ -84,7 +86,9 @@ export class SbomAttestation extends pulumi.ComponentResource {
       `${name}-scan`,
       {
         script: ref.apply((r) =>
-          renderStepScript(scanStep({ ref: r, outFile: sbomFile, format, scope: args.scope, syft: tools.syft, node: tools.node })),
+          renderStepScript(
+            scanStep({ ref: r, outFile: sbomFile, format, scope: args.scope, syft: tools.syft, node: tools.node, caCertFile: args.registryCaFile }),
+          ),
         ),
         environment: registryEnv,
         triggers: [ref, format, args.scope ?? "all-layers"],
@@ -102,7 +106,7 @@ export class SbomAttestation extends pulumi.ComponentResource {
         `${name}-attach`,
         {
           script: scannedRef.apply((r) =>
-            renderStepScript(attachSbomStep({ ref: r, sbomFile, sbomFormat: format, cosign: tools.cosign })),
+            renderStepScript(attachSbomStep({ ref: r, sbomFile, sbomFormat: format, cosign: tools.cosign, registryCaFile: args.registryCaFile })),
           ),
           environment: registryEnv,
           triggers: [scannedRef, this.sbomSha256],
@@ -120,7 +124,15 @@ export class SbomAttestation extends pulumi.ComponentResource {
             .all([scannedRef, args.key.keyRef])
             .apply(([r, keyRef]) =>
               renderStepScript(
-                attestStep({ ref: r, keyRef, predicateFile: sbomFile, sbomFormat: format, format: signatureFormat, cosign: tools.cosign }),
+                attestStep({
+                  ref: r,
+                  keyRef,
+                  predicateFile: sbomFile,
+                  sbomFormat: format,
+                  format: signatureFormat,
+                  cosign: tools.cosign,
+                  registryCaFile: args.registryCaFile,
+                }),
               ),
             ),
           environment: mergeEnvironments(args.key.signerEnvironment, registryEnv),
@@ -131,10 +143,12 @@ export class SbomAttestation extends pulumi.ComponentResource {
       const verifyKey = pulumi.output(args.verifyPublicKeyPem ?? args.key.publicKeyPem);
       const attestedRef = afterStep(attest, scannedRef);
       const verify = stepCommand(
-        `${name}-verify`,
+        `${name}-verify-attestation`,
         {
           script: attestedRef.apply((r) =>
-            renderStepScript(verifyAttestationStep({ ref: r, sbomFormat: format, format: signatureFormat, cosign: tools.cosign })),
+            renderStepScript(
+              verifyAttestationStep({ ref: r, sbomFormat: format, format: signatureFormat, cosign: tools.cosign, registryCaFile: args.registryCaFile }),
+            ),
           ),
           environment: mergeEnvironments({ [PublicEnv.cosignPublicKey]: verifyKey }, registryEnv),
           triggers: [attestedRef, this.sbomSha256, verifyKey.apply(publicKeyFingerprint)],

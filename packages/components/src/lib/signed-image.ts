@@ -25,6 +25,8 @@ export interface SignedImageArgs {
   readonly verifyPublicKeyPem?: pulumi.Input<string>;
   /** Credentials when the registry has auth (secret). Default none. */
   readonly registryCredentials?: pulumi.Input<RegistryCredentials>;
+  /** CA certificate file to trust when the registry serves TLS with a private CA. Default none. */
+  readonly registryCaFile?: string;
   /** `legacy` (`.sig` tag, default) or `bundle` (Sigstore bundle as an OCI referrer). */
   readonly format?: SignatureFormat;
   /** The cosign binary. Default `cosign` on PATH. */
@@ -61,7 +63,7 @@ export class SignedImage extends pulumi.ComponentResource {
       {
         script: pulumi
           .all([ref, args.key.keyRef])
-          .apply(([r, keyRef]) => renderStepScript(signStep({ ref: r, keyRef, format, cosign: args.cosign }))),
+          .apply(([r, keyRef]) => renderStepScript(signStep({ ref: r, keyRef, format, cosign: args.cosign, registryCaFile: args.registryCaFile }))),
         environment: mergeEnvironments(args.key.signerEnvironment, registryEnv),
         triggers: [ref, args.key.publicKeyFingerprint, format],
       },
@@ -72,7 +74,7 @@ export class SignedImage extends pulumi.ComponentResource {
     const verify = stepCommand(
       `${name}-verify`,
       {
-        script: this.signedRef.apply((r) => renderStepScript(verifyStep({ ref: r, format, cosign: args.cosign }))),
+        script: this.signedRef.apply((r) => renderStepScript(verifyStep({ ref: r, format, cosign: args.cosign, registryCaFile: args.registryCaFile }))),
         environment: mergeEnvironments({ [PublicEnv.cosignPublicKey]: verifyKey }, registryEnv),
         triggers: [this.signedRef, verifyKey.apply(publicKeyFingerprint), format],
       },
@@ -84,7 +86,7 @@ export class SignedImage extends pulumi.ComponentResource {
       const triangulate = stepCommand(
         `${name}-triangulate`,
         {
-          script: this.signedRef.apply((r) => renderStepScript(triangulateStep({ ref: r, cosign: args.cosign }))),
+          script: this.signedRef.apply((r) => renderStepScript(triangulateStep({ ref: r, cosign: args.cosign, registryCaFile: args.registryCaFile }))),
           environment: registryEnv,
           triggers: [this.signedRef],
         },

@@ -46,4 +46,20 @@ describe("SigningPipeline", () => {
     expect(mocks.ofType("docker:index/image:Image")).toHaveLength(before);
     expect(mocks.named("given-sign").inputs.create).toContain(EXISTING);
   });
+
+  it("has every step trust the registry's CA file when the registry serves TLS", async () => {
+    const pipeline = new module.SigningPipeline("secure", {
+      registry: { endpoint: "localhost:5001", caFile: "/lab/ca/ca.crt" },
+      image: { kind: "build", repository: "secure", tag: "1.0", context: "/ctx" },
+      key: fakeKeyMaterial(),
+      workDir: "/lab/dev",
+    });
+    await valueOf(pipeline.attestedRef!);
+    for (const step of ["sign", "verify", "triangulate", "attach", "attest", "verify-attestation"]) {
+      expect(mocks.named(`secure-${step}`).inputs.create, step).toContain("--registry-cacert /lab/ca/ca.crt");
+    }
+    expect(mocks.named("secure-scan").inputs.create).toContain("SYFT_REGISTRY_CA_CERT=/lab/ca/ca.crt");
+    expect(mocks.named("secure-scan").inputs.create).not.toContain("SYFT_REGISTRY_INSECURE_USE_HTTP");
+    expect(mocks.named("secure-inspect").inputs.create).toContain("--tls-verify=true --cert-dir /lab/ca");
+  });
 });

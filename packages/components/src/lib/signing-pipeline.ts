@@ -89,7 +89,12 @@ export class SigningPipeline extends pulumi.ComponentResource {
     this.digestRef = built?.ref ?? pulumi.output(source.kind === "existing" ? source.ref : "");
     this.taggedRef = built?.taggedRef;
 
-    this.inspection = new ImageInspection(name, { ref: this.digestRef, registryCredentials: credentials, skopeo: tools.skopeo }, { parent: this }).summary;
+    const registryCaFile = args.registry.caFile;
+    this.inspection = new ImageInspection(
+      name,
+      { ref: this.digestRef, registryCredentials: credentials, registryCaFile, skopeo: tools.skopeo },
+      { parent: this },
+    ).summary;
     const signed = new SignedImage(
       name,
       {
@@ -97,6 +102,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
         key: args.key,
         verifyPublicKeyPem: args.verifyPublicKeyPem,
         registryCredentials: credentials,
+        registryCaFile,
         format: args.signatureFormat,
         cosign: tools.cosign,
       },
@@ -114,6 +120,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
         delivery: args.sbom?.delivery,
         signatureFormat: args.signatureFormat,
         registryCredentials: credentials,
+        registryCaFile,
         tools,
       },
       { parent: this },
