@@ -4,10 +4,7 @@
 # $DOCKERD_LOG (default /var/log/dockerd-lab.log), and waits up to
 # $DOCKERD_WAIT_SECONDS (default 60) for it. Idempotent: a running daemon is
 # left alone.
-set -euo pipefail
-
-log() { printf '[docker-daemon] %s\n' "$*"; }
-die() { printf '[docker-daemon] ERROR: %s\n' "$*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 DOCKERD_LOG=${DOCKERD_LOG:-/var/log/dockerd-lab.log}
 DOCKERD_WAIT_SECONDS=${DOCKERD_WAIT_SECONDS:-60}

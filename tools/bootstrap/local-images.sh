@@ -10,14 +10,8 @@
 #                                          Debian's npm drags in ~450 packages), user node
 # Needs: root, docker daemon (docker-daemon.sh), debootstrap + docker-registry
 # packages (system-packages.sh), the Debian mirror from /etc/apt/sources*.
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-log() { printf '[local-images] %s\n' "$*"; }
-die() { printf '[local-images] ERROR: %s\n' "$*" >&2; exit 1; }
-
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
-VERSIONS_JSON="$REPO_ROOT/tools/versions.json"
 SUITE=$(node -p "require('$VERSIONS_JSON').debianSuite" 2>/dev/null || echo bookworm)
 CACHE_DIR="$REPO_ROOT/.cache/debootstrap"
 DEB_CACHE="$CACHE_DIR/debs-$SUITE"

