@@ -31,7 +31,7 @@ detect_mirror() {
   local m
   m=$( { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}';
          grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '{print $2}'; } \
-       | grep -E '/debian/?$' | head -n1)
+       | grep -E '/debian/?$' | sed -n 1p)
   echo "${m:-http://deb.debian.org/debian}"
 }
 MIRROR=${DEBIAN_MIRROR:-$(detect_mirror)}
