@@ -55,6 +55,7 @@ describe.skipIf(!tools)("lab:status re-verifies the deployed images against the 
 
   it("prints a table and exits 0 when everything is as deployed", async () => {
     const result = await status();
+    console.log(result.stdout);
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/^studentbook\s+sha256:\S+\s+same\s+yes\s+yes\s+2$/m);
