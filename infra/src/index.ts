@@ -5,6 +5,7 @@ import {
   Registry,
   SigningKey,
   SigningPipeline,
+  VaultDevServer,
   VerifiedContainer,
   type PipelineImageSource,
   type RegistryAccess,
@@ -32,8 +33,20 @@ const registry: RegistryAccess = config.existingRegistry
       tls: config.registryTls ? { caFile: resolve(workDir, "registry-ca", "ca.crt") } : undefined,
     });
 
-const keySource: SigningKeySource =
-  config.signingKey.source === "kms"
+// The seed's "install and use a vault" challenge: the lab's own dev server holds the key.
+const vault = config.vaultDevServer
+  ? new VaultDevServer("vault", {
+      image: config.vaultDevServer.image,
+      port: config.vaultDevServer.port,
+      keyName: config.vaultDevServer.keyName,
+      rootToken: pulumi.secret(config.vaultToken ?? ""),
+      bao: config.tools.bao,
+    })
+  : undefined;
+
+const keySource: SigningKeySource = vault
+  ? { kind: "kms", uri: vault.keyRef, environment: vault.environment }
+  : config.signingKey.source === "kms"
     ? {
         kind: "kms",
         uri: config.signingKey.kmsUri ?? "",
@@ -90,6 +103,7 @@ const app = config.runApp
 export const registryEndpoint = registry.endpoint;
 export const registryCaFile = registry.caFile;
 export const publicKey = key.publicKeyPem;
+export const vaultAddress = vault?.address;
 export const publicKeyFingerprint = key.publicKeyFingerprint;
 /** What the stack reports of one image, for people and for `lab:status`. */
 function imageOutputs(pipeline: SigningPipeline) {

@@ -10,3 +10,4 @@ export * from "./lib/image-inspection.js";
 export * from "./lib/verified-container.js";
 export * from "./lib/stack-config.js";
 export * from "./lib/signing-pipeline.js";
+export * from "./lib/vault-dev-server.js";

@@ -77,6 +77,12 @@ describe("parseLabConfig", () => {
       "signed-image-lab:vaultAddress: required for hashivault://lab",
     ],
     ["a Vault address that is no URL", { signingKey: JSON.stringify({ source: "kms", kmsUri: "hashivault://lab" }), vaultAddress: "vault:8200", vaultToken: "t" }, "signed-image-lab:vaultAddress: must be an http(s) URL"],
+    ["a vault dev server without its token", { vaultDevServer: "{}" }, "signed-image-lab:vaultToken: required with vaultDevServer"],
+    [
+      "a vault dev server beside another key source",
+      { vaultDevServer: "{}", vaultToken: "t", signingKey: JSON.stringify({ source: "kms", kmsUri: "awskms://k" }) },
+      "signed-image-lab:signingKey: must not be set with vaultDevServer",
+    ],
     ["a typo in a key", { registryPrt: "5001" }, "signed-image-lab:: unknown key(s) registryPrt"],
     ["a config object that is not JSON", { image: "{name: x" }, "signed-image-lab:image: must be an object"],
     ["both image and images", { image: "{}", images: JSON.stringify([{ name: "web" }]) }, "signed-image-lab:images: set either image or images, not both"],

@@ -21,6 +21,7 @@ const toolPaths = z
     skopeo: nonEmpty.default("skopeo"),
     curl: nonEmpty.default("curl"),
     node: nonEmpty.default("node"),
+    bao: nonEmpty.default("bao"),
   })
   .strict();
 
@@ -54,7 +55,7 @@ export const labConfigSchema = z
     baseImage: nonEmpty.default("node:20-bookworm-slim"),
     appPort: port.default(8090),
     runApp: z.union([z.boolean(), z.stringbool()]).default(true),
-    tools: toolPaths.default({ cosign: "cosign", syft: "syft", skopeo: "skopeo", curl: "curl", node: "node" }),
+    tools: toolPaths.default({ cosign: "cosign", syft: "syft", skopeo: "skopeo", curl: "curl", node: "node", bao: "bao" }),
     sbomFormat: z.enum(SBOM_FORMAT_NAMES as [SbomFormat, ...SbomFormat[]]).default("spdx-json"),
     sbomScope: z.enum(["all-layers", "squashed"] satisfies SbomScope[]).default("all-layers"),
     sbomAttach: z.enum(["attest", "attach", "both"]).default("both"),
@@ -69,6 +70,14 @@ export const labConfigSchema = z
     cosignPassword: z.string().min(1, "must not be empty").optional(),
     vaultAddress: z.url({ protocol: /^https?$/, message: "must be an http(s) URL such as http://127.0.0.1:8200" }).optional(),
     vaultToken: z.string().min(1, "must not be empty").optional(),
+    vaultDevServer: z
+      .object({
+        image: nonEmpty.default("openbao/openbao:2.4.1"),
+        port: port.default(8200),
+        keyName: nonEmpty.regex(/^\w([\w.-]*\w)?$/, "must be a transit key name (letters, digits, _, . and -)").default("lab-signer"),
+      })
+      .strict()
+      .optional(),
     cosignPrivateKey: z.string().includes("PRIVATE KEY-----", { message: "must be a cosign private key PEM" }).optional(),
     verifyPublicKey: z.string().includes("-----BEGIN PUBLIC KEY-----", { message: "must be a PUBLIC KEY PEM" }).optional(),
     workDir: nonEmpty.default(".lab"),
@@ -94,6 +103,14 @@ export const labConfigSchema = z
       issue(["appPort"], `must differ from registryPort (${config.registryPort})`);
     }
     const { source, kmsUri } = config.signingKey;
+    if (config.vaultDevServer) {
+      // The lab's own dev server holds the key: no other key source, no password, a token.
+      if (source !== "generate" || kmsUri) issue(["signingKey"], "must not be set with vaultDevServer, whose transit key signs");
+      if (!config.vaultToken) issue(["vaultToken"], "required with vaultDevServer (its root token): pulumi config set --secret vaultToken …");
+      if (config.vaultAddress) issue(["vaultAddress"], "must not be set with vaultDevServer, which has its own address");
+      if (config.cosignPassword || config.cosignPrivateKey) issue(["cosignPassword"], "not used with vaultDevServer");
+      return;
+    }
     if (source === "kms" && !kmsUri) issue(["signingKey", "kmsUri"], "required when signingKey.source is kms");
     if (source !== "kms" && kmsUri) issue(["signingKey", "kmsUri"], `only used when signingKey.source is kms (it is ${source})`);
     const vaultKey = /^(hashivault|openbao):\/\//.test(kmsUri ?? "");
@@ -138,7 +155,7 @@ function formatPath(namespace: string, path: readonly PropertyKey[]): string {
 /** The raw config of one key: a string as Pulumi stores it, or absent. */
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
-const JSON_KEYS = new Set(["registryAuth", "image", "images", "tools", "signingKey"]);
+const JSON_KEYS = new Set(["registryAuth", "image", "images", "tools", "signingKey", "vaultDevServer"]);
 
 /**
  * Validates raw stack config (strings as Pulumi stores them; objects as JSON). `secretKeys`

@@ -38,6 +38,9 @@ function fakeStdout(name: string, script: string): string {
   if (name.endsWith("-inspect")) return JSON.stringify({ Digest: digest, Layers: [fakeDigest("layer")], Created: "2026-11-25T00:00:00Z" });
   if (name.endsWith("-triangulate")) return `localhost:5001/x:${digest.replace(":", "-")}.sig\n`;
   if (name.endsWith("-ready")) return "200\n";
+  if (name.endsWith("-key")) {
+    return JSON.stringify({ data: { name: "lab-signer", type: "ecdsa-p256", latest_version: 1, exportable: false, keys: { "1": { public_key: FAKE_PUBLIC_KEY } } } });
+  }
   if (name.endsWith("-ca") || name.endsWith("-server-certificate")) {
     return "-----BEGIN PRIVATE KEY-----\nZmFrZQ==\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\nZmFrZQ==\n-----END CERTIFICATE-----\n";
   }
