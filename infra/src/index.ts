@@ -44,22 +44,26 @@ const vault = config.vaultDevServer
     })
   : undefined;
 
-const keySource: SigningKeySource = vault
-  ? { kind: "kms", uri: vault.keyRef, environment: vault.environment }
-  : config.signingKey.source === "kms"
-    ? {
+/** Where the signing key comes from, by config. */
+function keySource(): SigningKeySource {
+  if (vault) return { kind: "kms", uri: vault.keyRef, environment: vault.environment };
+  switch (config.signingKey.source) {
+    case "kms":
+      return {
         kind: "kms",
         uri: config.signingKey.kmsUri ?? "",
         // cosign reads Vault's (and OpenBao's) address and token from these variables.
-        environment: config.vaultAddress
-          ? { VAULT_ADDR: config.vaultAddress, VAULT_TOKEN: pulumi.secret(config.vaultToken ?? "") }
-          : undefined,
-      }
-    : config.signingKey.source === "config"
-      ? { kind: "import", privateKeyPem: pulumi.secret(config.cosignPrivateKey ?? "") }
-      : { kind: "generate" };
+        environment: config.vaultAddress ? { VAULT_ADDR: config.vaultAddress, VAULT_TOKEN: pulumi.secret(config.vaultToken ?? "") } : undefined,
+      };
+    case "config":
+      return { kind: "import", privateKeyPem: pulumi.secret(config.cosignPrivateKey ?? "") };
+    case "generate":
+      return { kind: "generate" };
+  }
+}
+
 const key = new SigningKey("cosign", {
-  source: keySource,
+  source: keySource(),
   password: config.cosignPassword === undefined ? undefined : pulumi.secret(config.cosignPassword),
   cosign: config.tools.cosign,
 });
