@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { publicKeyFingerprint, splitCosignKeyPair, splitPemBlocks } from "./pem.js";
+import { pemBlock, publicKeyFingerprint, splitCosignKeyPair, splitPemBlocks } from "./pem.js";
 
 const FAKE_PUBLIC_KEY = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEfakefakefakefakefakefakefakefake\n-----END PUBLIC KEY-----\n";
-const FAKE_PRIVATE_KEY = "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nZmFrZQ==\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n";
+const FAKE_PRIVATE_KEY = pemBlock("ENCRYPTED SIGSTORE PRIVATE KEY", "ZmFrZQ==");
 
 describe("PEM handling", () => {
   it("splits what generate-key-pair prints into private and public key", () => {

@@ -33,3 +33,8 @@ export function publicKeyFingerprint(publicKeyPem: string): string {
   const body = block.text.split(/\r?\n/).filter((l) => l && !l.startsWith("-----")).join("");
   return createHash("sha256").update(Buffer.from(body, "base64")).digest("hex");
 }
+
+/** A PEM block of `label` around a base64 body, as tools write them. */
+export function pemBlock(label: string, base64Body: string): string {
+  return `-----BEGIN ${label}-----\n${base64Body}\n-----END ${label}-----\n`;
+}

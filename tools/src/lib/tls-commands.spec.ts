@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pemBlock, splitPemBlocks } from "./pem.js";
 import { renderStepScript, type StepScript } from "./step-script.js";
 import {
   certificateAuthorityStep,
@@ -86,8 +87,8 @@ describe("TLS steps (real openssl through sh)", () => {
   });
 
   it("print exactly a private key and a certificate, and no secret in the command string", () => {
-    expect(caStdout).toMatch(/^-----BEGIN PRIVATE KEY-----\n[\s\S]+-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\n/);
-    expect(serverStdout).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(splitPemBlocks(caStdout).map((b) => b.label)).toEqual(["PRIVATE KEY", "CERTIFICATE"]);
+    expect(splitPemBlocks(serverStdout)[0]?.label).toBe("PRIVATE KEY");
     expect(serverScript).not.toContain("PRIVATE KEY");
     expect(serverScript).toContain(`printenv ${TLS_CA_KEY_ENV} >"\${lab_tmp}"/ca.key`);
     expect(serverScript).toContain("subjectAltName=DNS:localhost,IP:127.0.0.1");
@@ -120,7 +121,7 @@ describe("subjectAltName", () => {
 });
 
 describe("parseKeyAndCertificate", () => {
-  const key = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+  const key = pemBlock("PRIVATE KEY", "AAAA");
   const cert = "-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n";
 
   it("splits a key and a certificate in either order", () => {

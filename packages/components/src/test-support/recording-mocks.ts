@@ -1,4 +1,4 @@
-import { publicKeyFingerprint } from "@signed-image-lab/tooling";
+import { pemBlock, publicKeyFingerprint } from "@signed-image-lab/tooling";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { SigningKeyMaterial } from "../lib/signing-key.js";
@@ -13,7 +13,7 @@ export interface RecordedResource {
 
 /** A syntactically real cosign key pair (not a usable key) for mocked key generation. */
 export const FAKE_PUBLIC_KEY = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEfakefakefakefakefakefakefakefake\n-----END PUBLIC KEY-----\n";
-export const FAKE_PRIVATE_KEY = "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nZmFrZQ==\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n";
+export const FAKE_PRIVATE_KEY = pemBlock("ENCRYPTED SIGSTORE PRIVATE KEY", "ZmFrZQ==");
 
 /** Key material as a SigningKey gives it, with the fake pair and password `key-pw`. */
 export function fakeKeyMaterial(publicKeyPem = FAKE_PUBLIC_KEY): SigningKeyMaterial {
@@ -42,7 +42,7 @@ function fakeStdout(name: string, script: string): string {
     return JSON.stringify({ data: { name: "lab-signer", type: "ecdsa-p256", latest_version: 1, exportable: false, keys: { "1": { public_key: FAKE_PUBLIC_KEY } } } });
   }
   if (name.endsWith("-ca") || name.endsWith("-server-certificate")) {
-    return "-----BEGIN PRIVATE KEY-----\nZmFrZQ==\n-----END PRIVATE KEY-----\n-----BEGIN CERTIFICATE-----\nZmFrZQ==\n-----END CERTIFICATE-----\n";
+    return pemBlock("PRIVATE KEY", "ZmFrZQ==") + pemBlock("CERTIFICATE", "ZmFrZQ==");
   }
   return "";
 }

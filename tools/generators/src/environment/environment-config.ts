@@ -1,4 +1,5 @@
 import { parseLabConfig } from "@signed-image-lab/components";
+import { pemBlock } from "@signed-image-lab/tooling";
 import { Document } from "yaml";
 
 /** Options of the `environment` generator (see schema.json). */
@@ -56,7 +57,7 @@ export function planEnvironment(options: EnvironmentOptions): EnvironmentPlan {
   // Validate as the program will, with placeholders where secrets go.
   const placeholders: Record<string, string> = {
     ...(keySource === "kms" ? {} : { cosignPassword: "placeholder" }),
-    ...(keySource === "config" ? { cosignPrivateKey: "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----" } : {}),
+    ...(keySource === "config" ? { cosignPrivateKey: pemBlock("ENCRYPTED SIGSTORE PRIVATE KEY", "cGxhY2Vob2xkZXI=") } : {}),
     ...(users.length > 0
       ? { registryAuth: JSON.stringify({ enabled: true, users: users.map((username) => ({ username, password: "placeholder" })) }) }
       : {}),
