@@ -7,7 +7,6 @@ export * from "./lib/syft-commands.js";
 export * from "./lib/skopeo-commands.js";
 export * from "./lib/docker-commands.js";
 export * from "./lib/registry-commands.js";
-export * from "./lib/tool-versions.js";
 export * from "./lib/pem.js";
 export * from "./lib/step-runner.js";
 export * from "./lib/lab-status.js";

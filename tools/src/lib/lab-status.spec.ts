@@ -44,6 +44,20 @@ describe("checkDeployedImage", () => {
     expect(envs.some((env) => env.COSIGN_PUBLIC_KEY === LAB.publicKey)).toBe(true);
   });
 
+  it("trusts the registry's CA in every check when the lab registry serves TLS", async () => {
+    const scripts: string[] = [];
+    const { run } = fakeRegistry({ tagDigest: DIGEST });
+    const recording: StepRun = (step, env) => {
+      scripts.push(renderStepScript(step));
+      return run(step, env);
+    };
+    const status = await checkDeployedImage("studentbook", image, { ...LAB, registryCaFile: "/lab/dev/registry-ca/ca.crt" }, recording);
+    expect(status.problems).toEqual([]);
+    expect(scripts[0]).toContain("--tls-verify=true --cert-dir /lab/dev/registry-ca");
+    expect(scripts.slice(1).every((s) => s.includes("--registry-cacert /lab/dev/registry-ca/ca.crt"))).toBe(true);
+    expect(scripts).toHaveLength(3);
+  });
+
   it("catches a tag that was moved to another image", async () => {
     const status = await checkDeployedImage("studentbook", image, LAB, fakeRegistry({ tagDigest: OTHER }).run);
     expect(status.problems).toEqual([`tag localhost:5001/studentbook:1.0 now points to ${OTHER}`]);

@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { parseDigestRef } from "./image-ref.js";
 import { verifyAttestationStep, verifyStep, type SignatureFormat } from "./cosign-commands.js";
 import type { SbomFormat } from "./sbom-formats.js";
@@ -21,6 +22,8 @@ export interface DeployedLab {
   readonly signatureFormat: SignatureFormat;
   readonly sbomFormat: SbomFormat;
   readonly images: Readonly<Record<string, DeployedImage>>;
+  /** CA certificate file of a registry that serves TLS with a private CA (`registryTls`). */
+  readonly registryCaFile?: string;
 }
 
 /** The verdict for one image, checked against the registry now. */
@@ -60,10 +63,12 @@ export function parseDeployedLab(json: string): DeployedLab {
     signatureFormat: outputs.signatureFormat ?? "legacy",
     sbomFormat: outputs.sbomFormat ?? "spdx-json",
     images: outputs.images,
+    registryCaFile: outputs.registryCaFile,
   };
 }
 
-function firstLine(text: string): string {
+/** The line of a tool's stderr that says what went wrong, or its last line. */
+function errorLine(text: string): string {
   return text.split("\n").find((l) => /error|no |did not|rejected|denied|unauthorized/i.test(l))?.trim() ?? text.trim().split("\n").pop() ?? "";
 }
 
@@ -85,25 +90,35 @@ export async function checkDeployedImage(
 
   let tag = "-";
   if (image.taggedRef) {
-    const inspected = await run(inspectTagStep({ taggedRef: image.taggedRef, skopeo: tools.skopeo }), registryEnv);
+    const tls = lab.registryCaFile ? { tlsVerify: true, certDir: dirname(lab.registryCaFile) } : {};
+    const inspected = await run(inspectTagStep({ taggedRef: image.taggedRef, skopeo: tools.skopeo, ...tls }), registryEnv);
     const tagDigest = inspected.exitCode === 0 ? (JSON.parse(inspected.stdout) as { Digest?: string }).Digest : undefined;
     tag = tagDigest === digest ? "same" : tagDigest ? `moved to ${tagDigest.slice(0, 19)}…` : "unreadable";
     if (tagDigest !== digest) {
-      problems.push(`tag ${image.taggedRef} ${tagDigest ? `now points to ${tagDigest}` : `cannot be read: ${firstLine(inspected.stderr)}`}`);
+      problems.push(`tag ${image.taggedRef} ${tagDigest ? `now points to ${tagDigest}` : `cannot be read: ${errorLine(inspected.stderr)}`}`);
     }
   }
 
-  const verified = await run(verifyStep({ ref: image.digestRef, format: lab.signatureFormat, cosign: tools.cosign, node: tools.node }), verifierEnv);
-  if (verified.exitCode !== 0) problems.push(`signature: ${firstLine(verified.stderr)}`);
+  const verified = await run(
+    verifyStep({ ref: image.digestRef, format: lab.signatureFormat, cosign: tools.cosign, node: tools.node, registryCaFile: lab.registryCaFile }),
+    verifierEnv,
+  );
+  if (verified.exitCode !== 0) problems.push(`signature: ${errorLine(verified.stderr)}`);
 
   let attested: boolean | undefined;
   if (image.attestedRef) {
     const attestation = await run(
-      verifyAttestationStep({ ref: image.digestRef, sbomFormat: lab.sbomFormat, format: lab.signatureFormat, cosign: tools.cosign }),
+      verifyAttestationStep({
+        ref: image.digestRef,
+        sbomFormat: lab.sbomFormat,
+        format: lab.signatureFormat,
+        cosign: tools.cosign,
+        registryCaFile: lab.registryCaFile,
+      }),
       verifierEnv,
     );
     attested = attestation.exitCode === 0;
-    if (!attested) problems.push(`attestation: ${firstLine(attestation.stderr)}`);
+    if (!attested) problems.push(`attestation: ${errorLine(attestation.stderr)}`);
   }
   return { name, digest, tag, signed: verified.exitCode === 0, attested, packages: image.sbomPackageCount, problems };
 }
