@@ -37,6 +37,15 @@ describe.skipIf(!tools)("cosign signing (real cosign, offline, key pair)", () =>
     expect(claims[0]?.critical.image["docker-manifest-digest"]).toBe(parseDigestRef(env.ref).digest);
   });
 
+  it("runs the app from the verified digest: the studentbook container answers", async () => {
+    const verified = await verify(tools!, env.ref, env.labKey, env.auth);
+    expect(verified.exitCode).toBe(0);
+    const url = await env.lab.runApp(env.ref, env.auth);
+    const students = (await (await fetch(`${url}/students`)).json()) as { name: string }[];
+    expect(students.map((s) => s.name)).toEqual(["Ada", "Grace"]);
+    expect(await (await fetch(`${url}/`)).text()).toContain("<h1>studentbook</h1>");
+  });
+
   it("stores the signature under the legacy tag that triangulate names", async () => {
     const signatureRef = await runStepOrThrow("cosign triangulate", triangulateStep({ ref: env.ref, cosign: tools!.cosign }), env.auth);
     expect(signatureRef.trim()).toBe(legacyArtifactRef(parseDigestRef(env.ref), "sig"));

@@ -3,6 +3,7 @@ import {
   buildImageStep,
   HTPASSWD_ENV,
   pushImageStep,
+  runContainerStep,
   SecretEnv,
   startRegistryStep,
   TLS_CERT_ENV,
@@ -30,8 +31,6 @@ export interface RegistryTls {
   readonly privateKeyPem: string;
   /** The CA certificate file, for waiting on `https://…/v2/` with curl. */
   readonly caFile: string;
-  /** Host addresses the port is published on; default loopback only. */
-  readonly publishAddresses?: readonly string[];
 }
 
 /** A registry a spec started. */
@@ -93,7 +92,7 @@ export class LabFixture {
       `starting registry ${container}`,
       startRegistryStep({
         name: container, image: REGISTRY_IMAGE, hostPort: port, authEnabled, labels: { [LABEL]: this.runId }, docker: this.tools.docker,
-        tls: tls !== undefined, publishAddresses: tls?.publishAddresses,
+        tls: tls !== undefined,
       }),
       {
         ...(authEnabled ? { [HTPASSWD_ENV]: htpasswdLines(this.runId, users) } : {}),
@@ -144,6 +143,27 @@ export class LabFixture {
     if (id.exitCode === 0) this.imageIds.add(id.stdout.trim());
     const ref = (await runStepOrThrow(`docker push ${tag}`, pushImageStep({ tag, docker: this.tools.docker }), env)).trim();
     return ref;
+  }
+
+  /**
+   * Runs the image at `ref` (pinned by digest) as the lab's app, published on a free loopback
+   * port, and waits until its `/healthz` answers 200. Returns the app's base URL.
+   */
+  async runApp(ref: string, env: Record<string, string> = {}): Promise<string> {
+    const port = await freePort();
+    const name = `${this.runId}-app`;
+    await runStepOrThrow(
+      `docker run ${ref}`,
+      runContainerStep({ name, ref, hostPort: port, containerPort: 8080, labels: { [LABEL]: this.runId }, docker: this.tools.docker }),
+      env,
+    );
+    const url = `http://127.0.0.1:${port}`;
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const answer = await fetch(`${url}/healthz`).catch(() => undefined);
+      if (answer?.status === 200) return url;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(`the app from ${ref} did not answer ${url}/healthz within 15 s`);
   }
 
   /** Removes every container (with its volumes), image tag and temporary directory this fixture made. */

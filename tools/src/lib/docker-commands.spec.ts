@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   HTPASSWD_ENV,
   registryContainerEnv,
+  runContainerStep,
   startRegistryStep,
   TLS_CERT_ENV,
   TLS_CERT_PATH_IN_CONTAINER,
@@ -37,8 +38,8 @@ describe("startRegistryStep", () => {
     expect(argv).toContainEqual(["printenv", TLS_KEY_ENV]);
     expect(argv).toContainEqual(["docker", "cp", { variable: "lab_tmp", suffix: "/tls.key" }, `reg:${TLS_KEY_PATH_IN_CONTAINER}`]);
     expect(argv.at(-1)).toEqual(["docker", "start", "reg"]);
-    const published = startRegistryStep({ name: "r", image: "i", hostPort: 5001, authEnabled: false, publishAddresses: ["127.0.0.1", "172.17.0.1"] });
-    expect(published.invocations[0]?.argv).toEqual(expect.arrayContaining(["-p", "127.0.0.1:5001:5000", "-p", "172.17.0.1:5001:5000"]));
+    const published = startRegistryStep({ name: "r", image: "i", hostPort: 5001, authEnabled: false });
+    expect(published.invocations[0]?.argv).toEqual(expect.arrayContaining(["-p", "127.0.0.1:5001:5000"]));
     expect(registryContainerEnv(false, true)).toEqual({
       REGISTRY_STORAGE_DELETE_ENABLED: "true",
       REGISTRY_HTTP_TLS_CERTIFICATE: TLS_CERT_PATH_IN_CONTAINER,
@@ -67,5 +68,15 @@ describe("startRegistryStep", () => {
   it("fails before start when TLS is on but the key is not in the environment", async () => {
     const script = renderStepScript(startRegistryStep({ name: "reg", image: "r", hostPort: 1, authEnabled: false, tls: true, docker: "true" }));
     await expect(promisify(execFile)("/bin/sh", ["-c", script], { env: { PATH: process.env.PATH ?? "", [TLS_CERT_ENV]: "c" } })).rejects.toMatchObject({ code: 1 });
+  });
+
+  it("runs an app by digest on loopback only, and refuses a tag", () => {
+    const ref = `localhost:5001/studentbook@sha256:${"a".repeat(64)}`;
+    expect(runContainerStep({ name: "app", ref, hostPort: 8090, containerPort: 8080 }).invocations[0]?.argv).toEqual([
+      "docker", "run", "-d", "--name", "app", "-p", "127.0.0.1:8090:8080", ref,
+    ]);
+    expect(() => runContainerStep({ name: "app", ref: "localhost:5001/studentbook:1.0", hostPort: 8090, containerPort: 8080 })).toThrow(
+      /the image to run must be pinned by digest/,
+    );
   });
 });

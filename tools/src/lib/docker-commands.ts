@@ -1,4 +1,4 @@
-import { registryHostOf } from "./image-ref.js";
+import { parseDigestRef, registryHostOf } from "./image-ref.js";
 import { expand } from "./shell-words.js";
 import { STEP_TMP, type StepScript } from "./step-script.js";
 
@@ -52,14 +52,8 @@ export function registryContainerEnv(authEnabled: boolean, tls = false): Record<
 export interface StartRegistryOptions extends DockerStepOptions {
   readonly name: string;
   readonly image: string;
-  /** Host port, published on `publishAddresses` (default 127.0.0.1) and mapped to the registry's 5000 (the seed's `-p 5001:5001` maps to nothing). */
+  /** Host port, published on 127.0.0.1 only and mapped to the registry's 5000 (the seed's `-p 5001:5001` maps to nothing). */
   readonly hostPort: number;
-  /**
-   * Host addresses `hostPort` is published on. Default loopback only. The docker daemon treats
-   * 127.0.0.0/8 as an insecure registry and never verifies TLS there; a test that proves the
-   * daemon trusts the CA (certs.d) pushes through a non-loopback address such as docker0's.
-   */
-  readonly publishAddresses?: readonly string[];
   /** Read htpasswd lines from LAB_REGISTRY_HTPASSWD and turn auth on. */
   readonly authEnabled: boolean;
   /**
@@ -80,7 +74,6 @@ export function startRegistryStep(options: StartRegistryOptions): StepScript {
   const docker = options.docker ?? "docker";
   const tls = options.tls ?? false;
   const envFlags = Object.entries(registryContainerEnv(options.authEnabled, tls)).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
-  const publishFlags = (options.publishAddresses ?? ["127.0.0.1"]).flatMap((address) => ["-p", `${address}:${options.hostPort}:5000`]);
   const labelFlags = Object.entries(options.labels ?? {}).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
   const htpasswdFile = expand(STEP_TMP, "/htpasswd");
   const certFile = expand(STEP_TMP, "/tls.crt");
@@ -90,7 +83,7 @@ export function startRegistryStep(options: StartRegistryOptions): StepScript {
       {
         argv: [
           docker, "create", "--name", options.name, "--restart", "always",
-          ...publishFlags, ...labelFlags, ...envFlags, options.image,
+          "-p", `127.0.0.1:${options.hostPort}:5000`, ...labelFlags, ...envFlags, options.image,
         ],
         stdoutTo: "/dev/null",
       },
@@ -151,6 +144,35 @@ export function pullImageStep(options: DockerStepOptions & { readonly ref: strin
   return {
     registryHost: options.registryHost,
     invocations: [{ argv: [options.docker ?? "docker", "pull", "--quiet", options.ref], stdoutTo: "/dev/null" }],
+  };
+}
+
+/**
+ * `docker run -d` of a digest-pinned image, published on 127.0.0.1 only: the seed's step 1.5
+ * (`docker run -p 8090`, which named neither image nor container port), by digest.
+ */
+export function runContainerStep(
+  options: DockerStepOptions & {
+    readonly name: string;
+    readonly ref: string;
+    readonly hostPort: number;
+    readonly containerPort: number;
+    readonly labels?: Readonly<Record<string, string>>;
+  },
+): StepScript {
+  const { repository } = parseDigestRef(options.ref, "the image to run");
+  const labelFlags = Object.entries(options.labels ?? {}).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
+  return {
+    registryHost: registryHostOf(repository),
+    invocations: [
+      {
+        argv: [
+          options.docker ?? "docker", "run", "-d", "--name", options.name,
+          "-p", `127.0.0.1:${options.hostPort}:${options.containerPort}`, ...labelFlags, options.ref,
+        ],
+        stdoutTo: "/dev/null",
+      },
+    ],
   };
 }
 
