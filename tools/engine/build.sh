@@ -13,6 +13,11 @@
 # pinned version must be supplied: on PATH, already in .tools/bin, or via
 # PULUMI_LANGUAGE_NODEJS_BIN / PULUMI_RESOURCE_COMMAND_BIN (copied into .tools/bin).
 #
+# tools/engine/langhost pins the older language host that github.com/pulumi/pulumi/sdk/v3@v3.68.0
+# still contains (the proxy serves that module). It ran this project's program with the real CLI
+# in a manual probe (see the README); this script does not build it: that host has no -version
+# flag, ignores Pulumi.yaml's runtime options, and no command provider exists for it to use.
+#
 # Usage: tools/engine/build.sh            (prints `export PATH=...` hint at the end)
 # Env:   PULUMI_HOME (where the provider plugin is registered; default ~/.pulumi)
 set -euo pipefail
