@@ -41,9 +41,10 @@ describe.skipIf(!tools)("cosign signing (real cosign, offline, key pair)", () =>
     const verified = await verify(tools!, env.ref, env.labKey, env.auth);
     expect(verified.exitCode).toBe(0);
     const url = await env.lab.runApp(env.ref, env.auth);
-    const students = (await (await fetch(`${url}/students`)).json()) as { name: string }[];
+    const bounded = { signal: AbortSignal.timeout(5000) };
+    const students = (await (await fetch(`${url}/students`, bounded)).json()) as { name: string }[];
     expect(students.map((s) => s.name)).toEqual(["Ada", "Grace"]);
-    expect(await (await fetch(`${url}/`)).text()).toContain("<h1>studentbook</h1>");
+    expect(await (await fetch(`${url}/`, bounded)).text()).toContain("<h1>studentbook</h1>");
   });
 
   it("stores the signature under the legacy tag that triangulate names", async () => {

@@ -159,11 +159,12 @@ export class LabFixture {
     );
     const url = `http://127.0.0.1:${port}`;
     for (let attempt = 0; attempt < 60; attempt++) {
-      const answer = await fetch(`${url}/healthz`).catch(() => undefined);
+      // Bounded: docker-proxy accepts before the app listens, and such a request can hang.
+      const answer = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
       if (answer?.status === 200) return url;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    throw new Error(`the app from ${ref} did not answer ${url}/healthz within 15 s`);
+    throw new Error(`the app from ${ref} did not answer ${url}/healthz within 60 attempts`);
   }
 
   /** Removes every container (with its volumes), image tag and temporary directory this fixture made. */
