@@ -1,12 +1,16 @@
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { installLabMocks } from "./test-support/run-lab-program.js";
 
 describe("the lab program on bad config", () => {
-  it("stops before registering any resource, naming every bad key", async () => {
+  it("stops before registering any resource, naming every bad key, as a RunError (no stack trace to format)", async () => {
     const mocks = await installLabMocks({ cosignPassword: "pw", registryPort: "99999", sbomFormat: "xml" }, ["cosignPassword"]);
-    await expect(import("./index.js")).rejects.toThrow(
-      /signed-image-lab:registryPort: must be 1 to 65535[\s\S]*signed-image-lab:sbomFormat/,
+    const failure = await import("./index.js").then(
+      () => undefined,
+      (error: unknown) => error,
     );
+    expect(pulumi.RunError.isInstance(failure)).toBe(true);
+    expect((failure as Error).message).toMatch(/signed-image-lab:registryPort: must be 1 to 65535[\s\S]*signed-image-lab:sbomFormat/);
     expect(mocks.resources).toEqual([]);
   });
 });

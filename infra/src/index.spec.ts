@@ -50,4 +50,12 @@ describe("the lab program on defaults", () => {
     expect(await valueOf(program.images.studentbook!.verifiedRef)).toBe(digestRef);
     expect(await valueOf(program.appUrl!)).toBe("http://localhost:8090/");
   });
+
+  it("reads its own stack's last outputs for the drift check and exports the record it will read next time", async () => {
+    expect(mocks.named("previous-update", "pulumi:pulumi:StackReference").inputs.name).toBe("organization/signed-image-lab/dev");
+    const record = await valueOf(program.drift!.studentbook!);
+    expect(record.digestRef).toBe(digestRef);
+    expect(record.sbomSha256).toMatch(/^[a-f0-9]{64}$/);
+    expect(record.repairs).toEqual({ signature: 0, attestation: 0, attachment: 0, sbomFile: 0 });
+  });
 });

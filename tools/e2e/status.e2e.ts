@@ -2,6 +2,7 @@ import {
   attestStep,
   cleanStep,
   PRIVATE_KEY_FROM_ENV,
+  probeArtifacts,
   runStepOrThrow,
 } from "@signed-image-lab/tooling";
 import { execa } from "execa";
@@ -63,6 +64,12 @@ describe.skipIf(!tools)("lab:status re-verifies the deployed images against the 
     expect(result.stdout).toContain("all images as deployed");
   });
 
+  it("the drift probe finds the signature and attestation cosign pushed, by manifest requests only", async () => {
+    const studentbook = outputs.images.studentbook as { digestRef: string };
+    expect(await probeArtifacts(studentbook.digestRef, "legacy", alice)).toEqual({ signature: true, attestation: true, attachment: false });
+    expect(await probeArtifacts(studentbook.digestRef, "legacy", { username: "alice", password: "wrong" })).toEqual({});
+  });
+
   it("exits non-zero when a tag was moved to another image", async () => {
     const moved = await lab.pushChangedImage(`${registry.endpoint}/team/api:1.0`, `${registry.endpoint}/team/api:1.0`, registry.credentials(alice));
     const result = await status();
@@ -78,12 +85,21 @@ describe.skipIf(!tools)("lab:status re-verifies the deployed images against the 
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/^studentbook\s+\S+\s+same\s+NO\s+yes\s+2$/m);
     expect(result.stdout).toMatch(/studentbook: signature: .*no signatures found/);
+    expect(await probeArtifacts(studentbook.digestRef, "legacy", alice)).toEqual({ signature: false, attestation: true, attachment: false });
   });
 
   it("exits 2 on outputs of a stack that is not up", async () => {
     const result = await execa(process.execPath, [STATUS_CLI], { input: "{}", reject: false });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain("is the lab up?");
+  });
+
+  it("reads outputs that arrive late on a pipe, as `pulumi stack output | lab-status` sends them", async () => {
+    // execa (imported by the CLI) made a blocking read of fd 0 fail with EAGAIN on an empty pipe.
+    const result = await execa("sh", ["-c", `(sleep 1; echo '{}') | "$0" "$1"`, process.execPath, STATUS_CLI], { reject: false });
+    expect(result.stderr).not.toContain("EAGAIN");
+    expect(result.stderr).toContain("is the lab up?");
+    expect(result.exitCode).toBe(2);
   });
 
   it("leaves nothing behind", async () => {

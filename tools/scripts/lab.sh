@@ -14,7 +14,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 action=${1:-up}
 STACK=${LAB_STACK:-dev}
-PULUMI_NPM_VERSION=3.250.0
 
 die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
 log() { printf 'lab: %s\n' "$*"; }
@@ -31,13 +30,12 @@ if [[ -z ${PULUMI_CONFIG_PASSPHRASE:-} && -z ${PULUMI_CONFIG_PASSPHRASE_FILE:-} 
   export PULUMI_CONFIG_PASSPHRASE_FILE=$PWD/.pulumi-state/passphrase
 fi
 
-# The Pulumi CLI on PATH, or else the `pulumi` npm package, which downloads the CLI on first use.
-if command -v pulumi >/dev/null; then
-  pulumi() { command pulumi "$@"; }
-else
-  log "no pulumi on PATH: using npx pulumi@$PULUMI_NPM_VERSION (downloads the CLI on first use)"
-  pulumi() { npx --yes "pulumi@$PULUMI_NPM_VERSION" "$@"; }
-fi
+# The Pulumi CLI and its Node.js language host: on PATH or in .tools/bin (tools/engine/build.sh).
+# Never an unpinned download.
+command -v pulumi >/dev/null ||
+  die "pulumi is not on PATH: build the pinned CLI with 'bash tools/engine/build.sh' (see the README)"
+command -v pulumi-language-nodejs >/dev/null ||
+  die "pulumi-language-nodejs (the CLI's Node.js language host) is not on PATH; it ships with the Pulumi CLI release"
 
 for tool in docker cosign syft skopeo curl; do
   command -v "$tool" >/dev/null || die "$tool is not on PATH (tools/bootstrap/ installs it; see the README)"
@@ -67,8 +65,9 @@ case $action in
       log "set cosignPassword (secret)"
     fi
     if [[ ${LAB_LOCAL_IMAGES:-} == 1 ]]; then
-      pulumi config set registryImage signed-image-lab/registry:2.8.2 --stack "$STACK"
-      pulumi config set baseImage signed-image-lab/node-base:bookworm --stack "$STACK"
+      set_config() { [[ $(pulumi config get "$1" --stack "$STACK" 2>/dev/null) == "$2" ]] || pulumi config set "$1" "$2" --stack "$STACK"; }
+      set_config registryImage signed-image-lab/registry:2.8.2
+      set_config baseImage signed-image-lab/node-base:bookworm
     fi
     pulumi up --yes --stack "$STACK"
     lab_status

@@ -12,3 +12,4 @@ export * from "./lib/step-runner.js";
 export * from "./lib/lab-status.js";
 export * from "./lib/tls-commands.js";
 export * from "./lib/vault-commands.js";
+export * from "./lib/registry-probe.js";

@@ -3,7 +3,7 @@
 // Reads `pulumi stack output --json` on stdin; registry credentials, if any, from
 // LAB_REGISTRY_USERNAME / LAB_REGISTRY_PASSWORD. Prints the status table; exits 1 on any
 // mismatch (a moved tag, a deleted signature or attestation), 2 on unreadable input.
-import { readFileSync } from "node:fs";
+import { text } from "node:stream/consumers";
 import { checkDeployedImage, parseDeployedLab, renderStatusTable } from "../lib/lab-status.js";
 import { SecretEnv } from "../lib/step-script.js";
 import { runStep } from "../lib/step-runner.js";
@@ -11,7 +11,9 @@ import { runStep } from "../lib/step-runner.js";
 async function main(): Promise<number> {
   let lab;
   try {
-    lab = parseDeployedLab(readFileSync(0, "utf8"));
+    // Read as a stream: execa sets fd 0 non-blocking, so a synchronous read of a pipe that is
+    // still empty fails with EAGAIN.
+    lab = parseDeployedLab(await text(process.stdin));
   } catch (error) {
     console.error(`lab-status: ${(error as Error).message}`);
     return 2;

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import {
   HTPASSWD_ENV,
   registryContainerEnv,
+  removeBuiltTagStep,
   runContainerStep,
   startRegistryStep,
   TLS_CERT_ENV,
@@ -78,5 +79,36 @@ describe("startRegistryStep", () => {
     expect(() => runContainerStep({ name: "app", ref: "localhost:5001/studentbook:1.0", hostPort: 8090, containerPort: 8080 })).toThrow(
       /the image to run must be pinned by digest/,
     );
+  });
+});
+
+describe("removeBuiltTagStep", () => {
+  const run = promisify(execFile);
+  /** A docker stand-in: `image inspect` prints the given repo digests (or fails), `image rm` is logged. */
+  function fakeDocker(repoDigests: string | undefined): { docker: string; log: string } {
+    const dir = mkdtempSync(join(workDir, "fake-docker-"));
+    const log = join(dir, "log");
+    const docker = join(dir, "docker");
+    writeFileSync(log, "");
+    const inspect = repoDigests === undefined ? "echo 'No such image' >&2; exit 1" : `printf '%s\\n' '${repoDigests}'`;
+    writeFileSync(docker, `#!/bin/sh\nif [ "$2" = inspect ]; then ${inspect}; exit 0; fi\necho "$@" >>'${log}'\n`, { mode: 0o755 });
+    return { docker, log };
+  }
+  const TAG = "localhost:5001/studentbook:1.0";
+  const DIGEST_REF = `localhost:5001/studentbook@sha256:${"c".repeat(64)}`;
+
+  it("removes the build tag while it still points at the digest the lab pushed", async () => {
+    const { docker, log } = fakeDocker(DIGEST_REF);
+    await run("/bin/sh", ["-c", renderStepScript(removeBuiltTagStep({ docker, tag: TAG, digestRef: DIGEST_REF }))]);
+    expect(readFileSync(log, "utf8")).toBe(`image rm ${TAG}\n`);
+  });
+
+  it("keeps a tag a newer build moved, and succeeds when the tag is already gone", async () => {
+    const moved = fakeDocker(DIGEST_REF.replace(/c+$/, "d".repeat(64)));
+    await run("/bin/sh", ["-c", renderStepScript(removeBuiltTagStep({ docker: moved.docker, tag: TAG, digestRef: DIGEST_REF }))]);
+    expect(readFileSync(moved.log, "utf8")).toBe("");
+    const gone = fakeDocker(undefined);
+    await run("/bin/sh", ["-c", renderStepScript(removeBuiltTagStep({ docker: gone.docker, tag: TAG, digestRef: DIGEST_REF }))]);
+    expect(readFileSync(gone.log, "utf8")).toBe("");
   });
 });

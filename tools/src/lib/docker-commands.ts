@@ -189,3 +189,15 @@ export function removeImagesStep(options: DockerStepOptions & { readonly tags: r
     invocations: [{ argv: [options.docker ?? "docker", "image", "rm", "-f", ...options.tags], stdoutTo: "/dev/null" }],
   };
 }
+
+/**
+ * Removes the local tag a build left, but only while it still points at `digestRef`: a newer
+ * build of the same tag is kept. Nothing to remove is not an error.
+ */
+export function removeBuiltTagStep(options: DockerStepOptions & { readonly tag: string; readonly digestRef: string }): StepScript {
+  const script = [
+    'digests=$("$0" image inspect --format "{{range .RepoDigests}}{{println .}}{{end}}" "$1" 2>/dev/null) || exit 0',
+    'if printf "%s\\n" "$digests" | grep -qxF "$2"; then "$0" image rm "$1" >/dev/null; fi',
+  ].join("\n");
+  return { invocations: [{ argv: ["sh", "-c", script, options.docker ?? "docker", options.tag, options.digestRef] }] };
+}

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { formatDigestRef, parseDigestRef } from "@signed-image-lab/tooling";
+import { formatDigestRef, parseDigestRef, removeBuiltTagStep, renderStepScript } from "@signed-image-lab/tooling";
+import { stepCommand } from "./step-command.js";
 import type { RegistryAccess } from "./registry.js";
 
 /** Arguments of {@link Image}. */
@@ -56,6 +57,18 @@ export class Image extends pulumi.ComponentResource {
       { parent: this },
     );
     this.ref = image.repoDigest.apply((digestRef) => formatDigestRef(parseDigestRef(digestRef, "the pushed image")));
+    // docker.Image leaves its local build tag behind on destroy; this step's delete removes it.
+    stepCommand(
+      `${name}-built-tag`,
+      {
+        script: renderStepScript({ invocations: [{ argv: ["true"] }] }),
+        deleteScript: pulumi
+          .all([this.taggedRef, image.repoDigest])
+          .apply(([tag, digestRef]) => renderStepScript(removeBuiltTagStep({ tag, digestRef }))),
+        triggers: [image.repoDigest],
+      },
+      { parent: this },
+    );
     this.registerOutputs({ ref: this.ref, taggedRef: this.taggedRef });
   }
 }

@@ -81,6 +81,7 @@ export const labConfigSchema = z
     cosignPrivateKey: z.string().includes("PRIVATE KEY-----", { message: "must be a cosign private key PEM" }).optional(),
     verifyPublicKey: z.string().includes("-----BEGIN PUBLIC KEY-----", { message: "must be a PUBLIC KEY PEM" }).optional(),
     workDir: nonEmpty.default(".lab"),
+    driftCheck: z.union([z.boolean(), z.stringbool()]).default(true),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -35,7 +35,7 @@ describe("SbomAttestation", () => {
     const scan = mocks.named("app-scan");
     expect(scan.inputs.create).toContain(`syft scan registry:${REF} --scope all-layers -o spdx-json=/lab/dev/app.spdx.json`);
     expect(scan.inputs.delete).toContain("rm -f /lab/dev/app.spdx.json");
-    expect(scan.inputs.triggers).toEqual([REF, "spdx-json", "all-layers"]);
+    expect(scan.inputs.triggers).toEqual([REF, "spdx-json", "all-layers", 0]);
     expect(await valueOf(sbom.packageCount)).toBe(42);
   });
 
@@ -45,7 +45,7 @@ describe("SbomAttestation", () => {
     const attest = mocks.named("flow-attest");
     expect(attest.inputs.create).toContain(`--type spdxjson --predicate /lab/dev/flow.spdx.json`);
     expect(attest.inputs.create).toContain(REF);
-    expect(attest.inputs.triggers).toEqual([REF, sha256, expect.stringMatching(/^[a-f0-9]{64}$/), "legacy"]);
+    expect(attest.inputs.triggers).toEqual([REF, sha256, expect.stringMatching(/^[a-f0-9]{64}$/), "legacy", 0]);
     expect(holdsSecretInput(attest.inputs.environment)).toBe(true);
     expect(plain(attest.inputs.environment)).toMatchObject({ COSIGN_PASSWORD: "key-pw" });
 
@@ -59,7 +59,7 @@ describe("SbomAttestation", () => {
     const sbom = await attested("seedlike", { delivery: "attach" });
     const attach = mocks.named("seedlike-attach");
     expect(attach.inputs.create).toContain(`cosign attach sbom --sbom /lab/dev/seedlike.spdx.json --type spdx --input-format json ${REF}`);
-    expect(attach.inputs.triggers).toEqual([REF, await valueOf(sbom.sbomSha256)]);
+    expect(attach.inputs.triggers).toEqual([REF, await valueOf(sbom.sbomSha256), 0]);
     expect(await valueOf(sbom.attachedRef!)).toBe(`localhost:5001/studentbook:sha256-${"c".repeat(64)}.sbom`);
     expect(sbom.attestedRef).toBeUndefined();
     expect(() => mocks.named("seedlike-attest")).toThrow(/no resource named/);

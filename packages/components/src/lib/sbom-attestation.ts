@@ -46,6 +46,26 @@ export interface SbomAttestationArgs {
   readonly registryCaFile?: string;
   /** Tool binaries. Default each on PATH. */
   readonly tools?: { readonly cosign?: string; readonly syft?: string; readonly node?: string };
+  /**
+   * Repair counts: a new value re-runs that step for the same digest (the drift check bumps
+   * them when the SBOM file, the attestation or the attachment is gone). Default 0 each.
+   */
+  readonly repairs?: SbomRepairs;
+}
+
+/** Repair counts of the SBOM steps; see {@link SbomAttestationArgs.repairs}. */
+export interface SbomRepairs {
+  /** Re-scan: the SBOM file is gone or changed. */
+  readonly scan?: pulumi.Input<number>;
+  /** Re-attest and re-verify the attestation. */
+  readonly attest?: pulumi.Input<number>;
+  /** Re-attach the SBOM. */
+  readonly attach?: pulumi.Input<number>;
+}
+
+/** Where {@link SbomAttestation} named `name` writes its SBOM file. */
+export function sbomFileOf(workDir: string, name: string, format: SbomFormat): string {
+  return `${workDir}/${name}.${SBOM_FORMATS[format].fileSuffix}`;
 }
 
 /** Resource type token of {@link SbomAttestation}. */
@@ -77,9 +97,10 @@ export class SbomAttestation extends pulumi.ComponentResource {
     const delivery = args.delivery ?? "both";
     const signatureFormat = args.signatureFormat ?? "legacy";
     const tools = args.tools ?? {};
+    const repairs = args.repairs ?? {};
     const ref = requireDigestRef(args.ref, "ref");
     const registryEnv = registryEnvironment(args.registryCredentials);
-    this.sbomFile = `${args.workDir}/${name}.${SBOM_FORMATS[format].fileSuffix}`;
+    this.sbomFile = sbomFileOf(args.workDir, name, format);
     const sbomFile = this.sbomFile;
 
     const scan = stepCommand(
@@ -91,7 +112,7 @@ export class SbomAttestation extends pulumi.ComponentResource {
           ),
         ),
         environment: registryEnv,
-        triggers: [ref, format, args.scope ?? "all-layers"],
+        triggers: [ref, format, args.scope ?? "all-layers", repairs.scan ?? 0],
         deleteScript: renderStepScript({ invocations: [{ argv: ["rm", "-f", sbomFile] }] }),
       },
       { parent: this },
@@ -109,7 +130,7 @@ export class SbomAttestation extends pulumi.ComponentResource {
             renderStepScript(attachSbomStep({ ref: r, sbomFile, sbomFormat: format, cosign: tools.cosign, registryCaFile: args.registryCaFile })),
           ),
           environment: registryEnv,
-          triggers: [scannedRef, this.sbomSha256],
+          triggers: [scannedRef, this.sbomSha256, repairs.attach ?? 0],
         },
         { parent: this },
       );
@@ -136,7 +157,7 @@ export class SbomAttestation extends pulumi.ComponentResource {
               ),
             ),
           environment: mergeEnvironments(args.key.signerEnvironment, registryEnv),
-          triggers: [scannedRef, this.sbomSha256, args.key.publicKeyFingerprint, signatureFormat],
+          triggers: [scannedRef, this.sbomSha256, args.key.publicKeyFingerprint, signatureFormat, repairs.attest ?? 0],
         },
         { parent: this },
       );
@@ -151,7 +172,7 @@ export class SbomAttestation extends pulumi.ComponentResource {
             ),
           ),
           environment: mergeEnvironments({ [PublicEnv.cosignPublicKey]: verifyKey }, registryEnv),
-          triggers: [attestedRef, this.sbomSha256, verifyKey.apply(publicKeyFingerprint)],
+          triggers: [attestedRef, this.sbomSha256, verifyKey.apply(publicKeyFingerprint), repairs.attest ?? 0],
         },
         { parent: this },
       );

@@ -63,16 +63,20 @@ describe("SignedImage", () => {
     expect(plain(mocks.named("pinned-verify").inputs.environment).COSIGN_PUBLIC_KEY).toBe(OTHER_PUBLIC_KEY);
   });
 
-  it("re-signs when the digest or the key changes, and not otherwise", async () => {
+  it("re-signs when the digest, the key or the repair count changes, and not otherwise", async () => {
     await signed("same-1", REF_A);
     await signed("same-2", REF_A);
     await signed("new-digest", REF_A.replace(DIGEST_A, DIGEST_B));
     await signed("new-key", REF_A, fakeKeyMaterial(OTHER_PUBLIC_KEY));
+    await signed("repaired", REF_A, fakeKeyMaterial(), { repairs: 1 });
     const triggers = (name: string) => mocks.named(`${name}-sign`).inputs.triggers;
     expect(triggers("same-2")).toEqual(triggers("same-1"));
     expect(triggers("new-digest")).not.toEqual(triggers("same-1"));
     expect(triggers("new-key")).not.toEqual(triggers("same-1"));
-    expect(triggers("same-1")).toEqual([REF_A, publicKeyFingerprint(FAKE_PUBLIC_KEY), "legacy"]);
+    expect(triggers("same-1")).toEqual([REF_A, publicKeyFingerprint(FAKE_PUBLIC_KEY), "legacy", 0]);
+    // A repaired signature is verified again too: verification fails closed on the new one.
+    expect(triggers("repaired")).toEqual([REF_A, publicKeyFingerprint(FAKE_PUBLIC_KEY), "legacy", 1]);
+    expect(mocks.named("repaired-verify").inputs.triggers.at(-1)).toBe(1);
   });
 
   it("uses the bundle format when asked and then has no legacy signature tag", async () => {

@@ -31,6 +31,11 @@ export interface SignedImageArgs {
   readonly format?: SignatureFormat;
   /** The cosign binary. Default `cosign` on PATH. */
   readonly cosign?: string;
+  /**
+   * Repair count of the signature: a new value re-signs and re-verifies the same digest (the
+   * drift check bumps it when the signature is gone from the registry). Default 0.
+   */
+  readonly repairs?: pulumi.Input<number>;
 }
 
 /** Resource type token of {@link SignedImage}. */
@@ -57,6 +62,7 @@ export class SignedImage extends pulumi.ComponentResource {
     const ref = requireDigestRef(args.ref, "ref");
     const registryEnv = registryEnvironment(args.registryCredentials);
     const verifyKey = pulumi.output(args.verifyPublicKeyPem ?? args.key.publicKeyPem);
+    const repairs = args.repairs ?? 0;
 
     const sign = stepCommand(
       `${name}-sign`,
@@ -65,7 +71,7 @@ export class SignedImage extends pulumi.ComponentResource {
           .all([ref, args.key.keyRef])
           .apply(([r, keyRef]) => renderStepScript(signStep({ ref: r, keyRef, format, cosign: args.cosign, registryCaFile: args.registryCaFile }))),
         environment: mergeEnvironments(args.key.signerEnvironment, registryEnv),
-        triggers: [ref, args.key.publicKeyFingerprint, format],
+        triggers: [ref, args.key.publicKeyFingerprint, format, repairs],
       },
       { parent: this },
     );
@@ -76,7 +82,7 @@ export class SignedImage extends pulumi.ComponentResource {
       {
         script: this.signedRef.apply((r) => renderStepScript(verifyStep({ ref: r, format, cosign: args.cosign, registryCaFile: args.registryCaFile }))),
         environment: mergeEnvironments({ [PublicEnv.cosignPublicKey]: verifyKey }, registryEnv),
-        triggers: [this.signedRef, verifyKey.apply(publicKeyFingerprint), format],
+        triggers: [this.signedRef, verifyKey.apply(publicKeyFingerprint), format, repairs],
       },
       { parent: this },
     );

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { SbomFormat, SbomScope, SignatureFormat } from "@signed-image-lab/tooling";
+import { probeArtifacts, type SbomFormat, type SbomScope, type SignatureFormat } from "@signed-image-lab/tooling";
+import { checkDrift, presenceWithSbomFile, type DriftCheck, type DriftRecord, type Repairable } from "./drift.js";
 import { Image } from "./image.js";
 import { ImageInspection, type InspectionSummary } from "./image-inspection.js";
 import type { RegistryAccess } from "./registry.js";
-import { SbomAttestation, type SbomDelivery } from "./sbom-attestation.js";
+import { SbomAttestation, sbomFileOf, type SbomDelivery } from "./sbom-attestation.js";
 import { SignedImage } from "./signed-image.js";
 import type { SigningKeyMaterial } from "./signing-key.js";
 
@@ -37,6 +38,13 @@ export interface SigningPipelineArgs {
   readonly workDir: string;
   /** Tool binaries. Default each on PATH. */
   readonly tools?: { readonly cosign?: string; readonly syft?: string; readonly skopeo?: string; readonly node?: string };
+  /**
+   * Drift check: the record the previous update exported for this image (`driftRecord`). When
+   * its digest is the one deployed, the registry and the SBOM file are looked at now, and what
+   * is gone is made again (re-sign, re-scan, re-attest, re-attach, each re-verified). Default
+   * off: the steps run only when their inputs change.
+   */
+  readonly drift?: { readonly previous: pulumi.Input<DriftRecord | undefined> };
 }
 
 /** Resource type token of {@link SigningPipeline}. */
@@ -65,6 +73,8 @@ export class SigningPipeline extends pulumi.ComponentResource {
   readonly packageCount: pulumi.Output<number>;
   /** What `skopeo inspect` reports of the digest. */
   readonly inspection: pulumi.Output<InspectionSummary>;
+  /** What the next update's drift check starts from (export it; see {@link SigningPipelineArgs.drift}). */
+  readonly driftRecord: pulumi.Output<DriftRecord>;
 
   constructor(name: string, args: SigningPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super(SIGNING_PIPELINE_TYPE, name, {}, opts);
@@ -90,6 +100,8 @@ export class SigningPipeline extends pulumi.ComponentResource {
     this.taggedRef = built?.taggedRef;
 
     const registryCaFile = args.registry.caFile;
+    const drift = this.checkDrift(name, args);
+    const repairsOf = (thing: Repairable) => drift.apply((d) => d.repairs[thing]);
     this.inspection = new ImageInspection(
       name,
       { ref: this.digestRef, registryCredentials: credentials, registryCaFile, skopeo: tools.skopeo },
@@ -105,6 +117,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
         registryCaFile,
         format: args.signatureFormat,
         cosign: tools.cosign,
+        repairs: repairsOf("signature"),
       },
       { parent: this },
     );
@@ -122,6 +135,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
         registryCredentials: credentials,
         registryCaFile,
         tools,
+        repairs: { scan: repairsOf("sbomFile"), attest: repairsOf("attestation"), attach: repairsOf("attachment") },
       },
       { parent: this },
     );
@@ -132,6 +146,9 @@ export class SigningPipeline extends pulumi.ComponentResource {
     this.sbomFile = sbom.sbomFile;
     this.sbomSha256 = sbom.sbomSha256;
     this.packageCount = sbom.packageCount;
+    this.driftRecord = pulumi
+      .all([this.digestRef, this.sbomSha256, drift])
+      .apply(([digestRef, sbomSha256, d]): DriftRecord => ({ digestRef, sbomSha256, repairs: d.repairs }));
     this.registerOutputs({
       digestRef: this.digestRef,
       taggedRef: this.taggedRef,
@@ -143,6 +160,35 @@ export class SigningPipeline extends pulumi.ComponentResource {
       sbomSha256: this.sbomSha256,
       packageCount: this.packageCount,
       inspection: this.inspection,
+      driftRecord: this.driftRecord,
     });
+  }
+
+  /**
+   * Looks, during preview and update, for what the previous update made and the registry or
+   * the disk no longer holds: a few manifest requests and one file hash, no tool run.
+   */
+  private checkDrift(name: string, args: SigningPipelineArgs): pulumi.Output<DriftCheck> {
+    const format = args.signatureFormat ?? "legacy";
+    const delivery = args.sbom?.delivery ?? "both";
+    const sbomFile = sbomFileOf(args.workDir, name, args.sbom?.format ?? "spdx-json");
+    const expected: Repairable[] = [
+      "signature",
+      "sbomFile",
+      ...(delivery !== "attach" ? (["attestation"] as const) : []),
+      ...(delivery !== "attest" ? (["attachment"] as const) : []),
+    ];
+    const previous = args.drift?.previous;
+    const check = pulumi.all([this.digestRef, previous, args.registry.credentials]).apply(async ([ref, prev, credentials]) => {
+      if (prev === undefined || prev.digestRef !== ref) return checkDrift(prev, ref, expected, {});
+      const registry = await probeArtifacts(ref, format, { ...credentials, caFile: args.registry.caFile });
+      const result = checkDrift(prev, ref, expected, presenceWithSbomFile(registry, sbomFile, prev.sbomSha256));
+      if (result.lost.length > 0) {
+        await pulumi.log.warn(`drift: ${result.lost.join(", ")} of ${ref} gone since the last update; making again`, this);
+      }
+      return result;
+    });
+    // The probe used the credentials; the repair counts it yields are not secret.
+    return pulumi.unsecret(check);
   }
 }

@@ -53,6 +53,8 @@ function fakeStdout(name: string, script: string): string {
  */
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
+  /** What a stack reference reads as the referenced stack's outputs (the previous update's). */
+  stackOutputs: Record<string, unknown> = {};
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
     this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true });
@@ -67,6 +69,10 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     }
     if (args.type === "docker:index/remoteImage:RemoteImage") {
       state.imageId = fakeDigest(String(args.inputs.name));
+    }
+    if (args.type === "pulumi:pulumi:StackReference") {
+      state.outputs = this.stackOutputs;
+      state.secretOutputNames = [];
     }
     if (args.type === "docker:index/volume:Volume") {
       state.name = `${args.name}-volume`;
@@ -136,6 +142,6 @@ export function registeredUrns(): string[] {
 export async function installRecordingMocks(config: Record<string, string> = {}, secretKeys: string[] = []): Promise<RecordingMocks> {
   const mocks = new RecordingMocks();
   pulumi.runtime.setAllConfig(config, secretKeys);
-  await pulumi.runtime.setMocks(mocks, "signed-image-lab", "dev", false);
+  await pulumi.runtime.setMocks(mocks, "signed-image-lab", "dev", false, "organization");
   return mocks;
 }

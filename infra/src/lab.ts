@@ -1,0 +1,180 @@
+import * as pulumi from "@pulumi/pulumi";
+import {
+  labImages,
+  Registry,
+  SigningKey,
+  SigningPipeline,
+  VaultDevServer,
+  VerifiedContainer,
+  type DriftRecord,
+  type LabConfig,
+  type PipelineImageSource,
+  type RegistryAccess,
+  type SigningKeySource,
+} from "@signed-image-lab/components";
+import { resolve } from "node:path";
+
+/** Where the lab runs: the project root that relative config paths mean, and the stack. */
+export interface LabSite {
+  /** The folder of Pulumi.yaml; `image.context`, `workDir` and `registryCaFile` are relative to it. */
+  readonly projectRoot: string;
+  /** The stack name: SBOM files go to `<workDir>/<stack>`, containers are named after it. */
+  readonly stack: string;
+  /** What the previous update exported as `drift` (per image), when the drift check is on. */
+  readonly previousDrift?: pulumi.Input<Record<string, DriftRecord> | undefined>;
+}
+
+/** The name of the stack reference through which an update reads its own stack's last outputs. */
+export function selfStackName(): string {
+  return `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+}
+
+/** What the previous update of this stack exported as `drift`; nothing on the first update. */
+export function readPreviousDrift(): pulumi.Output<Record<string, DriftRecord> | undefined> {
+  const self = new pulumi.StackReference("previous-update", { name: selfStackName() });
+  return self.getOutput("drift") as pulumi.Output<Record<string, DriftRecord> | undefined>;
+}
+
+/** Where the signing key comes from, by config. */
+function keySource(config: LabConfig, vault: VaultDevServer | undefined): SigningKeySource {
+  if (vault) return { kind: "kms", uri: vault.keyRef, environment: vault.environment };
+  switch (config.signingKey.source) {
+    case "kms":
+      return {
+        kind: "kms",
+        uri: config.signingKey.kmsUri ?? "",
+        // cosign reads Vault's (and OpenBao's) address and token from these variables.
+        environment: config.vaultAddress ? { VAULT_ADDR: config.vaultAddress, VAULT_TOKEN: pulumi.secret(config.vaultToken ?? "") } : undefined,
+      };
+    case "config":
+      return { kind: "import", privateKeyPem: pulumi.secret(config.cosignPrivateKey ?? "") };
+    case "generate":
+      return { kind: "generate" };
+  }
+}
+
+/** What the stack reports of one image, for people and for `lab:status`. */
+function imageOutputs(pipeline: SigningPipeline) {
+  return {
+    digestRef: pipeline.digestRef,
+    taggedRef: pipeline.taggedRef,
+    verifiedRef: pipeline.verifiedRef,
+    signatureRef: pipeline.signatureRef,
+    attestedRef: pipeline.attestedRef,
+    sbomFile: pipeline.sbomFile,
+    sbomSha256: pipeline.sbomSha256,
+    sbomPackageCount: pipeline.packageCount,
+    inspection: pipeline.inspection,
+  };
+}
+
+/**
+ * The whole lab for a validated config: registry (or an existing one), key, one signing
+ * pipeline per image, the app from the first image's verified digest. Returns the stack outputs.
+ */
+export function createLab(config: LabConfig, site: LabSite) {
+  const fromRoot = (path: string) => resolve(site.projectRoot, path);
+  const workDir = resolve(site.projectRoot, config.workDir, site.stack);
+  const users = config.registryAuth.enabled
+    ? config.registryAuth.users.map((u) => ({ username: u.username, password: pulumi.secret(u.password) }))
+    : [];
+
+  const registry: RegistryAccess = config.existingRegistry
+    ? {
+        endpoint: config.existingRegistry,
+        credentials: users[0] ? pulumi.secret(pulumi.output(users[0])) : undefined,
+        caFile: config.registryCaFile ? fromRoot(config.registryCaFile) : undefined,
+      }
+    : new Registry("registry", {
+        port: config.registryPort,
+        image: config.registryImage,
+        users,
+        curl: config.tools.curl,
+        containerName: `${site.stack}-registry`,
+        tls: config.registryTls ? { caFile: resolve(workDir, "registry-ca", "ca.crt") } : undefined,
+      });
+
+  // The seed's "install and use a vault" challenge: the lab's own dev server holds the key.
+  const vault = config.vaultDevServer
+    ? new VaultDevServer("vault", {
+        image: config.vaultDevServer.image,
+        port: config.vaultDevServer.port,
+        keyName: config.vaultDevServer.keyName,
+        rootToken: pulumi.secret(config.vaultToken ?? ""),
+        bao: config.tools.bao,
+      })
+    : undefined;
+
+  const key = new SigningKey("cosign", {
+    source: keySource(config, vault),
+    password: config.cosignPassword === undefined ? undefined : pulumi.secret(config.cosignPassword),
+    cosign: config.tools.cosign,
+  });
+
+  const images = labImages(config);
+  const imageSource = (image: (typeof images)[number]): PipelineImageSource =>
+    config.existingImageRef
+      ? { kind: "existing", ref: config.existingImageRef }
+      : {
+          kind: "build",
+          repository: image.name,
+          tag: image.tag,
+          context: fromRoot(image.context),
+          dockerfile: image.dockerfile,
+          buildArgs: { BASE_IMAGE: config.baseImage },
+        };
+
+  const previousDrift = config.driftCheck ? pulumi.output(site.previousDrift) : undefined;
+  const pipelines = images.map(
+    (image) =>
+      new SigningPipeline(image.name, {
+        registry,
+        image: imageSource(image),
+        key,
+        verifyPublicKeyPem: config.verifyPublicKey,
+        signatureFormat: config.signatureFormat,
+        sbom: { format: config.sbomFormat, scope: config.sbomScope, delivery: config.sbomAttach },
+        workDir,
+        tools: config.tools,
+        drift: previousDrift ? { previous: previousDrift.apply((records) => records?.[image.name]) } : undefined,
+      }),
+  );
+  const first = pipelines[0]!;
+
+  // The first image is the app: it runs from its verified digest once its attestation verified too.
+  const app = config.runApp
+    ? new VerifiedContainer(
+        `${images[0]!.name}-app`,
+        {
+          verifiedRef: first.verifiedRef,
+          hostPort: config.appPort,
+          registryCredentials: registry.credentials,
+          containerName: `${site.stack}-${images[0]!.name}-app`,
+        },
+        { dependsOn: [first] },
+      )
+    : undefined;
+
+  return {
+    registryEndpoint: registry.endpoint,
+    registryCaFile: registry.caFile,
+    publicKey: key.publicKeyPem,
+    vaultAddress: vault?.address,
+    publicKeyFingerprint: key.publicKeyFingerprint,
+    /** Per image, keyed by its name. */
+    images: Object.fromEntries(images.map((image, i) => [image.name, imageOutputs(pipelines[i]!)])),
+    /** Per image: what the next update's drift check starts from. */
+    drift: config.driftCheck ? Object.fromEntries(images.map((image, i) => [image.name, pipelines[i]!.driftRecord])) : undefined,
+    imageDigestRef: first.digestRef,
+    signedRef: first.signedRef,
+    verifiedRef: first.verifiedRef,
+    attestedRef: first.attestedRef,
+    sbomSha256: first.sbomSha256,
+    sbomPackageCount: first.packageCount,
+    imageInspection: first.inspection,
+    appUrl: app?.url,
+    appRef: app?.runningRef,
+    signatureFormat: config.signatureFormat,
+    sbomFormat: config.sbomFormat,
+  };
+}

@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { checkDrift, fileSha256, presenceWithSbomFile, type DriftRecord } from "./drift.js";
+
+const REF = `localhost:5001/app@sha256:${"1".repeat(64)}`;
+const previous: DriftRecord = { digestRef: REF, sbomSha256: "f".repeat(64), repairs: { signature: 2, attestation: 0, attachment: 0, sbomFile: 0 } };
+
+describe("checkDrift", () => {
+  it("bumps the repair count of exactly what is gone, for the digest the last update finished", () => {
+    const result = checkDrift(previous, REF, ["signature", "attestation", "sbomFile"], { signature: false, attestation: true, sbomFile: true });
+    expect(result.lost).toEqual(["signature"]);
+    expect(result.repairs).toEqual({ signature: 3, attestation: 0, attachment: 0, sbomFile: 0 });
+  });
+
+  it("keeps the counts when everything is there, so an update without drift changes nothing", () => {
+    const result = checkDrift(previous, REF, ["signature", "attestation"], { signature: true, attestation: true });
+    expect(result).toEqual({ lost: [], repairs: previous.repairs });
+  });
+
+  it("never counts what the registry could not tell, nor what was not expected", () => {
+    expect(checkDrift(previous, REF, ["signature"], { attachment: false }).lost).toEqual([]);
+  });
+
+  it("leaves a new digest (first update, rebuilt image) to the steps its digest triggers", () => {
+    expect(checkDrift(undefined, REF, ["signature"], { signature: false })).toEqual({
+      lost: [],
+      repairs: { signature: 0, attestation: 0, attachment: 0, sbomFile: 0 },
+    });
+    expect(checkDrift(previous, REF.replace(/1+$/, "2".repeat(64)), ["signature"], { signature: false }).lost).toEqual([]);
+  });
+});
+
+describe("presenceWithSbomFile", () => {
+  it("counts the SBOM file present only while it holds the sha256 the update recorded", () => {
+    const dir = mkdtempSync(join(tmpdir(), "drift-"));
+    try {
+      const file = join(dir, "app.spdx.json");
+      writeFileSync(file, "{}");
+      const sha = fileSha256(file)!;
+      expect(presenceWithSbomFile({ signature: true }, file, sha)).toEqual({ signature: true, sbomFile: true });
+      writeFileSync(file, "{ }");
+      expect(presenceWithSbomFile({}, file, sha).sbomFile).toBe(false);
+      rmSync(file);
+      expect(presenceWithSbomFile({}, file, sha).sbomFile).toBe(false);
+      expect(presenceWithSbomFile({}, file, undefined).sbomFile).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

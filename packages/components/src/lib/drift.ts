@@ -1,0 +1,62 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { ArtifactPresence, RegistryArtifact } from "@signed-image-lab/tooling";
+
+/** What the lab keeps of one image that can go missing after `up`: registry artifacts and the SBOM file. */
+export type Repairable = RegistryArtifact | "sbomFile";
+
+/**
+ * The drift record of one image, exported as a stack output and read back by the next update:
+ * the digest it describes, the SBOM's sha256, and per repairable thing a repair count. A step
+ * takes its count as a trigger, so bumping the count re-runs exactly that step (and its
+ * verification); an unchanged count changes nothing, so a lab without drift stays 0 changes.
+ */
+export interface DriftRecord {
+  readonly digestRef: string;
+  readonly sbomSha256?: string;
+  readonly repairs: Readonly<Record<Repairable, number>>;
+}
+
+const NO_REPAIRS: Readonly<Record<Repairable, number>> = { signature: 0, attestation: 0, attachment: 0, sbomFile: 0 };
+
+/** What a check found: which of the expected things are gone, and the record the update carries on. */
+export interface DriftCheck {
+  readonly lost: readonly Repairable[];
+  readonly repairs: Readonly<Record<Repairable, number>>;
+}
+
+/**
+ * Compares what should exist (`expected`) with what was found (`present`; `undefined` = could
+ * not tell, never counted as lost). Only an image the previous update already finished (same
+ * digest) can have drifted: a new digest is signed and attested anyway, so its counts stay.
+ */
+export function checkDrift(
+  previous: DriftRecord | undefined,
+  digestRef: string,
+  expected: readonly Repairable[],
+  present: Partial<Record<Repairable, boolean>>,
+): DriftCheck {
+  const repairs: Record<Repairable, number> = { ...NO_REPAIRS, ...previous?.repairs };
+  if (previous?.digestRef !== digestRef) return { lost: [], repairs };
+  const lost = expected.filter((thing) => present[thing] === false);
+  for (const thing of lost) repairs[thing] = (repairs[thing] ?? 0) + 1;
+  return { lost, repairs };
+}
+
+/** The sha256 (hex) of a file, or undefined when it cannot be read. */
+export function fileSha256(path: string): string | undefined {
+  try {
+    return createHash("sha256").update(readFileSync(path)).digest("hex");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Presence as {@link checkDrift} takes it: registry artifacts plus whether the SBOM file still holds `sbomSha256`. */
+export function presenceWithSbomFile(
+  registry: ArtifactPresence,
+  sbomFile: string,
+  sbomSha256: string | undefined,
+): Partial<Record<Repairable, boolean>> {
+  return { ...registry, sbomFile: sbomSha256 === undefined ? undefined : fileSha256(sbomFile) === sbomSha256 };
+}

@@ -1,0 +1,114 @@
+import { execa, type Result } from "execa";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { REPO_ROOT } from "../support/lab-tools.js";
+
+/** What the Docker daemon holds, to tell what a run left behind. */
+export interface DockerInventory {
+  readonly containers: string[];
+  readonly volumes: string[];
+  readonly networks: string[];
+  readonly images: string[];
+}
+
+/** Lists containers, volumes, networks and image references the daemon has now. */
+export async function dockerInventory(): Promise<DockerInventory> {
+  const lines = async (...args: string[]) => (await execa("docker", args)).stdout.split("\n").filter(Boolean).sort();
+  return {
+    containers: await lines("ps", "-a", "--format", "{{.Names}}"),
+    volumes: await lines("volume", "ls", "--format", "{{.Name}}"),
+    networks: await lines("network", "ls", "--format", "{{.Name}}"),
+    images: await lines("image", "ls", "--format", "{{.Repository}}:{{.Tag}}"),
+  };
+}
+
+/** The `Resources:` block of a `pulumi up`/`destroy` output, e.g. `+ 25 created`. */
+export function resourcesSummary(output: string): string {
+  const start = output.lastIndexOf("Resources:");
+  if (start < 0) return "(no Resources summary)";
+  return output.slice(start).split("\n\n")[0]!.trim();
+}
+
+/** Every count of the summary that is a change (created, updated, replaced, deleted …). */
+export function changeCounts(output: string): string[] {
+  return resourcesSummary(output)
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^[-+~]+\s*\d+ (to )?(create|update|replace|delete|created|updated|replaced|deleted)/.test(l));
+}
+
+/**
+ * A fresh clone of this repository (HEAD plus the working tree's uncommitted changes, so the
+ * suite tests what is in front of you) in a temporary folder, with its own file backend.
+ */
+export class EngineLab {
+  readonly root: string;
+  private readonly base: string;
+
+  private constructor(base: string) {
+    this.base = base;
+    this.root = join(base, "signed-image-lab");
+  }
+
+  static async clone(): Promise<EngineLab> {
+    const lab = new EngineLab(mkdtempSync(join(tmpdir(), "engine-acceptance-")));
+    await execa("git", ["clone", "--quiet", "--no-hardlinks", REPO_ROOT, lab.root]);
+    const diff = (await execa("git", ["-C", REPO_ROOT, "diff", "HEAD", "--binary"])).stdout;
+    if (diff.trim()) await execa("git", ["-C", lab.root, "apply", "--whitespace=nowarn", "-"], { input: `${diff}\n` });
+    const untracked = (await execa("git", ["-C", REPO_ROOT, "ls-files", "--others", "--exclude-standard"])).stdout.split("\n").filter(Boolean);
+    for (const file of untracked) {
+      mkdirSync(dirname(join(lab.root, file)), { recursive: true });
+      copyFileSync(join(REPO_ROOT, file), join(lab.root, file));
+    }
+    return lab;
+  }
+
+  /** The environment lab.sh sets up for the pulumi CLI, for calls the suite makes itself. */
+  env(): Record<string, string> {
+    return {
+      PULUMI_BACKEND_URL: `file://${this.root}/.pulumi-state`,
+      PULUMI_CONFIG_PASSPHRASE_FILE: join(this.root, ".pulumi-state", "passphrase"),
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+    };
+  }
+
+  /** `npm run <script>` in the clone, as the README says, with the local images on this machine. */
+  npm(script: string, stack = "dev", extraEnv: Record<string, string> = {}): Promise<Result> {
+    return execa("npm", ["run", script], {
+      cwd: this.root,
+      env: { LAB_LOCAL_IMAGES: "1", LAB_STACK: stack, ...extraEnv },
+      reject: false,
+      all: true,
+      timeout: 900_000,
+    });
+  }
+
+  /** A pulumi CLI call against the clone's backend. */
+  pulumi(args: string[], options: { input?: string } = {}): Promise<Result> {
+    return execa("pulumi", args, { cwd: this.root, env: this.env(), reject: false, all: true, input: options.input, timeout: 600_000 });
+  }
+
+  /** `pulumi stack output --json` of a stack. */
+  async outputs(stack = "dev"): Promise<Record<string, any>> {
+    const result = await this.pulumi(["stack", "output", "--json", "--stack", stack]);
+    if (result.exitCode !== 0) throw new Error(`stack output: ${result.all}`);
+    return JSON.parse(String(result.stdout)) as Record<string, any>;
+  }
+
+  /** The raw checkpoint file of a stack in the file backend. */
+  checkpoint(stack = "dev"): string {
+    return readFileSync(join(this.root, ".pulumi-state", ".pulumi", "stacks", "signed-image-lab", `${stack}.json`), "utf8");
+  }
+
+  /** A temporary folder inside the suite's own. */
+  tempDir(name: string): string {
+    const dir = join(this.base, name);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  remove(): void {
+    rmSync(this.base, { recursive: true, force: true });
+  }
+}
