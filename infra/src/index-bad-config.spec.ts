@@ -10,6 +10,8 @@ describe("the lab program on bad config", () => {
       (error: unknown) => error,
     );
     expect(pulumi.RunError.isInstance(failure)).toBe(true);
+    // The language host inspects the error for tracing: a stack to source-map took 14 s there.
+    expect((failure as Error).stack).toBe("");
     expect((failure as Error).message).toMatch(/signed-image-lab:registryPort: must be 1 to 65535[\s\S]*signed-image-lab:sbomFormat/);
     expect(mocks.resources).toEqual([]);
   });
