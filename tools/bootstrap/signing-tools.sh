@@ -6,6 +6,8 @@
 #  - otherwise                                      -> GOBIN=.tools/bin go install MODULE@VERSION
 # syft gets the -X main.version/... ldflags its release build uses, so
 # `syft version` and the SBOM creator field carry the version.
+# Arguments: the tools to ensure (cosign, syft, policy-check); default all three. lab:up's
+# preflight asks for the ones the lab itself runs.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 [[ -f $VERSIONS_JSON ]] || die "missing $VERSIONS_JSON"
@@ -64,7 +66,10 @@ ensure() {
   log "built $name $version in $((SECONDS - t0))s"
 }
 
-ensure cosign "$COSIGN_VERSION" "$COSIGN_MODULE" cosign_version_of -trimpath
+wanted=" ${*:-cosign syft policy-check} "
+wants() { [[ $wanted == *" $1 "* ]]; }
+
+! wants cosign || ensure cosign "$COSIGN_VERSION" "$COSIGN_MODULE" cosign_version_of -trimpath
 
 # syft's release build: -X main.version={{.Version}} (no leading v), plus
 # gitCommit/buildDate/gitDescription (see syft's .goreleaser.yaml, cmd/syft/main.go).
@@ -84,7 +89,7 @@ syft_ldflags() {
   printf -- '-s -w -X main.version=%s -X main.gitCommit=%s -X main.buildDate=%s -X main.gitDescription=%s' \
     "${SYFT_VERSION#v}" "${commit:-unknown}" "${date:-unknown}" "$SYFT_VERSION"
 }
-ensure syft "$SYFT_VERSION" "$SYFT_MODULE" syft_version_of -trimpath -ldflags "$(syft_ldflags)"
+! wants syft || ensure syft "$SYFT_VERSION" "$SYFT_MODULE" syft_version_of -trimpath -ldflags "$(syft_ldflags)"
 
 # lab-policy-check: the lab's independent signature verifier on containers/image (Debian's
 # skopeo has sigstore disabled). Rebuilt when its sources change (a stamp holds their hash).
@@ -104,8 +109,8 @@ ensure_policy_check() {
   printf '%s' "$want" > "$stamp"
   log "built lab-policy-check in $((SECONDS - t0))s"
 }
-ensure_policy_check
+! wants policy-check || ensure_policy_check
 
 log "in use (add to PATH: export PATH=\"$BIN_DIR:\$PATH\"):"
-"$BIN_DIR/cosign" version 2>&1 | sed -n '/^GitVersion:/,/^Platform:/p' | sed 's/^/  cosign: /'
-SYFT_CHECK_FOR_APP_UPDATE=false "$BIN_DIR/syft" version 2>&1 | sed 's/^/  syft:   /'
+! wants cosign || "$BIN_DIR/cosign" version 2>&1 | sed -n '/^GitVersion:/,/^Platform:/p' | sed 's/^/  cosign: /'
+! wants syft || SYFT_CHECK_FOR_APP_UPDATE=false "$BIN_DIR/syft" version 2>&1 | sed 's/^/  syft:   /'

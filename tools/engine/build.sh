@@ -10,7 +10,8 @@
 # PULUMI_RESOURCE_DOCKER_BIN (each checked for its version where the binary can tell it).
 # On a connected machine the engine downloads the two plugins itself on first use.
 #
-# Usage: bash tools/engine/build.sh      Env: PULUMI_HOME (plugin cache; default ~/.pulumi)
+# Usage: bash tools/engine/build.sh [--cli-only]   Env: PULUMI_HOME (plugin cache; default ~/.pulumi)
+#   --cli-only: just the CLI (what lab:up's preflight obtains itself)
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,6 +40,11 @@ else
     -o "$PULUMI.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
   mv -f "$PULUMI.tmp" "$PULUMI"
   log "built pulumi in $((SECONDS - started)) s"
+fi
+
+if [[ ${1:-} == --cli-only ]]; then
+  log "pulumi $PULUMI_VERSION ready in $BIN_DIR"
+  exit 0
 fi
 
 # --- the language host: supplied, or already beside the CLI / on PATH ----------------------------

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The lab's main job: `npm run lab:up` stands the lab up with `pulumi up`, `npm run lab:destroy`
-# takes it down. Embedded defaults: Pulumi's local file backend in .pulumi-state/ (no cloud
+# takes it down, `npm run lab:doctor` only says what is there and what is missing. Embedded defaults: Pulumi's local file backend in .pulumi-state/ (no cloud
 # login), the passphrase secrets provider, stack `dev`.
 #
 # Environment:
@@ -17,6 +17,13 @@ STACK=${LAB_STACK:-dev}
 
 die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
 log() { printf 'lab: %s\n' "$*"; }
+# stage "what" cmd…: a line before and after a long step, with its time.
+stage() {
+  local what=$1 t0=$SECONDS; shift
+  printf 'lab: %s ...\n' "$what" >&2
+  "$@" || die "$what failed"
+  printf 'lab: %s done in %ss\n' "$what" "$((SECONDS - t0))" >&2
+}
 
 export PATH="$PWD/.tools/bin:$PATH"
 export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}
@@ -30,21 +37,22 @@ if [[ -z ${PULUMI_CONFIG_PASSPHRASE:-} && -z ${PULUMI_CONFIG_PASSPHRASE_FILE:-} 
   export PULUMI_CONFIG_PASSPHRASE_FILE=$PWD/.pulumi-state/passphrase
 fi
 
-# The Pulumi CLI and its Node.js language host: on PATH or in .tools/bin (tools/engine/build.sh).
-# Never an unpinned download.
-command -v pulumi >/dev/null ||
-  die "pulumi is not on PATH: build the pinned CLI with 'bash tools/engine/build.sh' (see the README)"
-command -v pulumi-language-nodejs >/dev/null ||
-  die "pulumi-language-nodejs (the CLI's Node.js language host) is not on PATH; it ships with the Pulumi CLI release"
+[[ -d node_modules ]] || stage "npm ci" npm ci --no-audit --no-fund
+[[ -d packages/studentbook/node_modules ]] ||
+  stage "npm ci of studentbook" npm ci --omit=dev --no-audit --no-fund --prefix packages/studentbook
+build() { NX_DAEMON=false npx nx run-many -t build --output-style=static >/dev/null; }
+stage "build (nx)" build
 
-for tool in docker cosign syft skopeo curl; do
-  command -v "$tool" >/dev/null || die "$tool is not on PATH (tools/bootstrap/ installs it; see the README)"
-done
-docker info >/dev/null 2>&1 || die "no Docker daemon answers (start it, or run tools/bootstrap/docker-daemon.sh)"
-
-[[ -d node_modules ]] || npm ci --no-audit --no-fund
-[[ -d packages/studentbook/node_modules ]] || npm ci --omit=dev --no-audit --no-fund --prefix packages/studentbook
-NX_DAEMON=false npx nx run-many -t build --output-style=static >/dev/null
+# Preflight: one table of every tool, pinned version, where it was found; what needs no root is
+# obtained into .tools/bin first (never an unpinned download); what needs root stops here.
+if [[ $action == doctor ]]; then
+  exec node tools/dist/bin/lab-doctor.js
+fi
+if [[ $action == up ]]; then
+  node tools/dist/bin/lab-doctor.js --obtain >&2 || die "preflight failed: run the command in the 'next' column above, then lab:up again"
+else
+  command -v pulumi >/dev/null || die "pulumi is not on PATH: npm run lab:doctor says how to get it"
+fi
 
 pulumi stack select "$STACK" 2>/dev/null || pulumi stack init "$STACK" --secrets-provider passphrase
 
@@ -79,6 +87,6 @@ case $action in
     pulumi destroy --yes --stack "$STACK"
     ;;
   *)
-    die "usage: lab.sh up|status|destroy"
+    die "usage: lab.sh up|status|destroy|doctor"
     ;;
 esac

@@ -1,8 +1,13 @@
 import { execa, type Result } from "execa";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { REPO_ROOT } from "../support/lab-tools.js";
+import { delimiter, dirname, join } from "node:path";
+import { PROJECT_BIN, REPO_ROOT } from "../support/lab-tools.js";
+
+/** PATH without this checkout's .tools/bin: the clone must obtain its pinned tools itself. */
+function pathWithoutProjectTools(): string {
+  return (process.env.PATH ?? "").split(delimiter).filter((dir) => dir !== PROJECT_BIN).join(delimiter);
+}
 
 /** What the Docker daemon holds, to tell what a run left behind. */
 export interface DockerInventory {
@@ -77,7 +82,7 @@ export class EngineLab {
   npm(script: string, stack = "dev", extraEnv: Record<string, string> = {}): Promise<Result> {
     return execa("npm", ["run", script], {
       cwd: this.root,
-      env: { LAB_LOCAL_IMAGES: "1", LAB_STACK: stack, ...extraEnv },
+      env: { LAB_LOCAL_IMAGES: "1", LAB_STACK: stack, PATH: pathWithoutProjectTools(), ...extraEnv },
       reject: false,
       all: true,
       timeout: 900_000,

@@ -45,9 +45,13 @@ describe("the README path under the real Pulumi engine", () => {
   let outputs: Record<string, any>;
 
   it("lab:up on the default config from a fresh clone: signed, attested, verified by stock cosign, app answering", async () => {
+    expect(existsSync(join(lab.root, ".tools"))).toBe(false);
     const up = await lab.npm("lab:up");
     const summary = record("first lab:up", String(up.all));
     expect(up.exitCode, String(up.all).slice(-3000)).toBe(0);
+    // The preflight obtained the pinned cosign and syft into the clone's own .tools/bin.
+    expect(String(up.all)).toMatch(/^cosign\s+v3\.1\.2\s+-\s+obtain/m);
+    expect(readdirSync(join(lab.root, ".tools", "bin"))).toEqual(expect.arrayContaining(["cosign", "syft"]));
     expect(summary).toMatch(/\+ \d+ created/);
     expect(String(up.all)).toContain("all images as deployed");
     outputs = await lab.outputs();
