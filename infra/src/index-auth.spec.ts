@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { holdsSecretInput, plain, valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
+import { stepEnvironment, scriptOf, holdsSecretInput, valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
 import { runLabProgram } from "./test-support/run-lab-program.js";
 
 let mocks: RecordingMocks;
@@ -19,12 +19,12 @@ describe("the lab program with registry auth", () => {
       if (/reg-pw|key-pw/.test(JSON.stringify(resource.inputs))) {
         expect(holdsSecretInput(resource.inputs), `${resource.name} holds a secret in the clear`).toBe(true);
       }
-      expect(String(resource.inputs.create ?? ""), resource.name).not.toMatch(/reg-pw|key-pw/);
+      expect(String(scriptOf(resource) ?? ""), resource.name).not.toMatch(/reg-pw|key-pw/);
     }
   });
 
   it("passes the credentials to the signing steps and waits for a 401 from the registry", () => {
-    expect(plain(mocks.named("studentbook-sign").inputs.environment)).toMatchObject({ LAB_REGISTRY_USERNAME: "alice", LAB_REGISTRY_PASSWORD: "reg-pw" });
-    expect(mocks.named("registry-ready").inputs.create).toContain("= 401 ]");
+    expect(stepEnvironment(mocks.named("studentbook-sign"))).toMatchObject({ LAB_REGISTRY_USERNAME: "alice", LAB_REGISTRY_PASSWORD: "reg-pw" });
+    expect(scriptOf(mocks.named("registry-ready"))).toContain("= 401 ]");
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { plain, valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
+import { scriptOf, plain, valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
 import { runLabProgram, type LabProgram } from "./test-support/run-lab-program.js";
 
 // The engine runs the program with cwd = the folder of `main` (infra/dist), not the project
@@ -34,7 +34,7 @@ describe("the lab program run from another working directory", () => {
   it("writes SBOMs and the registry CA under the project's workDir, not the cwd", () => {
     expect(program.images.studentbook?.sbomFile).toBe(join(projectRoot, ".lab/dev/studentbook.spdx.json"));
     expect(program.registryCaFile).toBe(join(projectRoot, ".lab/dev/registry-ca/ca.crt"));
-    const scripts = mocks.resources.filter((r) => r.type === "command:local:Command").map((r) => String(plain(r.inputs.create)));
+    const scripts = mocks.resources.filter((r) => r.type === "command:local:Command").map((r) => String(scriptOf(r)));
     expect(scripts.some((s) => s.includes(elsewhere))).toBe(false);
   });
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
+import { scriptOf, valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
 import { runLabProgram, type LabProgram } from "./test-support/run-lab-program.js";
 
 let mocks: RecordingMocks;
@@ -22,10 +22,10 @@ describe("the lab program with several images", () => {
     expect(studentbook).toMatch(/^localhost:5001\/studentbook@sha256:/);
     expect(api).toMatch(/^localhost:5001\/team\/api@sha256:/);
     expect(mocks.named("team/api", "docker:index/image:Image").inputs.imageName).toBe("localhost:5001/team/api:2.0");
-    expect(mocks.named("team/api-sign").inputs.create).toContain(api);
-    expect(mocks.named("team/api-sign").inputs.create).not.toContain(studentbook);
-    expect(mocks.named("team/api-attest").inputs.create).toContain(api);
-    expect(mocks.named("studentbook-sign").inputs.create).toContain(studentbook);
+    expect(scriptOf(mocks.named("team/api-sign"))).toContain(api);
+    expect(scriptOf(mocks.named("team/api-sign"))).not.toContain(studentbook);
+    expect(scriptOf(mocks.named("team/api-attest"))).toContain(api);
+    expect(scriptOf(mocks.named("studentbook-sign"))).toContain(studentbook);
   });
 
   it("signs every image with the one key and runs only the first as the app", async () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
+import { scriptOf, valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
 import { runLabProgram, type LabProgram } from "./test-support/run-lab-program.js";
 
 let mocks: RecordingMocks;
@@ -14,10 +14,10 @@ describe("the lab program with registry TLS", () => {
   it("makes the registry's CA and has every step trust its file", async () => {
     expect(program.registryCaFile).toMatch(/\.lab\/dev\/registry-ca\/ca\.crt$/);
     const caFile = program.registryCaFile!;
-    expect(mocks.named("registry-ca-file").inputs.create).toContain(caFile);
+    expect(scriptOf(mocks.named("registry-ca-file"))).toContain(caFile);
     for (const step of ["studentbook-sign", "studentbook-verify", "studentbook-attest", "studentbook-verify-attestation"]) {
-      expect(mocks.named(step).inputs.create, step).toContain(`--registry-cacert ${caFile}`);
+      expect(scriptOf(mocks.named(step)), step).toContain(`--registry-cacert ${caFile}`);
     }
-    expect(mocks.named("studentbook-scan").inputs.create).toContain(`SYFT_REGISTRY_CA_CERT=${caFile}`);
+    expect(scriptOf(mocks.named("studentbook-scan"))).toContain(`SYFT_REGISTRY_CA_CERT=${caFile}`);
   });
 });

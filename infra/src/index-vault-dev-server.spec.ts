@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { plain, valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
+import { stepEnvironment, scriptOf, valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
 import { runLabProgram, type LabProgram } from "./test-support/run-lab-program.js";
 
 let mocks: RecordingMocks;
@@ -16,9 +16,9 @@ describe("the lab program with its own vault dev server", () => {
     const order = mocks.resources.map((r) => r.name);
     expect(order.indexOf("studentbook-sign")).toBeGreaterThan(order.indexOf("vault-key"));
     const sign = mocks.named("studentbook-sign");
-    expect(sign.inputs.create).toContain("cosign sign --key hashivault://lab-signer");
-    expect(plain(sign.inputs.environment)).toMatchObject({ VAULT_ADDR: "http://127.0.0.1:8200", VAULT_TOKEN: "root-t0ken" });
-    expect(mocks.named("studentbook-attest").inputs.create).toContain("--key hashivault://lab-signer");
+    expect(scriptOf(sign)).toContain("cosign sign --key hashivault://lab-signer");
+    expect(stepEnvironment(sign)).toMatchObject({ VAULT_ADDR: "http://127.0.0.1:8200", VAULT_TOKEN: "root-t0ken" });
+    expect(scriptOf(mocks.named("studentbook-attest"))).toContain("--key hashivault://lab-signer");
     expect(mocks.resources.some((r) => r.name === "cosign-generate")).toBe(false);
   });
 });

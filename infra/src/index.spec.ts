@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
+import { scriptOf, valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
 import { runLabProgram, type LabProgram } from "./test-support/run-lab-program.js";
 
 let mocks: RecordingMocks;
@@ -22,10 +22,10 @@ describe("the lab program on defaults", () => {
     expect(await valueOf(program.verifiedRef)).toBe(digestRef);
     expect(await valueOf(program.attestedRef!)).toBe(digestRef);
     expect(await valueOf(program.appRef!)).toBe(digestRef);
-    expect(mocks.named("studentbook-sign").inputs.create).toContain(`-y ${digestRef}`);
-    expect(mocks.named("studentbook-verify").inputs.create).toContain(`--output json ${digestRef}`);
-    expect(mocks.named("studentbook-scan").inputs.create).toContain(`registry:${digestRef}`);
-    expect(mocks.named("studentbook-attest").inputs.create).toContain(digestRef);
+    expect(scriptOf(mocks.named("studentbook-sign"))).toContain(`-y ${digestRef}`);
+    expect(scriptOf(mocks.named("studentbook-verify"))).toContain(`--output json ${digestRef}`);
+    expect(scriptOf(mocks.named("studentbook-scan"))).toContain(`registry:${digestRef}`);
+    expect(scriptOf(mocks.named("studentbook-attest"))).toContain(digestRef);
     expect(mocks.named("studentbook-app-image").inputs.name).toBe(digestRef);
   });
 
@@ -57,5 +57,12 @@ describe("the lab program on defaults", () => {
     expect(record.digestRef).toBe(digestRef);
     expect(record.sbomSha256).toMatch(/^[a-f0-9]{64}$/);
     expect(record.repairs).toEqual({ signature: 0, attestation: 0, attachment: 0, sbomFile: 0 });
+  });
+
+  it("runs every step as one short command line, its script in the environment (short errors)", () => {
+    const commands = mocks.resources.filter((r) => r.type === "command:local:Command");
+    expect(commands.length).toBeGreaterThan(8);
+    expect(new Set(commands.map((r) => r.inputs.create))).toEqual(new Set(['exec /bin/sh -c "$LAB_STEP_SCRIPT"']));
+    expect(commands.every((r) => scriptOf(r).startsWith("set -eu\n"))).toBe(true);
   });
 });

@@ -56,6 +56,21 @@ fi
 
 pulumi stack select "$STACK" 2>/dev/null || pulumi stack init "$STACK" --secrets-provider passphrase
 
+# `pulumi up`/`destroy` in a process group of their own: when pulumi itself dies (kill -9), its
+# language host, provider plugins and step shells go with it instead of living on under pid 1.
+# Ctrl-C reaches pulumi, which cancels cleanly.
+run_engine() {
+  local pid status=0
+  setsid pulumi "$@" &
+  pid=$!
+  trap 'kill -INT "$pid" 2>/dev/null' INT TERM
+  wait "$pid" || status=$?
+  while kill -0 "$pid" 2>/dev/null; do wait "$pid" || status=$?; done
+  trap - INT TERM
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  return "$status"
+}
+
 # Re-verifies what the stack says is deployed against the registry now; non-zero on a mismatch.
 lab_status() {
   local user password
@@ -77,14 +92,19 @@ case $action in
       set_config registryImage signed-image-lab/registry:2.8.2
       set_config baseImage signed-image-lab/node-base:bookworm
     fi
-    pulumi up --yes --stack "$STACK"
+    # An update killed earlier on this machine: stale lock, pending operations, orphans.
+    node tools/dist/bin/lab-recover.js --stack "$STACK"
+    # --refresh: a registry or app container stopped or removed since the last update is seen
+    # and made again; signatures and attestations are checked by the program's drift check.
+    run_engine up --yes --refresh --stack "$STACK"
     lab_status
     ;;
   status)
     lab_status
     ;;
   destroy)
-    pulumi destroy --yes --stack "$STACK"
+    node tools/dist/bin/lab-recover.js --stack "$STACK"
+    run_engine destroy --yes --stack "$STACK"
     ;;
   *)
     die "usage: lab.sh up|status|destroy|doctor"

@@ -31,6 +31,8 @@ async function appAnswers(url: string): Promise<unknown> {
 
 beforeAll(async () => {
   before = await dockerInventory();
+  const taken = before.containers.filter((name) => /^(dev|wrongkey|auth|tls)-(registry|studentbook-app)$/.test(name));
+  if (taken.length > 0) throw new Error(`a lab is already running here (${taken.join(", ")}): npm run lab:destroy it first`);
   lab = await EngineLab.clone();
 });
 

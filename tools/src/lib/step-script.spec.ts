@@ -1,13 +1,15 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitForRegistryStep } from "./registry-commands.js";
 import { expand } from "./shell-words.js";
-import { renderStepScript, SecretEnv, STEP_TMP } from "./step-script.js";
+import { renderStepScript, SecretEnv, STEP_COMMAND_LINE, STEP_TMP, STEP_TMP_PREFIX } from "./step-script.js";
 
 const run = promisify(execFile);
 
@@ -63,6 +65,43 @@ describe("renderStepScript", () => {
     const tmpDir = failure?.stderr.trim() ?? "";
     expect(tmpDir).toMatch(/^\/tmp\//);
     expect(existsSync(tmpDir)).toBe(false);
+  });
+});
+
+describe("what a failing step says", () => {
+  const failing = { subject: "localhost:5001/app@sha256:abc", invocations: [{ argv: ["sh", "-c", "echo 'no signatures found' >&2; exit 5"] }] };
+
+  it("the tool's own message, then one line: tool, exit status, time, subject; no script, no colour", async () => {
+    const failure = await runStep(renderStepScript(failing)).catch((e: { code: number; stderr: string }) => e);
+    expect(failure).toMatchObject({ code: 5 });
+    expect((failure as { stderr: string }).stderr).toMatch(
+      /^no signatures found\nlab: sh failed \(exit 5 after \d+s\) for localhost:5001\/app@sha256:abc\n$/,
+    );
+    const colour = await runStep(renderStepScript({ invocations: [{ argv: ["sh", "-c", 'echo "$NO_COLOR"'] }] }));
+    expect(colour.stdout).toBe("1\n");
+  });
+
+  it("runs from LAB_STEP_SCRIPT as a Command runs it, and prints the script only with LAB_DEBUG", async () => {
+    const script = renderStepScript(failing);
+    const quiet = await runStep(STEP_COMMAND_LINE, { LAB_STEP_SCRIPT: script }).catch((e: { stderr: string }) => e);
+    expect((quiet as { stderr: string }).stderr).not.toContain("lab_run()");
+    const debug = await runStep(STEP_COMMAND_LINE, { LAB_STEP_SCRIPT: script, LAB_DEBUG: "1" }).catch((e: { stderr: string }) => e);
+    expect((debug as { stderr: string }).stderr).toContain(`lab: the step was:\n${script}`);
+  });
+
+  it("removes its temporary directory when stopped by a signal (the provider's time limit)", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "step-signal-"));
+    try {
+      const child = spawn("/bin/sh", ["-c", renderStepScript({ invocations: [{ argv: ["sleep", "30"] }] })], { env: { PATH: process.env.PATH, TMPDIR: tmp } });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(readdirSync(tmp).filter((d) => d.startsWith(STEP_TMP_PREFIX))).toHaveLength(1);
+      child.kill("SIGTERM");
+      const [code] = await once(child, "exit");
+      expect(code).toBe(143);
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
 

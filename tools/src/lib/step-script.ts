@@ -47,6 +47,8 @@ export interface StepScript {
   readonly registryHost?: string;
   /** The commands, run in order; the step stops at the first that fails. */
   readonly invocations: readonly ToolInvocation[];
+  /** What the step works on (an image ref), named in its one-line failure message. */
+  readonly subject?: string;
   /**
    * Each command is stopped after this long, with a message naming it: a registry that
    * accepts connections but never answers must not hang an update (syft and skopeo have no
@@ -62,18 +64,50 @@ export const DEFAULT_COMMAND_TIMEOUT_SECONDS = 300;
 export const STEP_TMP = "lab_tmp";
 
 /**
+ * Prefix of every step's private temporary directory in TMPDIR. Each holds the step shell's pid
+ * in `pid`: a step killed with SIGKILL cannot remove its directory, and the next `lab:up`
+ * removes those whose pid is gone (`lab-recover`).
+ */
+export const STEP_TMP_PREFIX = "lab-step.";
+
+/** Set in a step's environment (`LAB_DEBUG=1`), a failing step prints its whole script. */
+export const DEBUG_ENV = "LAB_DEBUG";
+
+/**
+ * A Command resource hands its rendered step script over in this variable and runs
+ * {@link STEP_COMMAND_LINE}: an error the provider reports then quotes one short line, not
+ * the whole script (twice).
+ */
+export const STEP_SCRIPT_ENV = "LAB_STEP_SCRIPT";
+
+/** The delete script of a Command resource, handed over like {@link STEP_SCRIPT_ENV}. */
+export const STEP_DELETE_SCRIPT_ENV = "LAB_STEP_DELETE_SCRIPT";
+
+/** What a Command resource runs: the step script from {@link STEP_SCRIPT_ENV}. */
+export const STEP_COMMAND_LINE = `exec /bin/sh -c "$${STEP_SCRIPT_ENV}"`;
+
+/** What a Command resource runs on delete: the script from {@link STEP_DELETE_SCRIPT_ENV}. */
+export const STEP_DELETE_COMMAND_LINE = `${STEP_SCRIPT_ENV}=$${STEP_DELETE_SCRIPT_ENV} exec /bin/sh -c "$${STEP_DELETE_SCRIPT_ENV}"`;
+
+/**
  * `lab_run SECONDS CMD…`: runs CMD under coreutils `timeout`; when time runs out it says which
- * command and how long, and exits 124.
+ * command and how long, and exits 124. Any other failure ends the step with one line naming
+ * the tool, its exit status, how long it ran and the step's subject, after the tool's own
+ * message.
  */
 const LAB_RUN = [
   "lab_run() {",
   '  lab_limit=$1; shift',
-  '  lab_status=0; timeout -k 5 "$lab_limit" "$@" || lab_status=$?',
+  '  for lab_word; do case $lab_word in env|*=*) ;; *) break ;; esac; done',
+  // In the background and waited for, so that a signal to the step runs its traps at once.
+  '  lab_started=$(date +%s); lab_status=0; timeout -k 5 "$lab_limit" "$@" & lab_child=$!; wait "$lab_child" || lab_status=$?',
   '  if [ "$lab_status" -eq 124 ] || [ "$lab_status" -eq 137 ]; then',
-  '    for lab_word; do case $lab_word in env|*=*) ;; *) break ;; esac; done',
   '    echo "$lab_word did not finish within \${lab_limit}s (is the service it talks to answering?)" >&2; exit 124',
   "  fi",
-  '  return "$lab_status"',
+  '  if [ "$lab_status" -ne 0 ]; then',
+  '    echo "lab: \${lab_word##*/} failed (exit $lab_status after $(( $(date +%s) - lab_started ))s)\${lab_subject:+ for $lab_subject}" >&2',
+  '    exit "$lab_status"',
+  "  fi",
   "}",
 ];
 
@@ -125,8 +159,13 @@ export function renderStepScript(step: StepScript): string {
   }
   return [
     "set -eu",
-    `${STEP_TMP}=$(mktemp -d)`,
-    `trap 'rm -rf "$${STEP_TMP}"' EXIT`,
+    // No colour codes in what the engine shows; a signal still runs the EXIT trap.
+    "export NO_COLOR=1",
+    `${STEP_TMP}=$(mktemp -d "\${TMPDIR:-/tmp}/${STEP_TMP_PREFIX}XXXXXX")`,
+    `echo $$ >"$${STEP_TMP}/pid"`,
+    `trap 'lab_exit=$?; rm -rf "$${STEP_TMP}"; if [ "$lab_exit" -ne 0 ] && [ -n "\${${DEBUG_ENV}:-}" ]; then printf "lab: the step was:\\n%s\\n" "\${${STEP_SCRIPT_ENV}:-}" >&2; fi' EXIT`,
+    ...[["HUP", 129], ["INT", 130], ["TERM", 143]].map(([signal, code]) => `trap 'kill "\${lab_child:-}" 2>/dev/null; exit ${code}' ${signal}`),
+    ...(step.subject ? [`lab_subject=${quoteShellWord(step.subject)}`] : []),
     ...LAB_RUN,
     ...(step.registryHost ? renderRegistryAuth(step.registryHost) : []),
     ...step.invocations.map((invocation) => renderInvocation(invocation, step.timeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS)),

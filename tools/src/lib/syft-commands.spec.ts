@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -18,7 +18,7 @@ describe("scanStep", () => {
     expect(step.invocations[0]?.argv).toEqual(["mkdir", "-p", "/w"]);
     const scan = step.invocations[1];
     expect(scan?.argv).toEqual([
-      "syft", "scan", `registry:${REF}`, "--scope", "all-layers", "-o", "spdx-json=/w/sbom.spdx.json",
+      "syft", "scan", `registry:${REF}`, "--scope", "all-layers", "-o", "spdx-json=/w/sbom.spdx.json.partial",
     ]);
     expect(scan?.env).toEqual({ SYFT_CHECK_FOR_APP_UPDATE: "false", SYFT_REGISTRY_INSECURE_USE_HTTP: "true" });
     expect(step.registryHost).toBe("localhost:5001");
@@ -27,7 +27,7 @@ describe("scanStep", () => {
   it("talks TLS when plain HTTP is off, and writes CycloneDX when asked", () => {
     const scan = scanStep({ ref: REF, outFile: "/w/s.cdx.json", format: "cyclonedx-json", plainHttp: false, scope: "squashed" }).invocations[1];
     expect(scan?.env).not.toHaveProperty("SYFT_REGISTRY_INSECURE_USE_HTTP");
-    expect(scan?.argv).toEqual(expect.arrayContaining(["squashed", "cyclonedx-json=/w/s.cdx.json"]));
+    expect(scan?.argv).toEqual(expect.arrayContaining(["squashed", "cyclonedx-json=/w/s.cdx.json.partial"]));
   });
 
   it("verifies the registry's TLS against a CA file when given one, never over plain HTTP", () => {
@@ -46,12 +46,15 @@ describe("scanStep", () => {
   ])("summarises a real %s file with sha256 and package count through sh and node", async (_name, doc, count) => {
     const file = join(workDir, `it's an sbom ${count}.json`);
     const body = JSON.stringify(doc);
-    writeFileSync(file, body);
-    const fakeSyft = join(workDir, "true-syft");
-    writeFileSync(fakeSyft, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    const source = join(workDir, `source-${count}.json`);
+    writeFileSync(source, body);
+    // A syft stand-in that writes the document where `-o format=path` says.
+    const fakeSyft = join(workDir, `fake-syft-${count}`);
+    writeFileSync(fakeSyft, `#!/bin/sh\nfor a; do case $a in spdx-json=*) cp '${source}' "\${a#spdx-json=}";; esac; done\n`, { mode: 0o755 });
     const script = renderStepScript(scanStep({ ref: REF, outFile: file, format: "spdx-json", syft: fakeSyft, node: process.execPath }));
     const { stdout } = await promisify(execFile)("/bin/sh", ["-c", script]);
     expect(parseSbomSummary(stdout)).toEqual({ sha256: createHash("sha256").update(body).digest("hex"), packages: count });
+    expect(existsSync(`${file}.partial`)).toBe(false);
   });
 });
 

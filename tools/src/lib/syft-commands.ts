@@ -65,17 +65,22 @@ export function scanStep(options: ScanStepOptions): StepScript {
   if (options.caCertFile !== undefined) {
     syftEnv.SYFT_REGISTRY_CA_CERT = options.caCertFile;
   }
+  // syft writes beside the file and the step moves it into place only once syft succeeded: a
+  // failed or killed scan never leaves a partial SBOM where attest would read it.
+  const partial = `${options.outFile}.partial`;
   return {
     registryHost: registryHostOf(repository),
+    subject: options.ref,
     invocations: [
       { argv: ["mkdir", "-p", dirname(options.outFile)] },
       {
         argv: [
           options.syft ?? "syft", "scan", `registry:${options.ref}`, "--scope", options.scope ?? "all-layers",
-          "-o", `${SBOM_FORMATS[options.format].syftOutput}=${options.outFile}`,
+          "-o", `${SBOM_FORMATS[options.format].syftOutput}=${partial}`,
         ],
         env: syftEnv,
       },
+      { argv: ["mv", "-f", partial, options.outFile] },
       { argv: [options.node ?? "node", "-e", SBOM_SUMMARY_SCRIPT, options.outFile] },
     ],
   };

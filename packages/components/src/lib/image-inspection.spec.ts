@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { installRecordingMocks, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { scriptOf, installRecordingMocks, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
 import { summariseInspection } from "./image-inspection.js";
 
 const DIGEST = `sha256:${"d".repeat(64)}`;
@@ -16,7 +16,7 @@ describe("ImageInspection", () => {
   it("runs skopeo inspect on the digest and keeps digest, layers and creation time", async () => {
     const inspection = new module.ImageInspection("app", { ref: REF });
     const summary = await valueOf(inspection.summary);
-    expect(mocks.named("app-inspect").inputs.create).toContain(`skopeo inspect --tls-verify=false docker://${REF}`);
+    expect(scriptOf(mocks.named("app-inspect"))).toContain(`skopeo inspect --tls-verify=false docker://${REF}`);
     expect(summary.digest).toBe(DIGEST);
     expect(summary.layers).toHaveLength(1);
     expect(summary.created).toBe("2026-11-25T00:00:00Z");

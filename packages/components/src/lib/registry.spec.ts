@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installRecordingMocks, isSecret, holdsSecretInput, plain, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { stepEnvironment, scriptOf, installRecordingMocks, isSecret, holdsSecretInput, plain, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
 import { htpasswdAccepts } from "./htpasswd.js";
 
 let mocks: RecordingMocks;
@@ -28,8 +28,8 @@ describe("Registry", () => {
 
   it("waits for /v2/ to answer 200 without auth, after the container exists", () => {
     const ready = mocks.named("open-ready");
-    expect(ready.inputs.create).toContain("http://localhost:5001/v2/");
-    expect(ready.inputs.create).toContain("= 200 ]");
+    expect(scriptOf(ready)).toContain("http://localhost:5001/v2/");
+    expect(scriptOf(ready)).toContain("= 200 ]");
     expect(ready.inputs.triggers).toEqual(["open-id"]);
   });
 
@@ -54,7 +54,7 @@ describe("Registry", () => {
     expect(htpasswdAccepts(upload.content, "bob", "bob-pw")).toBe(true);
     expect(htpasswdAccepts(upload.content, "alice", "bob-pw")).toBe(false);
     expect(upload.content).not.toContain("alice-pw");
-    expect(mocks.named("locked-ready").inputs.create).toContain("= 401 ]");
+    expect(scriptOf(mocks.named("locked-ready"))).toContain("= 401 ]");
   });
 
   it("exposes the first user's credentials as a secret", async () => {
@@ -68,19 +68,19 @@ describe("Registry", () => {
     expect(await valueOf(registry.endpoint)).toBe("localhost:5004");
     expect(registry.caFile).toBe("/lab/dev/registry-ca/ca.crt");
     const ca = mocks.named("tls-ca");
-    expect(ca.inputs.create).toContain("genpkey");
+    expect(scriptOf(ca)).toContain("genpkey");
     expect(ca.inputs.logging).toBe("none");
     const server = mocks.named("tls-server-certificate");
     expect(holdsSecretInput(server.inputs.environment)).toBe(true);
-    expect(Object.keys(plain(server.inputs.environment)).sort()).toEqual(["LAB_TLS_CA_CERT", "LAB_TLS_CA_KEY"]);
-    expect(mocks.named("tls-ca-file").inputs.create).toContain("/lab/dev/registry-ca/ca.crt");
+    expect(Object.keys(stepEnvironment(server)).sort()).toEqual(["LAB_TLS_CA_CERT", "LAB_TLS_CA_KEY"]);
+    expect(scriptOf(mocks.named("tls-ca-file"))).toContain("/lab/dev/registry-ca/ca.crt");
     const container = mocks.named("tls", "docker:index/container:Container");
     expect(container.inputs.envs).toEqual(
       expect.arrayContaining(["REGISTRY_HTTP_TLS_CERTIFICATE=/etc/docker/registry/tls.crt", "REGISTRY_HTTP_TLS_KEY=/etc/docker/registry/tls.key"]),
     );
     expect(plain(container.inputs.uploads).map((u: { file: string }) => u.file)).toEqual(["/etc/docker/registry/tls.crt", "/etc/docker/registry/tls.key"]);
     expect(holdsSecretInput(container.inputs.uploads)).toBe(true);
-    const ready = mocks.named("tls-ready").inputs.create as string;
+    const ready = scriptOf(mocks.named("tls-ready")) as string;
     expect(ready).toContain("--cacert /lab/dev/registry-ca/ca.crt https://localhost:5004/v2/");
   });
 

@@ -1,14 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  fakeKeyMaterial,
-  FAKE_PUBLIC_KEY,
-  holdsSecretInput,
-  installRecordingMocks,
-  plain,
-  registeredUrns,
-  valueOf,
-  type RecordingMocks,
-} from "../test-support/recording-mocks.js";
+import { stepEnvironment, deleteScriptOf, scriptOf, fakeKeyMaterial, FAKE_PUBLIC_KEY, holdsSecretInput, installRecordingMocks, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
 import type { SbomAttestationArgs } from "./sbom-attestation.js";
 
 const REF = `localhost:5001/studentbook@sha256:${"c".repeat(64)}`;
@@ -33,8 +24,8 @@ describe("SbomAttestation", () => {
     const sbom = await attested("app");
     expect(sbom.sbomFile).toBe("/lab/dev/app.spdx.json");
     const scan = mocks.named("app-scan");
-    expect(scan.inputs.create).toContain(`syft scan registry:${REF} --scope all-layers -o spdx-json=/lab/dev/app.spdx.json`);
-    expect(scan.inputs.delete).toContain("rm -f /lab/dev/app.spdx.json");
+    expect(scriptOf(scan)).toContain(`syft scan registry:${REF} --scope all-layers -o spdx-json=/lab/dev/app.spdx.json`);
+    expect(deleteScriptOf(scan)).toContain("rm -f /lab/dev/app.spdx.json");
     expect(scan.inputs.triggers).toEqual([REF, "spdx-json", "all-layers", 0]);
     expect(await valueOf(sbom.packageCount)).toBe(42);
   });
@@ -43,22 +34,22 @@ describe("SbomAttestation", () => {
     const sbom = await attested("flow");
     const sha256 = await valueOf(sbom.sbomSha256);
     const attest = mocks.named("flow-attest");
-    expect(attest.inputs.create).toContain(`--type spdxjson --predicate /lab/dev/flow.spdx.json`);
-    expect(attest.inputs.create).toContain(REF);
+    expect(scriptOf(attest)).toContain(`--type spdxjson --predicate /lab/dev/flow.spdx.json`);
+    expect(scriptOf(attest)).toContain(REF);
     expect(attest.inputs.triggers).toEqual([REF, sha256, expect.stringMatching(/^[a-f0-9]{64}$/), "legacy", 0]);
     expect(holdsSecretInput(attest.inputs.environment)).toBe(true);
-    expect(plain(attest.inputs.environment)).toMatchObject({ COSIGN_PASSWORD: "key-pw" });
+    expect(stepEnvironment(attest)).toMatchObject({ COSIGN_PASSWORD: "key-pw" });
 
     const verify = mocks.named("flow-verify-attestation");
-    expect(verify.inputs.create).toContain(`cosign verify-attestation --key env://COSIGN_PUBLIC_KEY --insecure-ignore-tlog --new-bundle-format=false --type spdxjson ${REF}`);
-    expect(plain(verify.inputs.environment)).toEqual({ COSIGN_PUBLIC_KEY: FAKE_PUBLIC_KEY });
+    expect(scriptOf(verify)).toContain(`cosign verify-attestation --key env://COSIGN_PUBLIC_KEY --insecure-ignore-tlog --new-bundle-format=false --type spdxjson ${REF}`);
+    expect(stepEnvironment(verify)).toEqual({ COSIGN_PUBLIC_KEY: FAKE_PUBLIC_KEY });
     expect(await valueOf(sbom.attestedRef!)).toBe(REF);
   });
 
   it("attaches the SBOM as the seed does, keyed on its sha256", async () => {
     const sbom = await attested("seedlike", { delivery: "attach" });
     const attach = mocks.named("seedlike-attach");
-    expect(attach.inputs.create).toContain(`cosign attach sbom --sbom /lab/dev/seedlike.spdx.json --type spdx --input-format json ${REF}`);
+    expect(scriptOf(attach)).toContain(`cosign attach sbom --sbom /lab/dev/seedlike.spdx.json --type spdx --input-format json ${REF}`);
     expect(attach.inputs.triggers).toEqual([REF, await valueOf(sbom.sbomSha256), 0]);
     expect(await valueOf(sbom.attachedRef!)).toBe(`localhost:5001/studentbook:sha256-${"c".repeat(64)}.sbom`);
     expect(sbom.attestedRef).toBeUndefined();
@@ -68,8 +59,8 @@ describe("SbomAttestation", () => {
   it("writes CycloneDX and attests it under its predicate type", async () => {
     const sbom = await attested("cdx", { format: "cyclonedx-json", delivery: "attest" });
     expect(sbom.sbomFile).toBe("/lab/dev/cdx.cdx.json");
-    expect(mocks.named("cdx-scan").inputs.create).toContain("-o cyclonedx-json=/lab/dev/cdx.cdx.json");
-    expect(mocks.named("cdx-attest").inputs.create).toContain("--type cyclonedx");
+    expect(scriptOf(mocks.named("cdx-scan"))).toContain("-o cyclonedx-json=/lab/dev/cdx.cdx.json");
+    expect(scriptOf(mocks.named("cdx-attest"))).toContain("--type cyclonedx");
     expect(sbom.attachedRef).toBeUndefined();
   });
 
@@ -77,9 +68,9 @@ describe("SbomAttestation", () => {
     await attested("auth", { registryCredentials: { username: "alice", password: "reg-pw" } });
     for (const step of ["scan", "attach", "attest", "verify-attestation"]) {
       const command = mocks.named(`auth-${step}`);
-      expect(plain(command.inputs.environment)).toMatchObject({ LAB_REGISTRY_USERNAME: "alice", LAB_REGISTRY_PASSWORD: "reg-pw" });
+      expect(stepEnvironment(command)).toMatchObject({ LAB_REGISTRY_USERNAME: "alice", LAB_REGISTRY_PASSWORD: "reg-pw" });
       expect(holdsSecretInput(command.inputs.environment)).toBe(true);
-      expect(command.inputs.create).not.toContain("reg-pw");
+      expect(scriptOf(command)).not.toContain("reg-pw");
     }
   });
 

@@ -1,17 +1,7 @@
 import { publicKeyFingerprint } from "@signed-image-lab/tooling";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  fakeKeyMaterial,
-  FAKE_PRIVATE_KEY,
-  FAKE_PUBLIC_KEY,
-  holdsSecretInput,
-  installRecordingMocks,
-  plain,
-  registeredUrns,
-  valueOf,
-  type RecordingMocks,
-} from "../test-support/recording-mocks.js";
+import { stepEnvironment, scriptOf, fakeKeyMaterial, FAKE_PRIVATE_KEY, FAKE_PUBLIC_KEY, holdsSecretInput, installRecordingMocks, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
 
 const DIGEST_A = `sha256:${"a".repeat(64)}`;
 const DIGEST_B = `sha256:${"b".repeat(64)}`;
@@ -37,8 +27,8 @@ describe("SignedImage", () => {
   it("signs the digest with the key from the environment and verifies the signed ref", async () => {
     const image = await signed("app", REF_A, fakeKeyMaterial(), { registryCredentials: { username: "alice", password: pulumi.secret("reg-pw") } });
     const sign = mocks.named("app-sign");
-    expect(sign.inputs.create).toContain(`cosign sign --key env://COSIGN_PRIVATE_KEY --tlog-upload=false --use-signing-config=false --new-bundle-format=false -y ${REF_A}`);
-    expect(plain(sign.inputs.environment)).toEqual({
+    expect(scriptOf(sign)).toContain(`cosign sign --key env://COSIGN_PRIVATE_KEY --tlog-upload=false --use-signing-config=false --new-bundle-format=false -y ${REF_A}`);
+    expect(stepEnvironment(sign)).toEqual({
       COSIGN_PRIVATE_KEY: FAKE_PRIVATE_KEY,
       COSIGN_PASSWORD: "key-pw",
       LAB_REGISTRY_USERNAME: "alice",
@@ -46,13 +36,13 @@ describe("SignedImage", () => {
     });
     expect(holdsSecretInput(sign.inputs.environment)).toBe(true);
     for (const secret of ["key-pw", "reg-pw", "PRIVATE KEY"]) {
-      expect(sign.inputs.create).not.toContain(secret);
+      expect(scriptOf(sign)).not.toContain(secret);
     }
 
     const verify = mocks.named("app-verify");
-    expect(verify.inputs.create).toContain(`cosign verify --key env://COSIGN_PUBLIC_KEY --insecure-ignore-tlog --new-bundle-format=false --output json ${REF_A}`);
-    expect(plain(verify.inputs.environment).COSIGN_PUBLIC_KEY).toBe(FAKE_PUBLIC_KEY);
-    expect(plain(verify.inputs.environment)).not.toHaveProperty("COSIGN_PRIVATE_KEY");
+    expect(scriptOf(verify)).toContain(`cosign verify --key env://COSIGN_PUBLIC_KEY --insecure-ignore-tlog --new-bundle-format=false --output json ${REF_A}`);
+    expect(stepEnvironment(verify).COSIGN_PUBLIC_KEY).toBe(FAKE_PUBLIC_KEY);
+    expect(stepEnvironment(verify)).not.toHaveProperty("COSIGN_PRIVATE_KEY");
     expect(await valueOf(image.signedRef)).toBe(REF_A);
     expect(await valueOf(image.verifiedRef)).toBe(REF_A);
     expect(await valueOf(image.signatureRef!)).toBe(`localhost:5001/x:sha256-${"a".repeat(64)}.sig`);
@@ -60,7 +50,7 @@ describe("SignedImage", () => {
 
   it("verifies against a pinned public key when one is given", async () => {
     await signed("pinned", REF_A, fakeKeyMaterial(), { verifyPublicKeyPem: OTHER_PUBLIC_KEY });
-    expect(plain(mocks.named("pinned-verify").inputs.environment).COSIGN_PUBLIC_KEY).toBe(OTHER_PUBLIC_KEY);
+    expect(stepEnvironment(mocks.named("pinned-verify")).COSIGN_PUBLIC_KEY).toBe(OTHER_PUBLIC_KEY);
   });
 
   it("re-signs when the digest, the key or the repair count changes, and not otherwise", async () => {
@@ -81,7 +71,7 @@ describe("SignedImage", () => {
 
   it("uses the bundle format when asked and then has no legacy signature tag", async () => {
     const image = await signed("bundled", REF_A, fakeKeyMaterial(), { format: "bundle" });
-    expect(mocks.named("bundled-sign").inputs.create).toContain("--new-bundle-format=true");
+    expect(scriptOf(mocks.named("bundled-sign"))).toContain("--new-bundle-format=true");
     expect(image.signatureRef).toBeUndefined();
   });
 

@@ -1,7 +1,7 @@
 import { publicKeyFingerprint } from "@signed-image-lab/tooling";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FAKE_PRIVATE_KEY, FAKE_PUBLIC_KEY, installRecordingMocks, isSecret, isSecretInput, plain, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { stepEnvironment, scriptOf, FAKE_PRIVATE_KEY, FAKE_PUBLIC_KEY, installRecordingMocks, isSecret, isSecretInput, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
 
 let mocks: RecordingMocks;
 let module: typeof import("./signing-key.js");
@@ -16,10 +16,10 @@ describe("SigningKey", () => {
     const key = new module.SigningKey("gen", { password: pulumi.secret("hunter2") });
     await valueOf(key.publicKeyPem);
     const generate = mocks.named("gen-generate");
-    expect(generate.inputs.create).toContain("generate-key-pair --output-key-prefix");
-    expect(generate.inputs.create).not.toContain("hunter2");
+    expect(scriptOf(generate)).toContain("generate-key-pair --output-key-prefix");
+    expect(scriptOf(generate)).not.toContain("hunter2");
     expect(isSecretInput(generate.inputs.environment)).toBe(true);
-    expect(plain(generate.inputs.environment)).toEqual({ COSIGN_PASSWORD: "hunter2" });
+    expect(stepEnvironment(generate)).toEqual({ COSIGN_PASSWORD: "hunter2" });
     expect(generate.inputs.logging).toBe("none");
   });
 
@@ -38,9 +38,9 @@ describe("SigningKey", () => {
     const key = new module.SigningKey("imported", { source: { kind: "import", privateKeyPem: pulumi.secret(FAKE_PRIVATE_KEY) }, password: "pw" });
     expect(await valueOf(key.publicKeyPem)).toBe(FAKE_PUBLIC_KEY);
     const derive = mocks.named("imported-public-key");
-    expect(derive.inputs.create).toContain("cosign public-key --key env://COSIGN_PRIVATE_KEY");
+    expect(scriptOf(derive)).toContain("cosign public-key --key env://COSIGN_PRIVATE_KEY");
     expect(isSecretInput(derive.inputs.environment)).toBe(true);
-    expect(plain(derive.inputs.environment)).toEqual({ COSIGN_PRIVATE_KEY: FAKE_PRIVATE_KEY, COSIGN_PASSWORD: "pw" });
+    expect(stepEnvironment(derive)).toEqual({ COSIGN_PRIVATE_KEY: FAKE_PRIVATE_KEY, COSIGN_PASSWORD: "pw" });
   });
 
   it("passes a KMS URI through and holds no private key", async () => {
@@ -50,7 +50,7 @@ describe("SigningKey", () => {
     expect(await valueOf(key.keyRef)).toBe("hashivault://lab");
     await valueOf(key.publicKeyPem);
     expect(key.privateKeyPem).toBeUndefined();
-    expect(mocks.named("vault-public-key").inputs.create).toContain("cosign public-key --key hashivault://lab");
+    expect(scriptOf(mocks.named("vault-public-key"))).toContain("cosign public-key --key hashivault://lab");
     expect(await isSecret(key.signerEnvironment)).toBe(true);
   });
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { fakeKeyMaterial, installRecordingMocks, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { scriptOf, fakeKeyMaterial, installRecordingMocks, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
 
 const EXISTING = `registry.example:5000/team/app@sha256:${"9".repeat(64)}`;
 let mocks: RecordingMocks;
@@ -44,7 +44,7 @@ describe("SigningPipeline", () => {
     });
     expect(await valueOf(pipeline.attestedRef!)).toBe(EXISTING);
     expect(mocks.ofType("docker:index/image:Image")).toHaveLength(before);
-    expect(mocks.named("given-sign").inputs.create).toContain(EXISTING);
+    expect(scriptOf(mocks.named("given-sign"))).toContain(EXISTING);
   });
 
   it("has every step trust the registry's CA file when the registry serves TLS", async () => {
@@ -56,10 +56,10 @@ describe("SigningPipeline", () => {
     });
     await valueOf(pipeline.attestedRef!);
     for (const step of ["sign", "verify", "triangulate", "attach", "attest", "verify-attestation"]) {
-      expect(mocks.named(`secure-${step}`).inputs.create, step).toContain("--registry-cacert /lab/ca/ca.crt");
+      expect(scriptOf(mocks.named(`secure-${step}`)), step).toContain("--registry-cacert /lab/ca/ca.crt");
     }
-    expect(mocks.named("secure-scan").inputs.create).toContain("SYFT_REGISTRY_CA_CERT=/lab/ca/ca.crt");
-    expect(mocks.named("secure-scan").inputs.create).not.toContain("SYFT_REGISTRY_INSECURE_USE_HTTP");
-    expect(mocks.named("secure-inspect").inputs.create).toContain("--tls-verify=true --cert-dir /lab/ca");
+    expect(scriptOf(mocks.named("secure-scan"))).toContain("SYFT_REGISTRY_CA_CERT=/lab/ca/ca.crt");
+    expect(scriptOf(mocks.named("secure-scan"))).not.toContain("SYFT_REGISTRY_INSECURE_USE_HTTP");
+    expect(scriptOf(mocks.named("secure-inspect"))).toContain("--tls-verify=true --cert-dir /lab/ca");
   });
 });

@@ -1,6 +1,12 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { SecretEnv } from "@signed-image-lab/tooling";
+import {
+  SecretEnv,
+  STEP_COMMAND_LINE,
+  STEP_DELETE_COMMAND_LINE,
+  STEP_DELETE_SCRIPT_ENV,
+  STEP_SCRIPT_ENV,
+} from "@signed-image-lab/tooling";
 
 /** Credentials for a registry with auth. Both travel as secrets. */
 export interface RegistryCredentials {
@@ -23,16 +29,20 @@ export interface StepCommandArgs {
 }
 
 /**
- * A Command resource running one step script with `/bin/sh -c`. Its stdout is logged never
- * (secret steps) or only as stderr, so command output cannot leak what it was handed.
+ * A Command resource running one step script with `/bin/sh -c`. The script travels in the
+ * step's environment and the command line only names it, so a failure reads as the tool's own
+ * message and one line, not the whole script. Its stdout is logged never (secret steps) or only
+ * as stderr, so command output cannot leak what it was handed.
  */
 export function stepCommand(name: string, args: StepCommandArgs, opts: pulumi.CustomResourceOptions): command.local.Command {
+  const scripts: Record<string, pulumi.Input<string>> = { [STEP_SCRIPT_ENV]: args.script };
+  if (args.deleteScript !== undefined) scripts[STEP_DELETE_SCRIPT_ENV] = args.deleteScript;
   return new command.local.Command(
     name,
     {
-      create: args.script,
-      delete: args.deleteScript,
-      environment: args.environment,
+      create: STEP_COMMAND_LINE,
+      delete: args.deleteScript === undefined ? undefined : STEP_DELETE_COMMAND_LINE,
+      environment: mergeEnvironments(args.environment ?? {}, scripts),
       triggers: args.triggers,
       logging: args.secretStdout ? "none" : "stderr",
     },

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FAKE_PUBLIC_KEY, holdsSecretInput, installRecordingMocks, isSecret, plain, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { stepEnvironment, scriptOf, FAKE_PUBLIC_KEY, holdsSecretInput, installRecordingMocks, isSecret, plain, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
 
 let mocks: RecordingMocks;
 let module: typeof import("./vault-dev-server.js");
@@ -26,10 +26,10 @@ describe("VaultDevServer", () => {
     expect(order.indexOf("vault-transit")).toBeLessThan(order.indexOf("vault-key"));
     for (const step of ["vault-ready", "vault-transit", "vault-key"]) {
       const command = mocks.named(step);
-      expect(plain(command.inputs.environment)).toEqual({ VAULT_ADDR: "http://127.0.0.1:8201", VAULT_TOKEN: "root-t0ken" });
-      expect(command.inputs.create).not.toContain("root-t0ken");
+      expect(stepEnvironment(command)).toEqual({ VAULT_ADDR: "http://127.0.0.1:8201", VAULT_TOKEN: "root-t0ken" });
+      expect(scriptOf(command)).not.toContain("root-t0ken");
     }
-    expect(mocks.named("vault-key").inputs.create).toContain("transit/keys/lab-signer type=ecdsa-p256");
+    expect(scriptOf(mocks.named("vault-key"))).toContain("transit/keys/lab-signer type=ecdsa-p256");
   });
 
   it("hands cosign the address and token only as a secret environment", async () => {

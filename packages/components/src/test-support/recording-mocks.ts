@@ -1,4 +1,4 @@
-import { pemBlock, publicKeyFingerprint } from "@signed-image-lab/tooling";
+import { pemBlock, publicKeyFingerprint, STEP_DELETE_SCRIPT_ENV, STEP_SCRIPT_ENV } from "@signed-image-lab/tooling";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { SigningKeyMaterial } from "../lib/signing-key.js";
@@ -60,7 +60,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true });
     const state: Record<string, any> = { ...args.inputs };
     if (args.type === "command:local:Command") {
-      state.stdout = fakeStdout(args.name, String(args.inputs.create ?? ""));
+      state.stdout = fakeStdout(args.name, String(plain(args.inputs.environment)?.[STEP_SCRIPT_ENV] ?? ""));
       state.stderr = "";
     }
     if (args.type === "docker:index/image:Image") {
@@ -120,6 +120,22 @@ export function plain(value: unknown): any {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
   }
   return value;
+}
+
+/** The step script a recorded Command runs (it travels in the Command's environment). */
+export function scriptOf(resource: RecordedResource): string {
+  return String(plain(resource.inputs.environment)?.[STEP_SCRIPT_ENV] ?? "");
+}
+
+/** The variables a recorded Command hands its step, without the scripts themselves. */
+export function stepEnvironment(resource: RecordedResource): Record<string, string> {
+  const { [STEP_SCRIPT_ENV]: _script, [STEP_DELETE_SCRIPT_ENV]: _deleteScript, ...rest } = plain(resource.inputs.environment) ?? {};
+  return rest as Record<string, string>;
+}
+
+/** The script a recorded Command runs when it is deleted. */
+export function deleteScriptOf(resource: RecordedResource): string {
+  return String(plain(resource.inputs.environment)?.[STEP_DELETE_SCRIPT_ENV] ?? "");
 }
 
 /** The value of an Output, once resolved. */
