@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
   labImages,
+  readCheckpointOutputs,
   Registry,
   SigningKey,
   SigningPipeline,
@@ -29,8 +30,16 @@ export function selfStackName(): string {
   return `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
 }
 
-/** What the previous update of this stack exported as `drift`; nothing on the first update. */
-export function readPreviousDrift(): pulumi.Output<Record<string, DriftRecord> | undefined> {
+/**
+ * What the previous update of this stack exported as `drift`; nothing on the first update. On
+ * a file backend (`lab:up` sets PULUMI_BACKEND_URL) it is read from the checkpoint file: a
+ * StackReference to the stack itself raced the engine writing that file. Elsewhere (PostgreSQL,
+ * Pulumi Cloud) a StackReference reads it.
+ */
+export function readPreviousDrift(backendUrl = process.env.PULUMI_BACKEND_URL): pulumi.Input<Record<string, DriftRecord> | undefined> {
+  if (backendUrl?.startsWith("file://")) {
+    return readCheckpointOutputs(backendUrl, pulumi.getProject(), pulumi.getStack())?.drift as Record<string, DriftRecord> | undefined;
+  }
   const self = new pulumi.StackReference("previous-update", { name: selfStackName() });
   return self.getOutput("drift") as pulumi.Output<Record<string, DriftRecord> | undefined>;
 }

@@ -56,9 +56,10 @@ fi
 
 pulumi stack select "$STACK" 2>/dev/null || pulumi stack init "$STACK" --secrets-provider passphrase
 
-# `pulumi up`/`destroy` in a process group of their own: when pulumi itself dies (kill -9), its
-# language host, provider plugins and step shells go with it instead of living on under pid 1.
-# Ctrl-C reaches pulumi, which cancels cleanly.
+# `pulumi up`/`destroy` in a session of their own: when pulumi itself dies (kill -9), its
+# language host, provider plugins and step shells (each plugin in a process group of its own,
+# all in pulumi's session) are stopped instead of living on under pid 1. Ctrl-C reaches
+# pulumi, which cancels cleanly.
 run_engine() {
   local pid status=0
   setsid pulumi "$@" &
@@ -67,7 +68,10 @@ run_engine() {
   wait "$pid" || status=$?
   while kill -0 "$pid" 2>/dev/null; do wait "$pid" || status=$?; done
   trap - INT TERM
-  kill -TERM -- "-$pid" 2>/dev/null || true
+  if pkill -TERM -s "$pid" 2>/dev/null; then
+    for _ in 1 2 3 4 5 6 7 8 9 10; do pgrep -s "$pid" >/dev/null || break; sleep 0.3; done
+    pkill -KILL -s "$pid" 2>/dev/null || true
+  fi
   return "$status"
 }
 

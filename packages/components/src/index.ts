@@ -13,3 +13,4 @@ export * from "./lib/signing-pipeline.js";
 export * from "./lib/vault-dev-server.js";
 export * from "./lib/drift.js";
 export * from "./lib/project-root.js";
+export * from "./lib/previous-outputs.js";

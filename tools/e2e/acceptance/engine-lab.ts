@@ -1,4 +1,4 @@
-import { execa, type Result } from "execa";
+import { execa, type Result, type ResultPromise } from "execa";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
@@ -83,6 +83,17 @@ export class EngineLab {
     return execa("npm", ["run", script], {
       cwd: this.root,
       env: { LAB_LOCAL_IMAGES: "1", LAB_STACK: stack, PATH: pathWithoutProjectTools(), ...extraEnv },
+      reject: false,
+      all: true,
+      timeout: 900_000,
+    });
+  }
+
+  /** `npm run <script>` started, not awaited: its output streams on `.all`. */
+  npmProcess(script: string, stack = "dev"): ResultPromise<{ all: true; reject: false }> {
+    return execa("npm", ["run", script], {
+      cwd: this.root,
+      env: { LAB_LOCAL_IMAGES: "1", LAB_STACK: stack, PATH: pathWithoutProjectTools() },
       reject: false,
       all: true,
       timeout: 900_000,

@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync } from "node:fs";
+import { findBinary } from "@signed-image-lab/tooling";
 import { delimiter, join, resolve } from "node:path";
 
 /** Paths of the binaries the end-to-end specs drive. */
@@ -19,18 +19,8 @@ export const REPO_ROOT = resolve(import.meta.dirname, "../../..");
 /** Where the bootstrap installs pinned tools (`tools/bootstrap/signing-tools.sh`). */
 export const PROJECT_BIN = join(REPO_ROOT, ".tools", "bin");
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function which(name: string): string | undefined {
-  const dirs = [PROJECT_BIN, ...(process.env.PATH ?? "").split(delimiter)];
-  return dirs.map((dir) => join(dir, name)).find((path) => existsSync(path) && executable(path));
+  return findBinary(name, [PROJECT_BIN, ...(process.env.PATH ?? "").split(delimiter)]);
 }
 
 /**

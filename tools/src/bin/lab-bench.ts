@@ -6,7 +6,7 @@
 //
 // The pipeline runs the same step scripts the Command resources run, in the order of the
 // Pulumi graph (independent steps at once), and skips a step whose triggers did not change,
-// as the Command provider does. The real engine cannot run on this machine (see README).
+// as the Command provider does. It does not run the Pulumi engine: see the README for real `pulumi up` runs.
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";

@@ -79,6 +79,7 @@ export function signStep(
 ): StepScript {
   return {
     registryHost: registryOf(options.ref, "the image to sign"),
+    subject: options.ref,
     invocations: [
       {
         argv: [
@@ -124,6 +125,7 @@ export function verifyStep(
   const claims = expand(STEP_TMP, "/claims.json");
   return {
     registryHost: registryHostOf(repository),
+    subject: options.ref,
     invocations: [
       {
         argv: [
@@ -141,6 +143,7 @@ export function verifyStep(
 export function triangulateStep(options: CosignRefStepOptions): StepScript {
   return {
     registryHost: registryOf(options.ref, "the image to triangulate"),
+    subject: options.ref,
     invocations: [{ argv: [options.cosign ?? "cosign", "triangulate", "--type", "signature", ...registryTlsFlags(options), options.ref] }],
   };
 }
@@ -154,6 +157,7 @@ export function attachSbomStep(
 ): StepScript {
   return {
     registryHost: registryOf(options.ref, "the image to attach an SBOM to"),
+    subject: options.ref,
     invocations: [
       {
         argv: [
@@ -169,6 +173,7 @@ export function attachSbomStep(
 export function downloadSbomStep(options: CosignRefStepOptions): StepScript {
   return {
     registryHost: registryOf(options.ref, "the image to download an SBOM of"),
+    subject: options.ref,
     invocations: [{ argv: [options.cosign ?? "cosign", "download", "sbom", ...registryTlsFlags(options), options.ref] }],
   };
 }
@@ -184,6 +189,7 @@ export function attestStep(
 ): StepScript {
   return {
     registryHost: registryOf(options.ref, "the image to attest"),
+    subject: options.ref,
     invocations: [
       {
         argv: [
@@ -205,6 +211,7 @@ export function verifyAttestationStep(
 ): StepScript {
   return {
     registryHost: registryOf(options.ref, "the image whose attestation to verify"),
+    subject: options.ref,
     invocations: [
       {
         argv: [
@@ -225,6 +232,7 @@ export function verifyAttestationStep(
 export function cleanStep(options: CosignRefStepOptions & { readonly type: "signature" | "attestation" | "sbom" | "all" }): StepScript {
   return {
     registryHost: registryOf(options.ref, "the image to clean"),
+    subject: options.ref,
     invocations: [{ argv: [options.cosign ?? "cosign", "clean", "--force", "--type", options.type, ...registryTlsFlags(options), options.ref], stdoutTo: "/dev/null" }],
   };
 }

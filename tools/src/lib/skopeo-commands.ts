@@ -22,6 +22,7 @@ export function inspectStep(options: SkopeoStepOptions): StepScript {
   const { repository } = parseDigestRef(options.ref, "the image to inspect");
   return {
     registryHost: registryHostOf(repository),
+    subject: options.ref,
     invocations: [
       { argv: [options.skopeo ?? "skopeo", "inspect", ...tlsFlags("--tls-verify", options), `docker://${options.ref}`] },
     ],
@@ -35,6 +36,7 @@ export function inspectStep(options: SkopeoStepOptions): StepScript {
 export function inspectTagStep(options: Omit<SkopeoStepOptions, "ref"> & { readonly taggedRef: string }): StepScript {
   return {
     registryHost: registryHostOf(options.taggedRef),
+    subject: options.taggedRef,
     invocations: [
       { argv: [options.skopeo ?? "skopeo", "inspect", ...tlsFlags("--tls-verify", { ...options, ref: options.taggedRef }), `docker://${options.taggedRef}`] },
     ],
