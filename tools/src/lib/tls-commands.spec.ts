@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pemBlock, splitPemBlocks } from "./pem.js";
@@ -142,5 +142,13 @@ describe("writeCaFileStep", () => {
     const pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----";
     await promisify(execFile)("/bin/sh", ["-c", renderStepScript(writeCaFileStep({ file }))], { env: { PATH: process.env.PATH, LAB_TLS_CA_CERT: pem } });
     expect(readFileSync(file, "utf8").trim()).toBe(pem);
+    expect(readdirSync(dirname(file))).toEqual(["ca.crt"]);
+  });
+
+  it("leaves an existing CA file as it was when the certificate is not in the environment", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "ca-file-")), "ca.crt");
+    writeFileSync(file, "previous");
+    await expect(promisify(execFile)("/bin/sh", ["-c", renderStepScript(writeCaFileStep({ file }))], { env: { PATH: process.env.PATH } })).rejects.toThrow();
+    expect(readFileSync(file, "utf8")).toBe("previous");
   });
 });

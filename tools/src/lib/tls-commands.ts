@@ -146,10 +146,13 @@ export function parseKeyAndCertificate(stdout: string): KeyAndCertificate {
  */
 export function writeCaFileStep(options: { readonly file: string }): StepScript {
   const dir = options.file.slice(0, options.file.lastIndexOf("/")) || "/";
+  // Written beside its name and moved into place: a killed step never leaves a cut-off CA.
+  const partial = `${options.file}.partial`;
   return {
     invocations: [
       { argv: ["mkdir", "-p", dir] },
-      { argv: ["printenv", TLS_CA_CERT_ENV], stdoutTo: options.file },
+      { argv: ["printenv", TLS_CA_CERT_ENV], stdoutTo: partial },
+      { argv: ["mv", "-f", partial, options.file] },
     ],
   };
 }
