@@ -37,7 +37,7 @@ describe("the lab program on defaults", () => {
       return index;
     };
     expect(at("studentbook-verify")).toBeGreaterThan(at("studentbook-sign"));
-    expect(at("studentbook-scan")).toBeGreaterThan(at("studentbook-sign"));
+    expect(at("studentbook-attest")).toBeGreaterThan(at("studentbook-sign"));
     expect(at("studentbook-attest")).toBeGreaterThan(at("studentbook-scan"));
     expect(at("studentbook-app-image")).toBeGreaterThan(at("studentbook-verify"));
     expect(at("studentbook-app-image")).toBeGreaterThan(at("studentbook-attest"));

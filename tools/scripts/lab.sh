@@ -100,7 +100,7 @@ case $action in
     node tools/dist/bin/lab-recover.js --stack "$STACK"
     # --refresh: a registry or app container stopped or removed since the last update is seen
     # and made again; signatures and attestations are checked by the program's drift check.
-    run_engine up --yes --refresh --stack "$STACK"
+    run_engine up --yes --skip-preview --refresh --stack "$STACK"
     lab_status
     ;;
   status)

@@ -36,6 +36,10 @@ import {
   type StepScript,
 } from "../index.js";
 import { runStepOrThrow } from "../lib/step-runner.js";
+import { seedByHand, seedFromNothing } from "../lib/seed-commands.js";
+import { benchEngine } from "../lib/engine-bench.js";
+import { engineAvailable, inspectMachine, readToolPins } from "../lib/preflight.js";
+import { execa } from "execa";
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1] || 5);
@@ -58,24 +62,8 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-/** The seed's commands as a student types them (errata fixed only where they would not run). */
-function seedByHand(registry: string, workDir: string): string {
-  const tag = `${registry}/studentbook:1.0`;
-  return [
-    "set -eu",
-    `cd ${workDir}`,
-    `docker build -q -t studentbook --build-arg BASE_IMAGE=${baseImage} ${repoRoot}/packages/studentbook >/dev/null`,
-    `docker image tag studentbook ${tag}`,
-    `docker push -q ${tag} >/dev/null`,
-    `skopeo inspect --tls-verify=false docker://${registry}/studentbook:1.0 >/dev/null`,
-    "rm -f cosign.key cosign.pub",
-    "cosign generate-key-pair >/dev/null 2>&1",
-    `cosign sign --key cosign.key --tlog-upload=false --use-signing-config=false --new-bundle-format=false -y ${tag} 2>/dev/null`,
-    `cosign triangulate ${tag} >/dev/null 2>&1`,
-    `cosign verify --key cosign.pub --insecure-ignore-tlog ${tag} >/dev/null 2>&1`,
-    `SYFT_CHECK_FOR_APP_UPDATE=false SYFT_REGISTRY_INSECURE_USE_HTTP=true syft packages ${tag} --scope all-layers -o spdx-json > sb-image.spdx 2>/dev/null`,
-    `cosign attach sbom --sbom sb-image.spdx --type spdx --input-format json ${tag} 2>/dev/null`,
-  ].join("\n");
+function seedByHandIn(registry: string, workDir: string): string {
+  return seedByHand({ registry, workDir, context: join(repoRoot, "packages/studentbook"), baseImage });
 }
 
 /** What the pipeline remembers between runs: each step's last triggers, as Pulumi state does. */
@@ -131,13 +119,13 @@ async function main() {
     const keyEnv = { [SecretEnv.cosignPrivateKey]: pair.privateKeyPem, [SecretEnv.cosignPassword]: password };
     const byHandEnv = `export COSIGN_PASSWORD=${password}\n`;
     // Warm-up: the docker build cache and the registry's layers, for both alike.
-    await runStepOrThrow("warm-up", { invocations: [{ argv: ["sh", "-c", byHandEnv + seedByHand(registry, workDir)] }] });
+    await runStepOrThrow("warm-up", { invocations: [{ argv: ["sh", "-c", byHandEnv + seedByHandIn(registry, workDir)] }] });
 
     const seedTimes: number[] = [];
     const pipelineTimes: number[] = [];
     for (let i = 0; i < runs; i++) {
       // Each run is a fresh lab run: no remembered triggers, so every step runs.
-      seedTimes.push(await timed(() => runStepOrThrow("seed", { invocations: [{ argv: ["sh", "-c", byHandEnv + seedByHand(registry, workDir)] }] }).then(() => undefined)));
+      seedTimes.push(await timed(() => runStepOrThrow("seed", { invocations: [{ argv: ["sh", "-c", byHandEnv + seedByHandIn(registry, workDir)] }] }).then(() => undefined)));
       pipelineTimes.push(await timed(() => pipeline(registry, workDir, new Map(), keyEnv, pair.publicKeyPem).then(() => undefined)));
     }
     const state: Triggers = new Map();
@@ -158,10 +146,59 @@ async function main() {
     console.log(`| seed commands by hand (sign, triangulate, verify, syft, attach) | ${seed.toFixed(2)} | 1.00 |`);
     console.log(`| pipeline, every step (also attest + verify-attestation, inspect) | ${full.toFixed(2)} | ${(full / seed).toFixed(2)} |`);
     console.log(`| pipeline, no-op re-run (steps run: ${noopSteps.length === 0 ? "none" : noopSteps.join(", ")}) | ${noop.toFixed(2)} | ${(noop / seed).toFixed(2)} |`);
+    await benchAgainstEngine(seed);
   } finally {
     await runStepOrThrow("cleanup", removeContainersStep({ names: [container] })).catch(() => undefined);
     await runStepOrThrow("cleanup", removeImagesStep({ tags: ["studentbook", `${registry}/studentbook:1.0`] })).catch(() => undefined);
     rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** The seed by hand from nothing (fresh registry, app run at the end), `runs` times; medians. */
+async function seedFromNothingTimes(): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const port = await freePort();
+    const appPort = await freePort();
+    const names = { registry: `lab-bench-seed-${process.pid}-${i}`, app: `lab-bench-app-${process.pid}-${i}` };
+    const workDir = mkdtempSync(join(tmpdir(), "lab-bench-seed-"));
+    const script = seedFromNothing({ registry: `localhost:${port}`, workDir, context: join(repoRoot, "packages/studentbook"), baseImage, registryImage, names, appPort });
+    try {
+      times.push(await timed(() => execa("sh", ["-c", script], { env: { ...process.env, COSIGN_PASSWORD: "bench" } }).then(() => undefined)));
+    } finally {
+      await execa("docker", ["rm", "-f", "-v", names.registry, names.app], { reject: false });
+      await execa("docker", ["image", "rm", "-f", `localhost:${port}/studentbook:1.0`], { reject: false });
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }
+  return times;
+}
+
+/** With the engine's pieces found: the real `lab:up` beside the seed by hand, from nothing and again. */
+async function benchAgainstEngine(seedAgain: number): Promise<void> {
+  const facts = await inspectMachine(join(repoRoot, ".tools", "bin"), readToolPins(repoRoot));
+  if (!engineAvailable(facts)) {
+    console.log("\nreal engine: NOT RUN (no pulumi, pulumi-language-nodejs or provider plugins here); the rows above are the step scripts only");
+    return;
+  }
+  const fromNothing = median(await seedFromNothingTimes());
+  const engine = await benchEngine(repoRoot, runs, [1, 2, 4]);
+  const row = (what: string, xs: number[]) => {
+    const m = median(xs);
+    return `| ${what} | ${m.toFixed(1)} | ${(m / fromNothing).toFixed(2)} | ${(m / seedAgain).toFixed(2)} |`;
+  };
+  console.log(`\nreal engine (${facts.pulumi?.version}), npm run lab:up / lab:destroy as typed, ${runs} runs each, medians`);
+  console.log("| run | median s | vs seed by hand from nothing | vs seed by hand again |");
+  console.log("|---|---|---|---|");
+  console.log(row("seed by hand from nothing (registry, build, push, inspect, keygen, sign, triangulate, verify, syft, attach, run app)", [fromNothing]));
+  console.log(row("seed by hand again (warm registry)", [seedAgain]));
+  console.log(row("lab:up from nothing (1 image)", engine.firstUp));
+  console.log(row("lab:up, nothing changed (drift check and --refresh included)", engine.noopUp));
+  console.log(row("lab:up, one image's source changed", engine.changeUp));
+  console.log(row("lab:destroy", engine.destroy));
+  for (const n of [2, 4]) {
+    const xs = engine.imagesUp[n] ?? [];
+    console.log(`${row(`lab:up from nothing, ${n} images`, xs)} ${(median(xs) / median(engine.firstUp)).toFixed(2)}× one image |`);
   }
 }
 

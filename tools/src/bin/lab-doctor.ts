@@ -5,19 +5,12 @@
 // printing a line per stage with its time. Exits 1, naming the one command to run, when
 // something needs root or a daemon, or cannot be had at all; before any resource is touched.
 import { execa } from "execa";
-import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { inspectMachine, planPreflight, renderPreflight, type ObtainMethod, type ToolPins } from "../lib/preflight.js";
+import { inspectMachine, planPreflight, readToolPins, renderPreflight, type ObtainMethod } from "../lib/preflight.js";
 import { downloadVerified } from "../lib/release-download.js";
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
 const projectBin = process.env.LAB_TOOLS_BIN ?? join(repoRoot, ".tools", "bin");
-
-function readPins(): ToolPins {
-  const versions = JSON.parse(readFileSync(join(repoRoot, "tools", "versions.json"), "utf8")) as Omit<ToolPins, "pulumiDocker">;
-  const infra = JSON.parse(readFileSync(join(repoRoot, "infra", "package.json"), "utf8")) as { dependencies: Record<string, string> };
-  return { ...versions, pulumiDocker: { version: infra.dependencies["@pulumi/docker"] ?? "?" } };
-}
 
 async function obtain(method: ObtainMethod): Promise<void> {
   const started = Date.now();
@@ -34,7 +27,7 @@ async function obtain(method: ObtainMethod): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const pins = readPins();
+  const pins = readToolPins(repoRoot);
   let rows = planPreflight(await inspectMachine(projectBin, pins), pins);
   const toObtain = rows.flatMap((r) => (r.obtain && r.status === "obtain" ? [r.obtain] : []));
   if (process.argv.includes("--obtain") && toObtain.length > 0 && !rows.some((r) => r.status === "missing")) {

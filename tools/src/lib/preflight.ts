@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import type { PinnedRelease } from "./release-download.js";
 
@@ -10,6 +10,18 @@ export interface ToolPins {
   readonly pulumi: { readonly version: string };
   readonly pulumiCommand: { readonly version: string };
   readonly pulumiDocker: { readonly version: string };
+}
+
+/** The pins from `tools/versions.json`, and the docker provider's version from the infra package. */
+export function readToolPins(repoRoot: string): ToolPins {
+  const versions = JSON.parse(readFileSync(join(repoRoot, "tools", "versions.json"), "utf8")) as Omit<ToolPins, "pulumiDocker">;
+  const infra = JSON.parse(readFileSync(join(repoRoot, "infra", "package.json"), "utf8")) as { dependencies: Record<string, string> };
+  return { ...versions, pulumiDocker: { version: infra.dependencies["@pulumi/docker"] ?? "?" } };
+}
+
+/** Whether the Pulumi engine can run here: the CLI, its Node.js language host and both plugins. */
+export function engineAvailable(facts: MachineFacts): boolean {
+  return Boolean(facts.pulumi && facts.languageHost && facts.plugins.command && facts.plugins.docker);
 }
 
 /** A binary found on the machine, with the version it reports (undefined if it reports none). */

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stepEnvironment, deleteScriptOf, scriptOf, fakeKeyMaterial, FAKE_PUBLIC_KEY, holdsSecretInput, installRecordingMocks, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
 import type { SbomAttestationArgs } from "./sbom-attestation.js";
@@ -20,7 +21,23 @@ beforeAll(async () => {
 });
 
 describe("SbomAttestation", () => {
-  it("scans the signed digest from the registry, all layers, into the SBOM file", async () => {
+  it("scans and attaches while the image is still being signed, and attests only once it is signed", async () => {
+    let signed!: (ref: string) => void;
+    const sbom = new module.SbomAttestation("early", {
+      ref: REF,
+      signedRef: pulumi.output(new Promise<string>((resolve) => (signed = resolve))),
+      key: fakeKeyMaterial(),
+      workDir: "/lab/dev",
+    });
+    await valueOf(sbom.packageCount);
+    await valueOf(sbom.attachedRef!);
+    expect(mocks.resources.map((r) => r.name)).not.toContain("early-attest");
+    signed(REF);
+    expect(await valueOf(sbom.attestedRef!)).toBe(REF);
+    expect(mocks.named("early-attest").inputs.triggers[0]).toBe(REF);
+  });
+
+  it("scans the digest from the registry, all layers, into the SBOM file", async () => {
     const sbom = await attested("app");
     expect(sbom.sbomFile).toBe("/lab/dev/app.spdx.json");
     const scan = mocks.named("app-scan");

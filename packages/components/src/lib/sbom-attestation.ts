@@ -24,8 +24,14 @@ export type SbomDelivery = "attest" | "attach" | "both";
 
 /** Arguments of {@link SbomAttestation}. */
 export interface SbomAttestationArgs {
-  /** The signed image, pinned by digest: pass `SignedImage.signedRef` so the scan waits for the signature. */
+  /** The image, pinned by digest. The scan starts as soon as it resolves (beside signing). */
   readonly ref: pulumi.Input<string>;
+  /**
+   * `SignedImage.signedRef`: attest waits for it, so an attestation is only ever added to a
+   * signed image (and in the bundle format sign and attest do not rewrite the image's
+   * referrers index at once). Default: attest as soon as the scan is done.
+   */
+  readonly signedRef?: pulumi.Input<string>;
   /** Signs the attestation. */
   readonly key: SigningKeyMaterial;
   /** The public key verify-attestation trusts. Default the signing key's own. */
@@ -76,7 +82,8 @@ export const SBOM_ATTESTATION_TYPE = "signed-image-lab:signing:SbomAttestation";
  * deprecated `syft packages` on a tag), attached with `cosign attach sbom` (the seed's step
  * 3.2; deprecated in cosign and unsigned) and attested with `cosign attest`, then checked with
  * `cosign verify-attestation`. The attestation re-runs only when the SBOM's sha256 or the key
- * changes; the scan only when the digest, format or scope changes.
+ * changes; the scan only when the digest, format or scope changes. The scan runs beside
+ * signing; the attestation waits for the signature.
  * See https://github.com/anchore/syft and https://docs.sigstore.dev/cosign/verifying/attestation/.
  */
 export class SbomAttestation extends pulumi.ComponentResource {
@@ -138,11 +145,12 @@ export class SbomAttestation extends pulumi.ComponentResource {
     }
 
     if (delivery !== "attach") {
+      const attestRef = args.signedRef === undefined ? scannedRef : pulumi.all([scannedRef, args.signedRef]).apply(([r]) => r);
       const attest = stepCommand(
         `${name}-attest`,
         {
           script: pulumi
-            .all([scannedRef, args.key.keyRef])
+            .all([attestRef, args.key.keyRef])
             .apply(([r, keyRef]) =>
               renderStepScript(
                 attestStep({
@@ -157,12 +165,12 @@ export class SbomAttestation extends pulumi.ComponentResource {
               ),
             ),
           environment: mergeEnvironments(args.key.signerEnvironment, registryEnv),
-          triggers: [scannedRef, this.sbomSha256, args.key.publicKeyFingerprint, signatureFormat, repairs.attest ?? 0],
+          triggers: [attestRef, this.sbomSha256, args.key.publicKeyFingerprint, signatureFormat, repairs.attest ?? 0],
         },
         { parent: this },
       );
       const verifyKey = pulumi.output(args.verifyPublicKeyPem ?? args.key.publicKeyPem);
-      const attestedRef = afterStep(attest, scannedRef);
+      const attestedRef = afterStep(attest, attestRef);
       const verify = stepCommand(
         `${name}-verify-attestation`,
         {

@@ -30,6 +30,14 @@ afterAll(() => {
 
 const triggersOf = (name: string) => plain(mocks.named(name).inputs.triggers) as unknown[];
 
+/** A pipeline over an image already in the stand-in registry, with the last update's drift record. */
+async function checked(name: string, ref: string, previous: DriftRecord) {
+  const pipeline = new module.SigningPipeline(name, { registry: { endpoint: host }, image: { kind: "existing", ref }, key: fakeKeyMaterial(), workDir, drift: { previous } });
+  const record = await valueOf(pipeline.driftRecord);
+  await valueOf(pipeline.attestedRef!);
+  return record;
+}
+
 describe("SigningPipeline drift check", () => {
   it("re-runs attest and its verification, and nothing else, when only the attestation is gone", async () => {
     const ref = `${host}/team/app@sha256:${HEX}`;
@@ -39,15 +47,7 @@ describe("SigningPipeline drift check", () => {
       sbomSha256: fileSha256(join(workDir, "app.spdx.json")),
       repairs: { signature: 4, attestation: 1, attachment: 0, sbomFile: 0 },
     };
-    const pipeline = new module.SigningPipeline("app", {
-      registry: { endpoint: host },
-      image: { kind: "existing", ref },
-      key: fakeKeyMaterial(),
-      workDir,
-      drift: { previous },
-    });
-    const record = await valueOf(pipeline.driftRecord);
-    await valueOf(pipeline.attestedRef!);
+    const record = await checked("app", ref, previous);
     expect(record.repairs).toEqual({ signature: 4, attestation: 2, attachment: 0, sbomFile: 0 });
     expect(record.digestRef).toBe(ref);
     expect(triggersOf("app-sign").at(-1)).toBe(4);
@@ -61,15 +61,7 @@ describe("SigningPipeline drift check", () => {
   it("re-scans when the SBOM file no longer holds what the last update recorded", async () => {
     const ref = `${host}/team/other@sha256:${HEX}`;
     const previous: DriftRecord = { digestRef: ref, sbomSha256: "0".repeat(64), repairs: { signature: 0, attestation: 0, attachment: 0, sbomFile: 0 } };
-    const pipeline = new module.SigningPipeline("other", {
-      registry: { endpoint: host },
-      image: { kind: "existing", ref },
-      key: fakeKeyMaterial(),
-      workDir,
-      drift: { previous },
-    });
-    expect((await valueOf(pipeline.driftRecord)).repairs.sbomFile).toBe(1);
-    await valueOf(pipeline.attestedRef!);
+    expect((await checked("other", ref, previous)).repairs.sbomFile).toBe(1);
     expect(triggersOf("other-scan").at(-1)).toBe(1);
   });
 });

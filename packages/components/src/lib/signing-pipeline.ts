@@ -124,7 +124,8 @@ export class SigningPipeline extends pulumi.ComponentResource {
     const sbom = new SbomAttestation(
       name,
       {
-        ref: signed.signedRef,
+        ref: this.digestRef,
+        signedRef: signed.signedRef,
         key: args.key,
         verifyPublicKeyPem: args.verifyPublicKeyPem,
         workDir: args.workDir,
