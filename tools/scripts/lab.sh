@@ -37,6 +37,15 @@ if [[ -z ${PULUMI_CONFIG_PASSPHRASE:-} && -z ${PULUMI_CONFIG_PASSPHRASE_FILE:-} 
   export PULUMI_CONFIG_PASSPHRASE_FILE=$PWD/.pulumi-state/passphrase
 fi
 
+# A running update of this stack (same checkout): stop before the build below rewrites what it runs.
+for lock in .pulumi-state/.pulumi/locks/organization/*/"$STACK"/*.json; do
+  [[ -f $lock ]] || continue
+  pid=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p' "$lock")
+  if [[ -n $pid ]] && tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n1 | grep -q 'pulumi$'; then
+    die "stack $STACK is being updated right now (pid $pid); wait for it, or stop that process"
+  fi
+done
+
 [[ -d node_modules ]] || stage "npm ci" npm ci --no-audit --no-fund
 [[ -d packages/studentbook/node_modules ]] ||
   stage "npm ci of studentbook" npm ci --omit=dev --no-audit --no-fund --prefix packages/studentbook

@@ -1,7 +1,8 @@
 import { execa, type ResultPromise } from "execa";
 import { readlinkSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { orphanedEngineProcesses } from "@signed-image-lab/tooling";
+import { orphanedEngineProcesses, stackLocks } from "@signed-image-lab/tooling";
+import { join } from "node:path";
 import { dockerInventory, EngineLab, resourcesSummary, type DockerInventory } from "./engine-lab.js";
 
 // Faults under the real engine: the update killed, or the registry stopped, at several points;
@@ -138,14 +139,11 @@ describe("lab:up after the registry stopped", () => {
 describe("two updates at once", () => {
   it("refuses the second while the first runs, and the first ends verified", async () => {
     const first = lab.npmProcess("lab:up");
-    let seen = "";
-    await new Promise<void>((resolve) => {
-      first.all?.on("data", (c: Buffer) => {
-        seen += c.toString();
-        if (/registry-data creat/.test(seen)) resolve();
-      });
-      void first.finally(() => resolve());
-    });
+    // Start the second once the first holds the stack's lock (its update is under way).
+    const stateDir = join(lab.root, ".pulumi-state");
+    while (stackLocks(stateDir, "signed-image-lab", "dev").length === 0 && first.exitCode === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const second = await lab.npm("lab:up");
     const done = await first;
     expect(second.exitCode).not.toBe(0);
