@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scriptOf, plain, valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
 import { runLabProgram, type LabProgram } from "./test-support/run-lab-program.js";
 
-// The engine runs the program with cwd = the folder of `main` (infra/dist), not the project
+// The engine runs the program with cwd = the folder of `main` (infra), not the project
 // root. This spec runs it from an unrelated folder: every path must still be the project's.
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const elsewhere = mkdtempSync(join(tmpdir(), "lab-cwd-"));

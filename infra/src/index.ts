@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createLab, readPreviousDrift } from "./lab.js";
 
-// The engine runs this file with cwd = its own folder (infra/dist): paths are the project root's.
+// The engine runs this program with cwd = the folder of `main` (infra): paths are the project root's.
 const config = loadLabConfig();
 const lab = createLab(config, {
   projectRoot: findProjectRoot(dirname(fileURLToPath(import.meta.url))),

@@ -6,7 +6,7 @@ export const PROJECT_FILE = "Pulumi.yaml";
 
 /**
  * The folder of the nearest `Pulumi.yaml` at or above `startDir`. The engine runs the program
- * with the working directory set to the folder of `main` (here `infra/dist`), so relative paths
+ * with the working directory set to the folder of `main` (here `infra`), so relative paths
  * in config (build context, workDir, CA file) are resolved against this folder, never the cwd.
  */
 export function findProjectRoot(startDir: string): string {
