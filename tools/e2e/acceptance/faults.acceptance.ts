@@ -139,11 +139,14 @@ describe("lab:up after the registry stopped", () => {
 describe("two updates at once", () => {
   it("refuses the second while the first runs, and the first ends verified", async () => {
     const first = lab.npmProcess("lab:up");
+    let firstEnded = false;
+    void first.finally(() => (firstEnded = true));
     // Start the second once the first holds the stack's lock (its update is under way).
     const stateDir = join(lab.root, ".pulumi-state");
-    while (stackLocks(stateDir, "signed-image-lab", "dev").length === 0 && first.exitCode === undefined) {
+    while (stackLocks(stateDir, "signed-image-lab", "dev").length === 0 && !firstEnded) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    expect(firstEnded, "the first lab:up ended before it took the lock").toBe(false);
     const second = await lab.npm("lab:up");
     const done = await first;
     expect(second.exitCode).not.toBe(0);
