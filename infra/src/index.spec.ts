@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { scriptOf, valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
+import { plain, scriptOf, valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
 import { runLabProgram, type LabProgram } from "./test-support/run-lab-program.js";
 
 let mocks: RecordingMocks;
@@ -64,5 +64,15 @@ describe("the lab program on defaults", () => {
     expect(commands.length).toBeGreaterThan(8);
     expect(new Set(commands.map((r) => r.inputs.create))).toEqual(new Set(['exec /bin/sh -c "$LAB_STEP_SCRIPT"']));
     expect(commands.every((r) => scriptOf(r).startsWith("set -eu\n"))).toBe(true);
+  });
+
+  it("hands each step only the variables it names, never its previous output (a re-run key generation would get the key)", () => {
+    const commands = mocks.resources.filter((r) => r.type === "command:local:Command");
+    for (const command of commands) {
+      expect(command.inputs.addPreviousOutputInEnv, command.name).toBe(false);
+      const environment = plain(command.inputs.environment) as Record<string, string>;
+      const { LAB_STEP_ENV: names = "", ...handed } = environment;
+      expect(names.split(" ").sort(), command.name).toEqual(Object.keys(handed).sort());
+    }
   });
 });

@@ -15,6 +15,7 @@ const lab = createLab(config, {
 export const registryEndpoint = lab.registryEndpoint;
 export const registryCaFile = lab.registryCaFile;
 export const publicKey = lab.publicKey;
+export const verifyPublicKey = lab.verifyPublicKey;
 export const vaultAddress = lab.vaultAddress;
 export const publicKeyFingerprint = lab.publicKeyFingerprint;
 export const images = lab.images;

@@ -168,6 +168,8 @@ export function createLab(config: LabConfig, site: LabSite) {
     registryEndpoint: registry.endpoint,
     registryCaFile: registry.caFile,
     publicKey: key.publicKeyPem,
+    /** The key every verify step trusts: the pinned `verifyPublicKey`, else the signing key's. */
+    verifyPublicKey: config.verifyPublicKey ?? key.publicKeyPem,
     vaultAddress: vault?.address,
     publicKeyFingerprint: key.publicKeyFingerprint,
     /** Per image, keyed by its name. */

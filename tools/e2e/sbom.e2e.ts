@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useSigningLab } from "./support/signing-lab.js";
 import { labToolsOrSkip, REPO_ROOT } from "./support/lab-tools.js";
-import { sign, signerEnv, verifierEnv } from "./support/signing.js";
+import { sign, signerEnv, verifierEnv, fileSha256 } from "./support/signing.js";
 
 const tools = labToolsOrSkip("sbom");
 
@@ -62,7 +62,7 @@ describe.skipIf(!tools)("SBOM with syft, attached and attested with cosign (real
   it("attests the SBOM and verify-attestation passes with the right key", async () => {
     await runStepOrThrow(
       "cosign attest",
-      attestStep({ ref: env.ref, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: sbomFile, sbomFormat: "spdx-json", format: "legacy", cosign: tools!.cosign }),
+      attestStep({ ref: env.ref, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: sbomFile, sbomFormat: "spdx-json", sbomSha256: fileSha256(sbomFile), format: "legacy", cosign: tools!.cosign }),
       { ...signerEnv(env.labKey), ...env.auth },
     );
     const verified = await runStep(verifyAttestationStep({ ref: env.ref, sbomFormat: "spdx-json", format: "legacy", cosign: tools!.cosign }), {
@@ -87,7 +87,7 @@ describe.skipIf(!tools)("SBOM with syft, attached and attested with cosign (real
   });
 
   it("attaches the SBOM as the seed does and downloads the same document back", async () => {
-    await runStepOrThrow("cosign attach sbom", attachSbomStep({ ref: env.ref, sbomFile, sbomFormat: "spdx-json", cosign: tools!.cosign }), env.auth);
+    await runStepOrThrow("cosign attach sbom", attachSbomStep({ ref: env.ref, sbomFile, sbomFormat: "spdx-json", sbomSha256: fileSha256(sbomFile), cosign: tools!.cosign }), env.auth);
     const downloaded = await runStepOrThrow("cosign download sbom", downloadSbomStep({ ref: env.ref, cosign: tools!.cosign }), env.auth);
     expect(JSON.parse(downloaded)).toEqual(JSON.parse(readFileSync(sbomFile, "utf8")));
   });

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useSigningLab } from "./support/signing-lab.js";
 import { labToolsOrSkip } from "./support/lab-tools.js";
-import { sign, signerEnv, verify } from "./support/signing.js";
+import { sign, signerEnv, verify, fileSha256 } from "./support/signing.js";
 
 const tools = labToolsOrSkip("signing");
 
@@ -82,7 +82,7 @@ describe.skipIf(!tools)("cosign signing (real cosign, offline, key pair)", () =>
     for (const format of ["legacy", "bundle"] as const) {
       await runStepOrThrow(
         `cosign attest (${format})`,
-        attestStep({ ref: attestedOnly, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: predicate, sbomFormat: "spdx-json", format, cosign: tools!.cosign }),
+        attestStep({ ref: attestedOnly, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: predicate, sbomFormat: "spdx-json", sbomSha256: fileSha256(predicate), format, cosign: tools!.cosign }),
         { ...signerEnv(env.labKey), ...env.auth },
       );
       const verified = await verify(tools!, attestedOnly, env.labKey, env.auth, format);

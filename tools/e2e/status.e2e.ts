@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LabFixture, type TestRegistry } from "./support/lab-fixture.js";
 import { labToolsOrSkip, REPO_ROOT } from "./support/lab-tools.js";
-import { generateKey, sign, signerEnv, type TestKey } from "./support/signing.js";
+import { generateKey, sign, signerEnv, type TestKey, fileSha256 } from "./support/signing.js";
 
 const tools = labToolsOrSkip("status");
 const alice = { username: "alice", password: "reg-pw" };
@@ -45,7 +45,7 @@ describe.skipIf(!tools)("lab:status re-verifies the deployed images against the 
       writeFileSync(predicate, JSON.stringify({ spdxVersion: "SPDX-2.3", packages: [{}, {}] }));
       await runStepOrThrow(
         "cosign attest",
-        attestStep({ ref: digestRef, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: predicate, sbomFormat: "spdx-json", format: "legacy", cosign: tools!.cosign }),
+        attestStep({ ref: digestRef, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: predicate, sbomFormat: "spdx-json", sbomSha256: fileSha256(predicate), format: "legacy", cosign: tools!.cosign }),
         { ...signerEnv(key), ...auth },
       );
       images[name] = { digestRef, taggedRef: `${registry.endpoint}/${name}:1.0`, attestedRef: digestRef, sbomPackageCount: 2 };

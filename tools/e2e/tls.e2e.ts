@@ -21,7 +21,7 @@ import {
   type KeyAndCertificate,
 } from "@signed-image-lab/tooling";
 import { execa } from "execa";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LabFixture, type TestRegistry } from "./support/lab-fixture.js";
@@ -44,9 +44,8 @@ describe.skipIf(!tools)("registry over TLS: every client trusts the lab CA, none
   let registry: TestRegistry;
   let auth: Record<string, string>;
   let key: TestKey;
-  /** The lab CA, as a file (`caFile`) and as a `--cert-dir` directory (`caDir/ca.crt`). */
+  /** The lab CA file. */
   let caFile: string;
-  let caDir: string;
   /** A CA with the same name but another key: what a client must not accept either. */
   let impostorCaFile: string;
   let impostorCaDir: string;
@@ -68,8 +67,7 @@ describe.skipIf(!tools)("registry over TLS: every client trusts the lab CA, none
         [TLS_CA_CERT_ENV]: ca.certificatePem,
       }),
     );
-    caDir = lab.tempDir("ca");
-    caFile = join(caDir, "ca.crt");
+    caFile = join(lab.tempDir("ca"), "ca.crt");
     writeFileSync(caFile, ca.certificatePem);
     impostorCaDir = lab.tempDir("impostor-ca");
     impostorCaFile = join(impostorCaDir, "ca.crt");
@@ -110,16 +108,17 @@ describe.skipIf(!tools)("registry over TLS: every client trusts the lab CA, none
     expect(pull.exitCode, pull.stderr).toBe(0);
   });
 
-  it("skopeo inspect --tls-verify=true --cert-dir reports the pushed digest; without the CA, or with another, x509 fails", async () => {
+  it("skopeo inspect --tls-verify=true with the CA alone in a private --cert-dir reports the pushed digest; with another CA beside it, x509 fails", async () => {
     const report = JSON.parse(
-      await runStepOrThrow("skopeo inspect", inspectStep({ ref, tlsVerify: true, certDir: caDir, skopeo: tools!.skopeo }), auth),
+      await runStepOrThrow("skopeo inspect", inspectStep({ ref, registryCaFile: caFile, skopeo: tools!.skopeo }), auth),
     ) as { Digest: string };
     expect(report.Digest).toBe(parseDigestRef(ref).digest);
-    for (const certDir of [undefined, impostorCaDir]) {
-      const untrusted = await runStep(inspectStep({ ref, tlsVerify: true, certDir, skopeo: tools!.skopeo }), auth);
-      expect(untrusted.exitCode).not.toBe(0);
-      expect(untrusted.stderr).toMatch(UNKNOWN_AUTHORITY);
-    }
+    // The impostor's folder also holds the real CA as a *.crt: only the named file is trusted.
+    copyFileSync(caFile, join(impostorCaDir, "real-ca.crt"));
+    const untrusted = await runStep(inspectStep({ ref, registryCaFile: impostorCaFile, skopeo: tools!.skopeo }), auth);
+    rmSync(join(impostorCaDir, "real-ca.crt"));
+    expect(untrusted.exitCode).not.toBe(0);
+    expect(untrusted.stderr).toMatch(UNKNOWN_AUTHORITY);
   });
 
   it("cosign signs and verifies with --registry-cacert; without it, x509 fails and the plain-HTTP retry is refused", async () => {
@@ -152,13 +151,13 @@ describe.skipIf(!tools)("registry over TLS: every client trusts the lab CA, none
   it("syft scans over TLS with SYFT_REGISTRY_CA_CERT; without the CA the scan fails and writes no SBOM", async () => {
     const outDir = lab.tempDir("sbom");
     const summary = parseSbomSummary(
-      await runStepOrThrow("syft scan over TLS", scanStep({ ref, outFile: join(outDir, "sbom.spdx.json"), format: "spdx-json", caCertFile: caFile, syft: tools!.syft, node: tools!.node }), auth),
+      await runStepOrThrow("syft scan over TLS", scanStep({ ref, outFile: join(outDir, "sbom.spdx.json"), format: "spdx-json", registryCaFile: caFile, syft: tools!.syft, node: tools!.node }), auth),
     );
     expect(summary.packages).toBeGreaterThan(10);
-    for (const caCertFile of [undefined, impostorCaFile]) {
-      const outFile = join(outDir, `untrusted-${caCertFile ? "impostor" : "none"}.json`);
+    {
+      const outFile = join(outDir, "untrusted-impostor.json");
       const refusedBefore = await refusedHandshakes();
-      const untrusted = await runStep(scanStep({ ref, outFile, format: "spdx-json", plainHttp: false, caCertFile, syft: tools!.syft, node: tools!.node }), auth);
+      const untrusted = await runStep(scanStep({ ref, outFile, format: "spdx-json", registryCaFile: impostorCaFile, syft: tools!.syft, node: tools!.node }), auth);
       // The registry's log shows syft refused the certificate (not a plain-HTTP retry only).
       expect(untrusted.exitCode).not.toBe(0);
       expect(untrusted.stdout).toBe("");
@@ -173,21 +172,16 @@ describe.skipIf(!tools)("registry over TLS: every client trusts the lab CA, none
     writeFileSync(join(policyDir, "cosign.pub"), key.publicKeyPem);
     const policyFile = join(policyDir, "policy.json");
     writeFileSync(policyFile, JSON.stringify(sigstorePolicy(parseDigestRef(ref).repository, join(policyDir, "cosign.pub"))));
-    const check = (certDir?: string) =>
-      runStep(
-        policyCheckStep({ ref, policyFile, registriesDir: join(policyDir, "registries.d"), tlsVerify: true, certDir, policyCheck: tools!.policyCheck }),
-        auth,
-      );
-    const accepted = await check(caDir);
+    const check = (registryCaFile: string) =>
+      runStep(policyCheckStep({ ref, policyFile, registriesDir: join(policyDir, "registries.d"), registryCaFile, policyCheck: tools!.policyCheck }), auth);
+    const accepted = await check(caFile);
     expect(accepted.stderr).toBe("");
     expect(accepted.stdout.trim()).toBe("accepted");
     expect(accepted.exitCode).toBe(0);
-    for (const certDir of [undefined, impostorCaDir]) {
-      const untrusted = await check(certDir);
-      expect(untrusted.exitCode).not.toBe(0);
-      expect(untrusted.stdout).not.toContain("accepted");
-      expect(untrusted.stderr).toMatch(UNKNOWN_AUTHORITY);
-    }
+    const untrusted = await check(impostorCaFile);
+    expect(untrusted.exitCode).not.toBe(0);
+    expect(untrusted.stdout).not.toContain("accepted");
+    expect(untrusted.stderr).toMatch(UNKNOWN_AUTHORITY);
   });
 
   it("leaves nothing behind: containers, volumes, images and temporary directories", async () => {

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import {
   generateKeyPairStep,
   PRIVATE_KEY_FROM_ENV,
@@ -49,4 +51,9 @@ export function sign(tools: LabTools, ref: string, key: TestKey, registryEnv: Re
 /** Runs the component's verify step of `ref` against `key`; the verdict is the exit code. */
 export function verify(tools: LabTools, ref: string, key: TestKey, registryEnv: Record<string, string> = {}, format: SignatureFormat = "legacy"): Promise<StepResult> {
   return runStep(verifyStep({ ref, format, cosign: tools.cosign }), { ...verifierEnv(key), ...registryEnv });
+}
+
+/** The sha256 of a file, as the scan summary reports it: what attest and attach check before they run. */
+export function fileSha256(path: string): string {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
 }

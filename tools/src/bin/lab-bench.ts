@@ -95,9 +95,9 @@ async function pipeline(registry: string, workDir: string, state: Triggers, keyE
     const sha = scanned ? parseSbomSummary(scanned).sha256 : state.get("scan:sha256");
     if (scanned) state.set("scan:sha256", sha ?? "");
     await Promise.all([
-      step("attach", [ref, sha], attachSbomStep({ ref, sbomFile, sbomFormat: "spdx-json" })),
+      step("attach", [ref, sha], attachSbomStep({ ref, sbomFile, sbomFormat: "spdx-json", sbomSha256: sha ?? "" })),
       (async () => {
-        await step("attest", [ref, sha, fingerprint], attestStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: sbomFile, sbomFormat: "spdx-json", format: "legacy" }), keyEnv);
+        await step("attest", [ref, sha, fingerprint], attestStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: sbomFile, sbomFormat: "spdx-json", sbomSha256: sha ?? "", format: "legacy" }), keyEnv);
         await step("verify-attestation", [ref, sha, fingerprint], verifyAttestationStep({ ref, sbomFormat: "spdx-json", format: "legacy" }), verifier);
       })(),
     ]);

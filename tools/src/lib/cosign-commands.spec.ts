@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,8 +20,16 @@ import { renderStepScript } from "./step-script.js";
 const REF = `localhost:5001/studentbook@sha256:${"ab".repeat(32)}`;
 const TAG_REF = "localhost:5001/studentbook:1.0";
 
-function argvOf(step: { invocations: readonly { argv: readonly unknown[] }[] }, index = 0): unknown[] {
-  return [...(step.invocations[index]?.argv ?? [])];
+/** The argv of the step's cosign command (an SBOM step checks the file first, verify checks claims after). */
+function argvOf(step: { invocations: readonly { argv: readonly unknown[] }[] }): unknown[] {
+  return [...(step.invocations.find((i) => i.argv[0] === "cosign")?.argv ?? [])];
+}
+
+const SBOM_SHA = "5".repeat(64);
+
+/** Runs a rendered step with sh, as a Command would. */
+function runScript(script: string) {
+  return promisify(execFile)("/bin/sh", ["-c", script], { env: { PATH: process.env.PATH ?? "" } });
 }
 
 describe("cosign steps", () => {
@@ -41,9 +50,9 @@ describe("cosign steps", () => {
   it.each([
     ["sign", () => signStep({ ref: TAG_REF, keyRef: PRIVATE_KEY_FROM_ENV, format: "legacy" })],
     ["verify", () => verifyStep({ ref: TAG_REF, format: "legacy" })],
-    ["attest", () => attestStep({ ref: TAG_REF, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: "/s.json", sbomFormat: "spdx-json", format: "legacy" })],
+    ["attest", () => attestStep({ ref: TAG_REF, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: "/s.json", sbomFormat: "spdx-json", sbomSha256: SBOM_SHA, format: "legacy" })],
     ["verify-attestation", () => verifyAttestationStep({ ref: TAG_REF, sbomFormat: "spdx-json", format: "legacy" })],
-    ["attach sbom", () => attachSbomStep({ ref: TAG_REF, sbomFile: "/s.json", sbomFormat: "spdx-json" })],
+    ["attach sbom", () => attachSbomStep({ ref: TAG_REF, sbomFile: "/s.json", sbomFormat: "spdx-json", sbomSha256: SBOM_SHA })],
     ["triangulate", () => triangulateStep({ ref: TAG_REF })],
   ])("%s refuses a tag reference", (_name, build) => {
     expect(build).toThrow(/must be pinned by digest/);
@@ -65,16 +74,40 @@ describe("cosign steps", () => {
   });
 
   it("attest and verify the SBOM under the cosign predicate type of its format", () => {
-    const spdx = argvOf(attestStep({ ref: REF, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: "/w/sbom.spdx.json", sbomFormat: "spdx-json", format: "legacy" }));
+    const spdx = argvOf(attestStep({ ref: REF, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: "/w/sbom.spdx.json", sbomFormat: "spdx-json", sbomSha256: SBOM_SHA, format: "legacy" }));
     expect(spdx).toEqual(expect.arrayContaining(["--type", "spdxjson", "--predicate", "/w/sbom.spdx.json", "--tlog-upload=false"]));
     const cdx = argvOf(verifyAttestationStep({ ref: REF, sbomFormat: "cyclonedx-json", format: "legacy" }));
     expect(cdx).toEqual(expect.arrayContaining(["--type", "cyclonedx", "--key", "env://COSIGN_PUBLIC_KEY"]));
   });
 
   it("attach the SBOM as the seed does, with its type and input format", () => {
-    expect(argvOf(attachSbomStep({ ref: REF, sbomFile: "/w/s.json", sbomFormat: "spdx-json" }))).toEqual([
+    expect(argvOf(attachSbomStep({ ref: REF, sbomFile: "/w/s.json", sbomFormat: "spdx-json", sbomSha256: SBOM_SHA }))).toEqual([
       "cosign", "attach", "sbom", "--sbom", "/w/s.json", "--type", "spdx", "--input-format", "json", REF,
     ]);
+  });
+
+  it("attest and attach refuse an SBOM file that changed since the scan, before cosign runs (real sh, sha256sum)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sbom-check-"));
+    const sbomFile = join(dir, "it's sbom.json");
+    const scanned = '{"packages":[]}';
+    writeFileSync(sbomFile, scanned);
+    const fakeCosign = join(dir, "cosign");
+    writeFileSync(fakeCosign, `#!/bin/sh\necho cosign-ran\n`, { mode: 0o755 });
+    const sha = createHash("sha256").update(scanned).digest("hex");
+    const steps = (sbomSha256: string) => [
+      attestStep({ ref: REF, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: sbomFile, sbomFormat: "spdx-json", sbomSha256, format: "legacy", cosign: fakeCosign }),
+      attachSbomStep({ ref: REF, sbomFile, sbomFormat: "spdx-json", sbomSha256, cosign: fakeCosign }),
+    ];
+    for (const step of steps(sha)) {
+      expect((await runScript(renderStepScript(step))).stdout).toBe("cosign-ran\n");
+    }
+    writeFileSync(sbomFile, '{"packages":[{"name":"planted"}]}');
+    for (const step of steps(sha)) {
+      const refused = await runScript(renderStepScript(step)).catch((e: { code: number; stdout: string; stderr: string }) => e);
+      expect(refused).toMatchObject({ code: 1, stdout: "" });
+      expect((refused as { stderr: string }).stderr).toContain(`is not the SBOM the scan wrote`);
+    }
+    expect(() => steps("not-a-sha")).toThrow(/not a sha256/);
   });
 
   it("generate the key pair in the step's private directory and print both PEMs", () => {
@@ -86,7 +119,7 @@ describe("cosign steps", () => {
   it("put no key material or password in any command string", () => {
     const scripts = [
       signStep({ ref: REF, keyRef: PRIVATE_KEY_FROM_ENV, format: "legacy" }),
-      attestStep({ ref: REF, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: "/s", sbomFormat: "spdx-json", format: "legacy" }),
+      attestStep({ ref: REF, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: "/s", sbomFormat: "spdx-json", sbomSha256: SBOM_SHA, format: "legacy" }),
       verifyStep({ ref: REF, format: "legacy" }),
     ].map(renderStepScript);
     for (const script of scripts) {
@@ -139,8 +172,8 @@ describe("cosign steps", () => {
       signStep({ ...tls, keyRef: PRIVATE_KEY_FROM_ENV, format: "legacy" }),
       verifyStep({ ...tls, format: "legacy" }),
       triangulateStep(tls),
-      attachSbomStep({ ...tls, sbomFile: "/s", sbomFormat: "spdx-json" }),
-      attestStep({ ...tls, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: "/s", sbomFormat: "spdx-json", format: "legacy" }),
+      attachSbomStep({ ...tls, sbomFile: "/s", sbomFormat: "spdx-json", sbomSha256: SBOM_SHA }),
+      attestStep({ ...tls, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: "/s", sbomFormat: "spdx-json", sbomSha256: SBOM_SHA, format: "legacy" }),
       verifyAttestationStep({ ...tls, sbomFormat: "spdx-json", format: "legacy" }),
     ];
     for (const step of steps) {

@@ -1,6 +1,7 @@
 import { parseDigestRef, registryHostOf } from "./image-ref.js";
 import { SBOM_FORMATS, type SbomFormat } from "./sbom-formats.js";
 import { expand } from "./shell-words.js";
+import { sbomUnchangedInvocation } from "./syft-commands.js";
 import { PublicEnv, SecretEnv, STEP_TMP, type StepScript } from "./step-script.js";
 
 /**
@@ -153,12 +154,18 @@ export function triangulateStep(options: CosignRefStepOptions): StepScript {
  * kept for the lab, with the signed attestation beside it.
  */
 export function attachSbomStep(
-  options: CosignRefStepOptions & { readonly sbomFile: string; readonly sbomFormat: SbomFormat },
+  options: CosignRefStepOptions & {
+    readonly sbomFile: string;
+    readonly sbomFormat: SbomFormat;
+    /** The sha256 the scan reported: the step refuses a file that changed since. */
+    readonly sbomSha256: string;
+  },
 ): StepScript {
   return {
     registryHost: registryOf(options.ref, "the image to attach an SBOM to"),
     subject: options.ref,
     invocations: [
+      sbomUnchangedInvocation(options.sbomFile, options.sbomSha256),
       {
         argv: [
           options.cosign ?? "cosign", "attach", "sbom", "--sbom", options.sbomFile,
@@ -184,6 +191,8 @@ export function attestStep(
     readonly keyRef: string;
     readonly predicateFile: string;
     readonly sbomFormat: SbomFormat;
+    /** The sha256 the scan reported of `predicateFile`: the step refuses a file that changed since. */
+    readonly sbomSha256: string;
     readonly format: SignatureFormat;
   },
 ): StepScript {
@@ -191,6 +200,7 @@ export function attestStep(
     registryHost: registryOf(options.ref, "the image to attest"),
     subject: options.ref,
     invocations: [
+      sbomUnchangedInvocation(options.predicateFile, options.sbomSha256),
       {
         argv: [
           options.cosign ?? "cosign", "attest", "--key", options.keyRef,

@@ -15,7 +15,7 @@ import {
   TLS_KEY_ENV,
   TLS_KEY_PATH_IN_CONTAINER,
 } from "./docker-commands.js";
-import { renderStepScript } from "./step-script.js";
+import { renderStepScript, withStepEnvNames } from "./step-script.js";
 
 const workDir = mkdtempSync(join(tmpdir(), "docker-spec-"));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
@@ -56,7 +56,7 @@ describe("startRegistryStep", () => {
     const secrets = { [TLS_CERT_ENV]: "CERT PEM", [TLS_KEY_ENV]: "KEY PEM s3cret", [HTPASSWD_ENV]: "alice:$2y$hash" };
     const script = renderStepScript(startRegistryStep({ name: "reg", image: "r", hostPort: 1, authEnabled: true, tls: true, docker: fakeDocker }));
     for (const value of Object.values(secrets)) expect(script).not.toContain(value);
-    await promisify(execFile)("/bin/sh", ["-c", script], { env: { PATH: process.env.PATH ?? "", ...secrets } });
+    await promisify(execFile)("/bin/sh", ["-c", script], { env: { PATH: process.env.PATH ?? "", ...withStepEnvNames(secrets) } });
     expect(readFileSync(log, "utf8").trim().split("\n")).toEqual([
       "create",
       `reg:/etc/docker/registry/htpasswd <- alice:$2y$hash`,
@@ -68,7 +68,7 @@ describe("startRegistryStep", () => {
 
   it("fails before start when TLS is on but the key is not in the environment", async () => {
     const script = renderStepScript(startRegistryStep({ name: "reg", image: "r", hostPort: 1, authEnabled: false, tls: true, docker: "true" }));
-    await expect(promisify(execFile)("/bin/sh", ["-c", script], { env: { PATH: process.env.PATH ?? "", [TLS_CERT_ENV]: "c" } })).rejects.toMatchObject({ code: 1 });
+    await expect(promisify(execFile)("/bin/sh", ["-c", script], { env: { PATH: process.env.PATH ?? "", ...withStepEnvNames({ [TLS_CERT_ENV]: "c" }) } })).rejects.toMatchObject({ code: 1 });
   });
 
   it("runs an app by digest on loopback only, and refuses a tag", () => {

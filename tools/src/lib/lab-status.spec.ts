@@ -44,6 +44,15 @@ describe("checkDeployedImage", () => {
     expect(envs.some((env) => env.COSIGN_PUBLIC_KEY === LAB.publicKey)).toBe(true);
   });
 
+  it("verifies with the pinned verifyPublicKey, not the signing key, when the stack pinned one", async () => {
+    const pinned = "-----BEGIN PUBLIC KEY-----\npinned\n-----END PUBLIC KEY-----\n";
+    const { run, envs } = fakeRegistry({ tagDigest: DIGEST });
+    await checkDeployedImage("studentbook", image, { ...LAB, verifyPublicKey: pinned }, run);
+    const verifierKeys = envs.map((env) => env.COSIGN_PUBLIC_KEY).filter((k) => k !== undefined);
+    expect(verifierKeys).toEqual([pinned, pinned]);
+    expect(parseDeployedLab(JSON.stringify({ ...LAB, verifyPublicKey: pinned })).verifyPublicKey).toBe(pinned);
+  });
+
   it("trusts the registry's CA in every check when the lab registry serves TLS", async () => {
     const scripts: string[] = [];
     const { run } = fakeRegistry({ tagDigest: DIGEST });
@@ -53,7 +62,8 @@ describe("checkDeployedImage", () => {
     };
     const status = await checkDeployedImage("studentbook", image, { ...LAB, registryCaFile: "/lab/dev/registry-ca/ca.crt" }, recording);
     expect(status.problems).toEqual([]);
-    expect(scripts[0]).toContain("--tls-verify=true --cert-dir /lab/dev/registry-ca");
+    expect(scripts[0]).toContain(`cp -- /lab/dev/registry-ca/ca.crt "\${lab_tmp}"/certs/ca.crt`);
+    expect(scripts[0]).toContain(`--tls-verify=true --cert-dir "\${lab_tmp}"/certs`);
     expect(scripts.slice(1).every((s) => s.includes("--registry-cacert /lab/dev/registry-ca/ca.crt"))).toBe(true);
     expect(scripts).toHaveLength(3);
   });

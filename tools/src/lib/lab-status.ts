@@ -1,4 +1,3 @@
-import { dirname } from "node:path";
 import { parseDigestRef } from "./image-ref.js";
 import { verifyAttestationStep, verifyStep, type SignatureFormat } from "./cosign-commands.js";
 import type { SbomFormat } from "./sbom-formats.js";
@@ -18,7 +17,10 @@ export interface DeployedImage {
 
 /** What `lab:status` reads: the stack outputs it needs. */
 export interface DeployedLab {
+  /** The signing key's public half. */
   readonly publicKey: string;
+  /** The key the stack verifies with when it pinned one (`verifyPublicKey` config): status verifies with it too. */
+  readonly verifyPublicKey?: string;
   readonly signatureFormat: SignatureFormat;
   readonly sbomFormat: SbomFormat;
   readonly images: Readonly<Record<string, DeployedImage>>;
@@ -60,6 +62,7 @@ export function parseDeployedLab(json: string): DeployedLab {
   }
   return {
     publicKey: outputs.publicKey,
+    verifyPublicKey: outputs.verifyPublicKey,
     signatureFormat: outputs.signatureFormat ?? "legacy",
     sbomFormat: outputs.sbomFormat ?? "spdx-json",
     images: outputs.images,
@@ -74,7 +77,7 @@ function errorLine(text: string): string {
 
 /**
  * Re-checks one deployed image against the registry as it is now: the tag still points at
- * the digest, the signature verifies with the stack's public key, the SBOM attestation too.
+ * the digest, the signature verifies with the key the stack verifies with, the SBOM attestation too.
  */
 export async function checkDeployedImage(
   name: string,
@@ -85,13 +88,12 @@ export async function checkDeployedImage(
   tools: StatusTools = {},
 ): Promise<ImageStatus> {
   const { digest } = parseDigestRef(image.digestRef, `images.${name}.digestRef`);
-  const verifierEnv = { ...registryEnv, [PublicEnv.cosignPublicKey]: lab.publicKey };
+  const verifierEnv = { ...registryEnv, [PublicEnv.cosignPublicKey]: lab.verifyPublicKey ?? lab.publicKey };
   const problems: string[] = [];
 
   let tag = "-";
   if (image.taggedRef) {
-    const tls = lab.registryCaFile ? { tlsVerify: true, certDir: dirname(lab.registryCaFile) } : {};
-    const inspected = await run(inspectTagStep({ taggedRef: image.taggedRef, skopeo: tools.skopeo, ...tls }), registryEnv);
+    const inspected = await run(inspectTagStep({ taggedRef: image.taggedRef, skopeo: tools.skopeo, registryCaFile: lab.registryCaFile }), registryEnv);
     const tagDigest = inspected.exitCode === 0 ? (JSON.parse(inspected.stdout) as { Digest?: string }).Digest : undefined;
     tag = tagDigest === digest ? "same" : tagDigest ? `moved to ${tagDigest.slice(0, 19)}…` : "unreadable";
     if (tagDigest !== digest) {

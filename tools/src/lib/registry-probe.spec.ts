@@ -1,7 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isLoopbackHost, probeArtifacts } from "./registry-probe.js";
+import { probeArtifacts } from "./registry-probe.js";
+import { isLoopbackHost } from "./registry-transport.js";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 const TAG = `sha256-${"ab".repeat(32)}`;

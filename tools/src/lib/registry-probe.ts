@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { SignatureFormat } from "./cosign-commands.js";
+import { registryTransport } from "./registry-transport.js";
 import { legacyArtifactRef, parseDigestRef, registryHostOf } from "./image-ref.js";
 
 /** How the probe reaches a registry. Credentials are a secret: they go in a header, never a URL or log. */
@@ -31,19 +32,13 @@ const MANIFEST_TYPES = [
 const SIGNATURE_PREDICATE = "https://sigstore.dev/cosign/sign/v1";
 const BUNDLE_PREDICATE_ANNOTATION = "dev.sigstore.bundle.predicateType";
 
-/** Loopback hosts, where the lab's own registry speaks plain HTTP. */
-export function isLoopbackHost(host: string): boolean {
-  const name = host.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
-  return name === "localhost" || name === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
-}
-
 interface Answer {
   readonly status: number;
   readonly body: string;
 }
 
 function get(method: "HEAD" | "GET", host: string, path: string, access: ProbeAccess): Promise<Answer> {
-  const https = access.caFile !== undefined || !isLoopbackHost(host);
+  const https = !registryTransport(host, access.caFile).plainHttp;
   const headers: Record<string, string> = { Accept: MANIFEST_TYPES };
   if (access.username) {
     headers.Authorization = `Basic ${Buffer.from(`${access.username}:${access.password ?? ""}`).toString("base64")}`;

@@ -1,14 +1,26 @@
 import { describe, expect, it } from "vitest";
-import { inspectStep, policyCheckStep, sigstoreAttachmentsConfig, sigstorePolicy } from "./skopeo-commands.js";
+import { PRIVATE_CERT_DIR } from "./registry-transport.js";
+import { inspectStep, inspectTagStep, policyCheckStep, sigstoreAttachmentsConfig, sigstorePolicy } from "./skopeo-commands.js";
+import { renderStepScript } from "./step-script.js";
 
 const REF = `localhost:5001/studentbook@sha256:${"ef".repeat(32)}`;
 
 describe("skopeo steps", () => {
-  it("inspect the pushed digest over plain HTTP by default, with a CA directory for TLS", () => {
+  it("inspect a loopback registry over plain HTTP, with the CA alone in a private cert dir for TLS", () => {
     expect(inspectStep({ ref: REF }).invocations[0]?.argv).toEqual(["skopeo", "inspect", "--tls-verify=false", `docker://${REF}`]);
-    expect(inspectStep({ ref: REF, tlsVerify: true, certDir: "/ca" }).invocations[0]?.argv).toEqual([
-      "skopeo", "inspect", "--tls-verify=true", "--cert-dir", "/ca", `docker://${REF}`,
-    ]);
+    const script = renderStepScript(inspectStep({ ref: REF, registryCaFile: "/shared/certs/ca.pem" }));
+    expect(script).toContain(`cp -- /shared/certs/ca.pem "\${lab_tmp}"/certs/ca.crt`);
+    expect(script).toContain(`skopeo inspect --tls-verify=true --cert-dir "\${lab_tmp}"/certs docker://${REF}`);
+    expect(script).not.toContain("--cert-dir /shared/certs");
+  });
+
+  it("never reads a registry off this machine without TLS verification, even without a CA", () => {
+    for (const host of ["registry.example.com", "10.0.0.7:5000", "localhost.example.com:5001"]) {
+      const ref = `${host}/studentbook@sha256:${"ef".repeat(32)}`;
+      expect(inspectStep({ ref }).invocations[0]?.argv, host).toEqual(["skopeo", "inspect", "--tls-verify=true", `docker://${ref}`]);
+      expect(inspectTagStep({ taggedRef: `${host}/studentbook:1.0` }).invocations[0]?.argv, host).toContain("--tls-verify=true");
+      expect(policyCheckStep({ ref, policyFile: "/p", registriesDir: "/r" }).invocations[0]?.argv, host).toContain("--tls-verify=true");
+    }
   });
 
   it("check a digest against a signature policy with the lab's registries.d", () => {
@@ -19,8 +31,9 @@ describe("skopeo steps", () => {
   });
 
   it("check over verified TLS with the registry's CA directory", () => {
-    expect(policyCheckStep({ ref: REF, policyFile: "/p.json", registriesDir: "/r", tlsVerify: true, certDir: "/ca" }).invocations[0]?.argv).toEqual([
-      "lab-policy-check", "--policy", "/p.json", "--registries.d", "/r", "--tls-verify=true", "--cert-dir", "/ca", `docker://${REF}`,
+    const step = policyCheckStep({ ref: REF, policyFile: "/p.json", registriesDir: "/r", registryCaFile: "/ca/ca.crt" });
+    expect(step.invocations.at(-1)?.argv).toEqual([
+      "lab-policy-check", "--policy", "/p.json", "--registries.d", "/r", "--tls-verify=true", "--cert-dir", PRIVATE_CERT_DIR, `docker://${REF}`,
     ]);
   });
 

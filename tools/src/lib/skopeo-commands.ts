@@ -1,32 +1,36 @@
 import { parseDigestRef, registryHostOf } from "./image-ref.js";
-import type { StepScript } from "./step-script.js";
+import { containersTlsFlags, privateCertDirInvocations, registryTransport } from "./registry-transport.js";
+import type { StepScript, ToolInvocation } from "./step-script.js";
 
 /** Options shared by skopeo steps. */
 export interface SkopeoStepOptions {
   /** The image, pinned by digest. */
   readonly ref: string;
-  /** Verify the registry's TLS certificate. Default false: the local lab registry is plain HTTP. */
-  readonly tlsVerify?: boolean;
-  /** Directory with the CA that signed the registry's certificate (`--cert-dir`). */
-  readonly certDir?: string;
+  /**
+   * PEM file of the CA that signed the registry's certificate. Without it a loopback registry is
+   * read over plain HTTP and any other over https verified against the system store.
+   */
+  readonly registryCaFile?: string;
   /** The skopeo binary. Default `skopeo` on PATH. */
   readonly skopeo?: string;
 }
 
-function tlsFlags(flag: string, options: SkopeoStepOptions): string[] {
-  return [`${flag}=${options.tlsVerify ?? false}`, ...(options.certDir ? ["--cert-dir", options.certDir] : [])];
+/** One containers/image tool reading `ref` from its registry: the private CA copy first, then the tool. */
+function containersStep(ref: string, registryHost: string, registryCaFile: string | undefined, argv: (tls: ReturnType<typeof containersTlsFlags>) => ToolInvocation["argv"]): StepScript {
+  const transport = registryTransport(registryHost, registryCaFile);
+  return {
+    registryHost,
+    subject: ref,
+    invocations: [...(registryCaFile ? privateCertDirInvocations(registryCaFile) : []), { argv: argv(containersTlsFlags(transport)) }],
+  };
 }
 
 /** `skopeo inspect` of the pushed digest: the seed's step 1.4, as JSON on stdout. */
 export function inspectStep(options: SkopeoStepOptions): StepScript {
   const { repository } = parseDigestRef(options.ref, "the image to inspect");
-  return {
-    registryHost: registryHostOf(repository),
-    subject: options.ref,
-    invocations: [
-      { argv: [options.skopeo ?? "skopeo", "inspect", ...tlsFlags("--tls-verify", options), `docker://${options.ref}`] },
-    ],
-  };
+  return containersStep(options.ref, registryHostOf(repository), options.registryCaFile, (tls) => [
+    options.skopeo ?? "skopeo", "inspect", ...tls, `docker://${options.ref}`,
+  ]);
 }
 
 /**
@@ -34,13 +38,9 @@ export function inspectStep(options: SkopeoStepOptions): StepScript {
  * its question is exactly that; nothing signs or scans what it reads.
  */
 export function inspectTagStep(options: Omit<SkopeoStepOptions, "ref"> & { readonly taggedRef: string }): StepScript {
-  return {
-    registryHost: registryHostOf(options.taggedRef),
-    subject: options.taggedRef,
-    invocations: [
-      { argv: [options.skopeo ?? "skopeo", "inspect", ...tlsFlags("--tls-verify", { ...options, ref: options.taggedRef }), `docker://${options.taggedRef}`] },
-    ],
-  };
+  return containersStep(options.taggedRef, registryHostOf(options.taggedRef), options.registryCaFile, (tls) => [
+    options.skopeo ?? "skopeo", "inspect", ...tls, `docker://${options.taggedRef}`,
+  ]);
 }
 
 /** Options of {@link policyCheckStep}. */
@@ -49,10 +49,8 @@ export interface PolicyCheckOptions {
   readonly ref: string;
   readonly policyFile: string;
   readonly registriesDir: string;
-  /** Verify the registry's TLS certificate. Default false: the local lab registry is plain HTTP. */
-  readonly tlsVerify?: boolean;
-  /** Directory with the CA (`*.crt`) that signed the registry's certificate (`--cert-dir`). */
-  readonly certDir?: string;
+  /** PEM file of the registry's CA, as for {@link SkopeoStepOptions.registryCaFile}. */
+  readonly registryCaFile?: string;
   /** The lab's verifier, built by `tools/bootstrap/signing-tools.sh`. Default `lab-policy-check` on PATH. */
   readonly policyCheck?: string;
 }
@@ -65,18 +63,10 @@ export interface PolicyCheckOptions {
  */
 export function policyCheckStep(options: PolicyCheckOptions): StepScript {
   const { repository } = parseDigestRef(options.ref, "the image to check");
-  return {
-    registryHost: registryHostOf(repository),
-    invocations: [
-      {
-        argv: [
-          options.policyCheck ?? "lab-policy-check", "--policy", options.policyFile, "--registries.d", options.registriesDir,
-          `--tls-verify=${options.tlsVerify ?? false}`, ...(options.certDir ? ["--cert-dir", options.certDir] : []),
-          `docker://${options.ref}`,
-        ],
-      },
-    ],
-  };
+  return containersStep(options.ref, registryHostOf(repository), options.registryCaFile, (tls) => [
+    options.policyCheck ?? "lab-policy-check", "--policy", options.policyFile, "--registries.d", options.registriesDir, ...tls,
+    `docker://${options.ref}`,
+  ]);
 }
 
 /** The policy.json that accepts `repository` only when signed by the cosign key in `publicKeyFile`. */

@@ -1,4 +1,4 @@
-import { renderStepScript, type StepScript } from "./step-script.js";
+import { renderStepScript, withStepEnvNames, type StepScript } from "./step-script.js";
 import { execa } from "execa";
 
 /** What a step printed and how it ended. */
@@ -22,7 +22,7 @@ export async function runStep(step: StepScript, env: Record<string, string> = {}
   const started = Date.now();
   const inherited = Object.fromEntries(INHERITED.flatMap((k) => (process.env[k] ? [[k, process.env[k] as string]] : [])));
   const result = await execa("/bin/sh", ["-c", renderStepScript(step)], {
-    env: { ...inherited, ...env },
+    env: { ...inherited, ...withStepEnvNames(env) },
     extendEnv: false,
     reject: false,
     timeout: timeoutMs,

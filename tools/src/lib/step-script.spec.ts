@@ -1,6 +1,6 @@
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type Server } from "node:http";
@@ -9,7 +9,7 @@ import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitForRegistryStep } from "./registry-commands.js";
 import { expand } from "./shell-words.js";
-import { renderStepScript, SecretEnv, STEP_COMMAND_LINE, STEP_TMP, STEP_TMP_PREFIX } from "./step-script.js";
+import { renderStepScript, SecretEnv, STEP_COMMAND_LINE, STEP_TMP, STEP_TMP_PREFIX, withStepEnvNames } from "./step-script.js";
 
 const run = promisify(execFile);
 
@@ -34,10 +34,10 @@ describe("renderStepScript", () => {
       ],
     });
     expect(script).not.toContain(password);
-    const { stdout } = await runStep(script, {
-      [SecretEnv.registryUsername]: username,
-      [SecretEnv.registryPassword]: password,
-    });
+    const { stdout } = await runStep(
+      script,
+      withStepEnvNames({ [SecretEnv.registryUsername]: username, [SecretEnv.registryPassword]: password }),
+    );
     const [configJson, mode, syftPassword] = stdout.trim().split("\n");
     const auth = JSON.parse(configJson ?? "").auths["localhost:5001"].auth as string;
     expect(Buffer.from(auth, "base64").toString("utf8")).toBe(`${username}:${password}`);
@@ -101,6 +101,55 @@ describe("what a failing step says", () => {
       expect(readdirSync(tmp)).toEqual([]);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("what a step inherits", () => {
+  it("only its own variables and the basics: the provider's passphrase and tokens never reach a tool", async () => {
+    const script = renderStepScript({ invocations: [{ argv: ["env"] }] });
+    const { stdout } = await runStep(STEP_COMMAND_LINE, {
+      LAB_STEP_SCRIPT: script,
+      PULUMI_CONFIG_PASSPHRASE: "state-passphrase",
+      PULUMI_CONFIG_PASSPHRASE_FILE: "/secret/passphrase",
+      PULUMI_ACCESS_TOKEN: "pul-token",
+      AWS_SECRET_ACCESS_KEY: "aws",
+      PULUMI_COMMAND_STDOUT: "previous private key",
+      MULTI: "first\nPATH_LOOKALIKE=x",
+      ...withStepEnvNames({ COSIGN_PASSWORD: "key-password", LAB_REGISTRY_USERNAME: "alice" }),
+    });
+    const names = stdout.split("\n").map((l) => l.split("=")[0]);
+    expect(names).toEqual(expect.arrayContaining(["PATH", "COSIGN_PASSWORD", "LAB_REGISTRY_USERNAME"]));
+    for (const leaked of ["PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_ACCESS_TOKEN", "AWS_SECRET_ACCESS_KEY", "PULUMI_COMMAND_STDOUT", "MULTI"]) {
+      expect(names, leaked).not.toContain(leaked);
+    }
+    expect(stdout).not.toMatch(/state-passphrase|pul-token|previous private key/);
+  });
+
+  it("removes the private directory a killed step left behind (its pid gone), and no live or other step's", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "step-sweep-"));
+    try {
+      const killed = join(tmp, `${STEP_TMP_PREFIX}killed`);
+      const live = join(tmp, `${STEP_TMP_PREFIX}live`);
+      const starting = join(tmp, `${STEP_TMP_PREFIX}starting`);
+      for (const dir of [killed, live, starting]) mkdirSync(dir);
+      writeFileSync(join(killed, "pid"), "999999999\n");
+      writeFileSync(join(killed, "config.json"), '{"auths":{}}');
+      writeFileSync(join(live, "pid"), `${process.pid}\n`);
+      writeFileSync(join(starting, "pid"), "");
+      await runStep(renderStepScript({ invocations: [{ argv: ["true"] }] }), { TMPDIR: tmp });
+      expect(readdirSync(tmp).sort()).toEqual([`${STEP_TMP_PREFIX}live`, `${STEP_TMP_PREFIX}starting`]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a registry host that is not host[:port] (a quote would break the docker config JSON)", () => {
+    for (const host of ['evil"host:5001', "a b", "-x", "host/path", "host:port"]) {
+      expect(() => renderStepScript({ registryHost: host, invocations: [{ argv: ["true"] }] }), host).toThrow(/not a registry host/);
+    }
+    for (const host of ["localhost:5001", "127.0.0.1:5000", "[::1]:5000", "registry.example.com"]) {
+      expect(() => renderStepScript({ registryHost: host, invocations: [{ argv: ["true"] }] }), host).not.toThrow();
     }
   });
 });

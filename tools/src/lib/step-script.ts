@@ -83,6 +83,31 @@ export const STEP_SCRIPT_ENV = "LAB_STEP_SCRIPT";
 /** The delete script of a Command resource, handed over like {@link STEP_SCRIPT_ENV}. */
 export const STEP_DELETE_SCRIPT_ENV = "LAB_STEP_DELETE_SCRIPT";
 
+/**
+ * The names of the variables a runner hands a step on purpose (space-separated). A step unsets
+ * every other variable it inherited before any tool runs, except {@link STEP_BASE_ENV}: the
+ * Command provider passes its whole environment on (PULUMI_CONFIG_PASSPHRASE,
+ * PULUMI_ACCESS_TOKEN, cloud credentials), and no tool of a step needs those.
+ */
+export const STEP_ENV_NAMES_ENV = "LAB_STEP_ENV";
+
+/** What every step keeps of the environment it inherits: where tools, home and temp are, locale, proxies, the docker daemon. */
+export const STEP_BASE_ENV = [
+  "PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TERM",
+  "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "SSL_CERT_FILE", "SSL_CERT_DIR",
+  "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+  "DOCKER_HOST", "DOCKER_CONFIG", "DOCKER_CERT_PATH", "DOCKER_TLS_VERIFY",
+  STEP_ENV_NAMES_ENV, "LAB_STEP_SCRIPT", "LAB_STEP_DELETE_SCRIPT", "LAB_DEBUG",
+] as const;
+
+/** `env` plus {@link STEP_ENV_NAMES_ENV} naming its keys: what a runner gives a step. */
+export function withStepEnvNames(env: Readonly<Record<string, string>>): Record<string, string> {
+  return { ...env, [STEP_ENV_NAMES_ENV]: Object.keys(env).filter((k) => k !== STEP_ENV_NAMES_ENV).join(" ") };
+}
+
+/** A registry host as the lab accepts it: `host[:port]`, host a DNS name, IPv4 or bracketed IPv6. */
+export const REGISTRY_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
+
 /** What a Command resource runs: the step script from {@link STEP_SCRIPT_ENV}. */
 export const STEP_COMMAND_LINE = `exec /bin/sh -c "$${STEP_SCRIPT_ENV}"`;
 
@@ -133,7 +158,36 @@ function renderInvocation(invocation: ToolInvocation, timeoutSeconds: number): s
   ].join("\n");
 }
 
+/**
+ * Unsets every inherited variable but {@link STEP_BASE_ENV} and those named in
+ * {@link STEP_ENV_NAMES_ENV}. `env` may print a multi-line value whose later lines look like
+ * names (the script itself is such a value): unsetting those is harmless, except the script's
+ * own `lab_*` variables, which are never unset.
+ */
+const SCRUB_ENVIRONMENT = [
+  `lab_keep=" ${STEP_BASE_ENV.join(" ")} \${${STEP_ENV_NAMES_ENV}:-} "`,
+  "for lab_name in $(env | sed -n 's/^\\([A-Za-z_][A-Za-z0-9_]*\\)=.*/\\1/p'); do",
+  '  case $lab_name in lab_*) continue ;; esac',
+  '  case $lab_keep in *" $lab_name "*) ;; *) unset "$lab_name" 2>/dev/null || true ;; esac',
+  "done",
+];
+
+/**
+ * Removes the private directories of earlier steps that were killed (SIGKILL, the provider's
+ * time limit) before their EXIT trap ran: only this user's, only those whose step is gone. They
+ * may hold a docker config with registry credentials.
+ */
+const SWEEP_KILLED_STEPS = [
+  `for lab_old in "\${TMPDIR:-/tmp}"/${STEP_TMP_PREFIX}*; do`,
+  '  [ -O "$lab_old" ] && [ -s "$lab_old/pid" ] || continue',
+  '  kill -0 "$(cat "$lab_old/pid")" 2>/dev/null || rm -rf "$lab_old"',
+  "done",
+];
+
 function renderRegistryAuth(registryHost: string): string[] {
+  if (!REGISTRY_HOST.test(registryHost)) {
+    throw new Error(`not a registry host[:port]: ${JSON.stringify(registryHost.slice(0, 200))}`);
+  }
   const host = quoteShellWord(registryHost);
   const user = SecretEnv.registryUsername;
   const pass = SecretEnv.registryPassword;
@@ -159,6 +213,8 @@ export function renderStepScript(step: StepScript): string {
   }
   return [
     "set -eu",
+    ...SCRUB_ENVIRONMENT,
+    ...SWEEP_KILLED_STEPS,
     // No colour codes in what the engine shows; a signal still runs the EXIT trap.
     "export NO_COLOR=1",
     `${STEP_TMP}=$(mktemp -d "\${TMPDIR:-/tmp}/${STEP_TMP_PREFIX}XXXXXX")`,

@@ -24,16 +24,18 @@ describe("scanStep", () => {
     expect(step.registryHost).toBe("localhost:5001");
   });
 
-  it("talks TLS when plain HTTP is off, and writes CycloneDX when asked", () => {
-    const scan = scanStep({ ref: REF, outFile: "/w/s.cdx.json", format: "cyclonedx-json", plainHttp: false, scope: "squashed" }).invocations[1];
-    expect(scan?.env).not.toHaveProperty("SYFT_REGISTRY_INSECURE_USE_HTTP");
-    expect(scan?.argv).toEqual(expect.arrayContaining(["squashed", "cyclonedx-json=/w/s.cdx.json.partial"]));
+  it("talks verified TLS to a registry off this machine, never plain HTTP, and writes CycloneDX when asked", () => {
+    for (const host of ["registry.example.com", "10.0.0.7:5000", "localhost.example.com"]) {
+      const ref = `${host}/studentbook@sha256:${"cd".repeat(32)}`;
+      const scan = scanStep({ ref, outFile: "/w/s.cdx.json", format: "cyclonedx-json", scope: "squashed" }).invocations[1];
+      expect(scan?.env, host).toEqual({ SYFT_CHECK_FOR_APP_UPDATE: "false" });
+      expect(scan?.argv).toEqual(expect.arrayContaining(["squashed", "cyclonedx-json=/w/s.cdx.json.partial"]));
+    }
   });
 
   it("verifies the registry's TLS against a CA file when given one, never over plain HTTP", () => {
-    const scan = scanStep({ ref: REF, outFile: "/w/s.json", format: "spdx-json", caCertFile: "/ca/ca.crt" }).invocations[1];
+    const scan = scanStep({ ref: REF, outFile: "/w/s.json", format: "spdx-json", registryCaFile: "/ca/ca.crt" }).invocations[1];
     expect(scan?.env).toEqual({ SYFT_CHECK_FOR_APP_UPDATE: "false", SYFT_REGISTRY_CA_CERT: "/ca/ca.crt" });
-    expect(() => scanStep({ ref: REF, outFile: "/x", format: "spdx-json", caCertFile: "/ca/ca.crt", plainHttp: true })).toThrow(/plainHttp/);
   });
 
   it("refuses a tag", () => {

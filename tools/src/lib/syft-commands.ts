@@ -1,7 +1,8 @@
 import { dirname } from "node:path";
 import { parseDigestRef, registryHostOf } from "./image-ref.js";
+import { registryTransport } from "./registry-transport.js";
 import { SBOM_FORMATS, type SbomFormat } from "./sbom-formats.js";
-import type { StepScript } from "./step-script.js";
+import type { StepScript, ToolInvocation } from "./step-script.js";
 
 /** Which layers syft catalogs: `all-layers` (the seed's choice) or the final `squashed` view. */
 export type SbomScope = "all-layers" | "squashed";
@@ -34,13 +35,12 @@ export interface ScanStepOptions {
   readonly format: SbomFormat;
   /** Default `all-layers`, as the seed asks. */
   readonly scope?: SbomScope;
-  /** Talk plain HTTP to the registry (a local lab registry without TLS). Default true, false with `caCertFile`. */
-  readonly plainHttp?: boolean;
   /**
    * PEM file of the CA that signed the registry's certificate (SYFT_REGISTRY_CA_CERT): syft
-   * verifies the registry's TLS against it. Implies `plainHttp: false`.
+   * verifies the registry's TLS against it. Without it a loopback registry is read over plain
+   * HTTP and any other over https verified against the system store ({@link registryTransport}).
    */
-  readonly caCertFile?: string;
+  readonly registryCaFile?: string;
   /** The syft binary. Default `syft` on PATH. */
   readonly syft?: string;
   /** The node binary for the summary. Default `node` on PATH. */
@@ -55,15 +55,12 @@ export interface ScanStepOptions {
 export function scanStep(options: ScanStepOptions): StepScript {
   const { repository } = parseDigestRef(options.ref, "the image to scan");
   const syftEnv: Record<string, string> = { SYFT_CHECK_FOR_APP_UPDATE: "false" };
-  const plainHttp = options.plainHttp ?? options.caCertFile === undefined;
-  if (plainHttp && options.caCertFile !== undefined) {
-    throw new Error("a CA certificate is for a registry that serves TLS; plainHttp must not be true with caCertFile");
-  }
-  if (plainHttp) {
+  const transport = registryTransport(registryHostOf(repository), options.registryCaFile);
+  if (transport.plainHttp) {
     syftEnv.SYFT_REGISTRY_INSECURE_USE_HTTP = "true";
   }
-  if (options.caCertFile !== undefined) {
-    syftEnv.SYFT_REGISTRY_CA_CERT = options.caCertFile;
+  if (transport.registryCaFile !== undefined) {
+    syftEnv.SYFT_REGISTRY_CA_CERT = transport.registryCaFile;
   }
   // syft writes beside the file and the step moves it into place only once syft succeeded: a
   // failed or killed scan never leaves a partial SBOM where attest would read it.
@@ -82,6 +79,24 @@ export function scanStep(options: ScanStepOptions): StepScript {
       },
       { argv: ["mv", "-f", partial, options.outFile] },
       { argv: [options.node ?? "node", "-e", SBOM_SUMMARY_SCRIPT, options.outFile] },
+    ],
+  };
+}
+
+/**
+ * Fails the step unless the SBOM file's sha256 is `sha256`, the one the scan reported: attest
+ * and attach read the file back from disk, and must sign or push exactly what was scanned, not
+ * whatever the file holds by then.
+ */
+export function sbomUnchangedInvocation(sbomFile: string, sha256: string): ToolInvocation {
+  if (!/^[a-f0-9]{64}$/.test(sha256)) {
+    throw new Error(`not a sha256 of an SBOM: ${JSON.stringify(sha256.slice(0, 80))}`);
+  }
+  return {
+    argv: [
+      "sh", "-c",
+      'lab_got=$(sha256sum <"$1") && [ "${lab_got%% *}" = "$2" ] || { echo "$1 is not the SBOM the scan wrote (sha256 ${lab_got%% *}, want $2): run the update again to re-scan" >&2; exit 1; }',
+      "sbom-check", sbomFile, sha256,
     ],
   };
 }

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pemBlock, splitPemBlocks } from "./pem.js";
-import { renderStepScript, type StepScript } from "./step-script.js";
+import { renderStepScript, withStepEnvNames, type StepScript } from "./step-script.js";
 import {
   certificateAuthorityStep,
   parseKeyAndCertificate,
@@ -22,7 +22,7 @@ const run = promisify(execFile);
 
 /** Runs a step through `sh` with only PATH and `env`, as a Command resource would. */
 async function runStep(step: StepScript, env: Record<string, string> = {}) {
-  return run("/bin/sh", ["-c", renderStepScript(step)], { env: { PATH: process.env.PATH ?? "", ...env } });
+  return run("/bin/sh", ["-c", renderStepScript(step)], { env: { PATH: process.env.PATH ?? "", ...withStepEnvNames(env) } });
 }
 
 function caEnv(ca: KeyAndCertificate): Record<string, string> {
@@ -140,7 +140,7 @@ describe("writeCaFileStep", () => {
   it("writes the CA certificate from the environment into a new directory, for the clients to read", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "ca-file-")), "registry-ca", "ca.crt");
     const pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----";
-    await promisify(execFile)("/bin/sh", ["-c", renderStepScript(writeCaFileStep({ file }))], { env: { PATH: process.env.PATH, LAB_TLS_CA_CERT: pem } });
+    await promisify(execFile)("/bin/sh", ["-c", renderStepScript(writeCaFileStep({ file }))], { env: { PATH: process.env.PATH, ...withStepEnvNames({ LAB_TLS_CA_CERT: pem }) } });
     expect(readFileSync(file, "utf8").trim()).toBe(pem);
     expect(readdirSync(dirname(file))).toEqual(["ca.crt"]);
   });

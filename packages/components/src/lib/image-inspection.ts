@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import { dirname } from "node:path";
 import { inspectStep, parseDigestRef, renderStepScript } from "@signed-image-lab/tooling";
 import { requireDigestRef } from "./digest-input.js";
 import { registryEnvironment, stepCommand, type RegistryCredentials } from "./step-command.js";
@@ -17,10 +16,11 @@ export interface ImageInspectionArgs {
   readonly ref: pulumi.Input<string>;
   /** Credentials when the registry has auth (secret). Default none. */
   readonly registryCredentials?: pulumi.Input<RegistryCredentials>;
-  /** CA certificate file to trust when the registry serves TLS with a private CA. Default none. */
+  /**
+   * CA certificate file to trust when the registry serves TLS with a private CA. Without it a
+   * loopback registry is read over plain HTTP, any other over verified https.
+   */
   readonly registryCaFile?: string;
-  /** Verify the registry's TLS certificate. Default true with `registryCaFile`, else false (plain-HTTP lab registry). */
-  readonly tlsVerify?: boolean;
   /** The skopeo binary. Default `skopeo` on PATH. */
   readonly skopeo?: string;
 }
@@ -54,12 +54,7 @@ export class ImageInspection extends pulumi.ComponentResource {
       `${name}-inspect`,
       {
         script: ref.apply((r) => renderStepScript(
-            inspectStep({
-              ref: r,
-              tlsVerify: args.tlsVerify ?? args.registryCaFile !== undefined,
-              certDir: args.registryCaFile ? dirname(args.registryCaFile) : undefined,
-              skopeo: args.skopeo,
-            }),
+            inspectStep({ ref: r, registryCaFile: args.registryCaFile, skopeo: args.skopeo }),
           )),
         environment: registryEnvironment(args.registryCredentials),
         triggers: [ref],

@@ -115,7 +115,7 @@ export class SbomAttestation extends pulumi.ComponentResource {
       {
         script: ref.apply((r) =>
           renderStepScript(
-            scanStep({ ref: r, outFile: sbomFile, format, scope: args.scope, syft: tools.syft, node: tools.node, caCertFile: args.registryCaFile }),
+            scanStep({ ref: r, outFile: sbomFile, format, scope: args.scope, syft: tools.syft, node: tools.node, registryCaFile: args.registryCaFile }),
           ),
         ),
         environment: registryEnv,
@@ -133,8 +133,8 @@ export class SbomAttestation extends pulumi.ComponentResource {
       const attach = stepCommand(
         `${name}-attach`,
         {
-          script: scannedRef.apply((r) =>
-            renderStepScript(attachSbomStep({ ref: r, sbomFile, sbomFormat: format, cosign: tools.cosign, registryCaFile: args.registryCaFile })),
+          script: pulumi.all([scannedRef, this.sbomSha256]).apply(([r, sbomSha256]) =>
+            renderStepScript(attachSbomStep({ ref: r, sbomFile, sbomFormat: format, sbomSha256, cosign: tools.cosign, registryCaFile: args.registryCaFile })),
           ),
           environment: registryEnv,
           triggers: [scannedRef, this.sbomSha256, repairs.attach ?? 0],
@@ -150,14 +150,15 @@ export class SbomAttestation extends pulumi.ComponentResource {
         `${name}-attest`,
         {
           script: pulumi
-            .all([attestRef, args.key.keyRef])
-            .apply(([r, keyRef]) =>
+            .all([attestRef, args.key.keyRef, this.sbomSha256])
+            .apply(([r, keyRef, sbomSha256]) =>
               renderStepScript(
                 attestStep({
                   ref: r,
                   keyRef,
                   predicateFile: sbomFile,
                   sbomFormat: format,
+                  sbomSha256,
                   format: signatureFormat,
                   cosign: tools.cosign,
                   registryCaFile: args.registryCaFile,

@@ -60,6 +60,7 @@ describe("SigningPipeline", () => {
     }
     expect(scriptOf(mocks.named("secure-scan"))).toContain("SYFT_REGISTRY_CA_CERT=/lab/ca/ca.crt");
     expect(scriptOf(mocks.named("secure-scan"))).not.toContain("SYFT_REGISTRY_INSECURE_USE_HTTP");
-    expect(scriptOf(mocks.named("secure-inspect"))).toContain("--tls-verify=true --cert-dir /lab/ca");
+    expect(scriptOf(mocks.named("secure-inspect"))).toContain(`cp -- /lab/ca/ca.crt "\${lab_tmp}"/certs/ca.crt`);
+    expect(scriptOf(mocks.named("secure-inspect"))).toContain(`--tls-verify=true --cert-dir "\${lab_tmp}"/certs`);
   });
 });

@@ -6,6 +6,7 @@ import {
   STEP_DELETE_COMMAND_LINE,
   STEP_DELETE_SCRIPT_ENV,
   STEP_SCRIPT_ENV,
+  withStepEnvNames,
 } from "@signed-image-lab/tooling";
 
 /** Credentials for a registry with auth. Both travel as secrets. */
@@ -31,7 +32,8 @@ export interface StepCommandArgs {
 /**
  * A Command resource running one step script with `/bin/sh -c`. The script travels in the
  * step's environment and the command line only names it, so a failure reads as the tool's own
- * message and one line, not the whole script. Its stdout is logged never (secret steps) or only
+ * message and one line, not the whole script. The step keeps only the variables named here
+ * ({@link withStepEnvNames}) and a few basics of the inherited environment. Its stdout is logged never (secret steps) or only
  * as stderr, so command output cannot leak what it was handed.
  */
 export function stepCommand(name: string, args: StepCommandArgs, opts: pulumi.CustomResourceOptions): command.local.Command {
@@ -42,8 +44,10 @@ export function stepCommand(name: string, args: StepCommandArgs, opts: pulumi.Cu
     {
       create: STEP_COMMAND_LINE,
       delete: args.deleteScript === undefined ? undefined : STEP_DELETE_COMMAND_LINE,
-      environment: mergeEnvironments(args.environment ?? {}, scripts),
+      environment: mergeEnvironments(args.environment ?? {}, scripts).apply(withStepEnvNames),
       triggers: args.triggers,
+      // The provider would hand a re-run step its previous stdout (for key generation: the key).
+      addPreviousOutputInEnv: false,
       logging: args.secretStdout ? "none" : "stderr",
     },
     { ...opts, additionalSecretOutputs: args.secretStdout ? ["stdout"] : [] },

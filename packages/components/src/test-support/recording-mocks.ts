@@ -1,4 +1,5 @@
-import { pemBlock, publicKeyFingerprint, STEP_DELETE_SCRIPT_ENV, STEP_SCRIPT_ENV } from "@signed-image-lab/tooling";
+import { pemBlock, publicKeyFingerprint, STEP_DELETE_SCRIPT_ENV,
+  STEP_ENV_NAMES_ENV, STEP_SCRIPT_ENV } from "@signed-image-lab/tooling";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { SigningKeyMaterial } from "../lib/signing-key.js";
@@ -127,9 +128,14 @@ export function scriptOf(resource: RecordedResource): string {
   return String(plain(resource.inputs.environment)?.[STEP_SCRIPT_ENV] ?? "");
 }
 
-/** The variables a recorded Command hands its step, without the scripts themselves. */
+/** The variables a recorded Command hands its step, without the scripts themselves and the list of names. */
 export function stepEnvironment(resource: RecordedResource): Record<string, string> {
-  const { [STEP_SCRIPT_ENV]: _script, [STEP_DELETE_SCRIPT_ENV]: _deleteScript, ...rest } = plain(resource.inputs.environment) ?? {};
+  const {
+    [STEP_SCRIPT_ENV]: _script,
+    [STEP_DELETE_SCRIPT_ENV]: _deleteScript,
+    [STEP_ENV_NAMES_ENV]: _names,
+    ...rest
+  } = plain(resource.inputs.environment) ?? {};
   return rest as Record<string, string>;
 }
 
