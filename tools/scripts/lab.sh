@@ -15,6 +15,8 @@ cd "$(dirname "$0")/../.."
 action=${1:-up}
 STACK=${LAB_STACK:-dev}
 
+# shellcheck source=tools/scripts/stack-config.sh
+source tools/scripts/stack-config.sh
 die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
 log() { printf 'lab: %s\n' "$*"; }
 # stage "what" cmd…: a line before and after a long step, with its time.
@@ -95,7 +97,7 @@ lab_status() {
 
 case $action in
   up)
-    if ! pulumi config get cosignPassword --stack "$STACK" >/dev/null 2>&1; then
+    if needs_cosign_password "$STACK" && ! pulumi config get cosignPassword --stack "$STACK" >/dev/null 2>&1; then
       password=${LAB_COSIGN_PASSWORD:-$(node -e 'process.stdout.write(require("crypto").randomBytes(18).toString("base64url"))')}
       printf '%s' "$password" | pulumi config set --secret cosignPassword --stack "$STACK"
       log "set cosignPassword (secret)"

@@ -13,6 +13,8 @@ export interface EnvironmentOptions {
   readonly authUsers?: string;
   readonly keySource?: "generate" | "config" | "kms";
   readonly kmsUri?: string;
+  /** Vault or OpenBao address for a `hashivault://` or `openbao://` kmsUri; its token is set as a secret afterwards. */
+  readonly vaultAddress?: string;
 }
 
 /** What the generator writes and tells. */
@@ -48,6 +50,7 @@ export function planEnvironment(options: EnvironmentOptions): EnvironmentPlan {
     appPort: String(options.appPort ?? 8090),
     images,
     signingKey: keySource === "kms" ? { source: "kms", kmsUri: options.kmsUri } : { source: keySource },
+    ...(options.vaultAddress === undefined ? {} : { vaultAddress: options.vaultAddress }),
     sbomFormat: "spdx-json",
     sbomScope: "all-layers",
     sbomAttach: "both",
@@ -55,8 +58,10 @@ export function planEnvironment(options: EnvironmentOptions): EnvironmentPlan {
   };
 
   // Validate as the program will, with placeholders where secrets go.
+  const vaultKey = keySource === "kms" && /^(hashivault|openbao):\/\//.test(options.kmsUri ?? "");
   const placeholders: Record<string, string> = {
     ...(keySource === "kms" ? {} : { cosignPassword: "placeholder" }),
+    ...(vaultKey ? { vaultToken: "placeholder" } : {}),
     ...(keySource === "config" ? { cosignPrivateKey: pemBlock("ENCRYPTED SIGSTORE PRIVATE KEY", "cGxhY2Vob2xkZXI=") } : {}),
     ...(users.length > 0
       ? { registryAuth: JSON.stringify({ enabled: true, users: users.map((username) => ({ username, password: "placeholder" })) }) }
@@ -78,6 +83,7 @@ export function planEnvironment(options: EnvironmentOptions): EnvironmentPlan {
     `pulumi stack init ${options.name} --secrets-provider passphrase`,
     ...(keySource === "kms" ? [] : [`pulumi config set --secret cosignPassword ${stack}   # the cosign key's password`]),
     ...(keySource === "config" ? [`pulumi config set --secret cosignPrivateKey ${stack} < cosign.key`] : []),
+    ...(vaultKey ? [`pulumi config set --secret vaultToken ${stack}   # a Vault/OpenBao token that may sign with the transit key`] : []),
     ...(users.length > 0 ? [`pulumi config set --path registryAuth.enabled true ${stack}`] : []),
     ...users.flatMap((username, i) => [
       `pulumi config set --secret --path 'registryAuth.users[${i}].username' ${username} ${stack}`,

@@ -1,0 +1,47 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+
+const SCRIPT = resolve(import.meta.dirname, "../../scripts/stack-config.sh");
+const bin = mkdtempSync(join(tmpdir(), "stack-config-"));
+afterAll(() => rmSync(bin, { recursive: true, force: true }));
+
+// A stand-in `pulumi` that answers `config get KEY` from a JSON map of key to value (absent: exit 255).
+writeFileSync(
+  join(bin, "pulumi"),
+  [
+    "#!/bin/sh",
+    'node -e \'const v = JSON.parse(process.env.FAKE_CONFIG)[process.argv[1]]; if (v === undefined) process.exit(255); process.stdout.write(v + "\\n")\' "$3"',
+  ].join("\n"),
+  { mode: 0o755 },
+);
+
+async function needsCosignPassword(config: Record<string, string>): Promise<boolean> {
+  const run = promisify(execFile)("bash", ["-c", `source ${JSON.stringify(SCRIPT)}; needs_cosign_password dev`], {
+    env: { PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_CONFIG: JSON.stringify(config) },
+  });
+  return run.then(
+    () => true,
+    (error: { code: number }) => {
+      if (error.code !== 1) throw error;
+      return false;
+    },
+  );
+}
+
+describe("lab.sh: which stacks get a generated cosignPassword", () => {
+  it("a generated or imported key does", async () => {
+    expect(await needsCosignPassword({})).toBe(true);
+    expect(await needsCosignPassword({ signingKey: '{"source":"generate"}' })).toBe(true);
+    expect(await needsCosignPassword({ signingKey: '{"source": "config"}' })).toBe(true);
+  });
+
+  it("a KMS key and the lab's vault dev server do not (the schema refuses a password there)", async () => {
+    expect(await needsCosignPassword({ signingKey: '{"kmsUri":"hashivault://lab","source":"kms"}' })).toBe(false);
+    expect(await needsCosignPassword({ signingKey: '{"source": "kms", "kmsUri": "openbao://lab"}' })).toBe(false);
+    expect(await needsCosignPassword({ vaultDevServer: '{"port":8200}' })).toBe(false);
+  });
+});
