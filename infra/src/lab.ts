@@ -99,6 +99,7 @@ export function createLab(config: LabConfig, site: LabSite) {
         image: config.registryImage,
         users,
         curl: config.tools.curl,
+        node: config.tools.node,
         containerName: `${site.stack}-registry`,
         tls: config.registryTls ? { caFile: resolve(workDir, "registry-ca", "ca.crt") } : undefined,
       });

@@ -12,6 +12,7 @@ import {
   runStepOrThrow,
 } from "@signed-image-lab/tooling";
 import { execa } from "execa";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -95,7 +96,7 @@ export class LabFixture {
         tls: tls !== undefined,
       }),
       {
-        ...(authEnabled ? { [HTPASSWD_ENV]: htpasswdLines(this.runId, users) } : {}),
+        ...(authEnabled ? { [HTPASSWD_ENV]: htpasswdLines(randomBytes(32).toString("hex"), users) } : {}),
         ...(tls ? { [TLS_CERT_ENV]: tls.certificatePem, [TLS_KEY_ENV]: tls.privateKeyPem } : {}),
       },
     );

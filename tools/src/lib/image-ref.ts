@@ -60,3 +60,26 @@ export function registryHostOf(refOrRepository: string): string {
 export function legacyArtifactRef(ref: DigestRef, suffix: "sig" | "att" | "sbom"): string {
   return `${ref.repository}:${ref.digest.replace(":", "-")}.${suffix}`;
 }
+
+const DOMAIN_COMPONENT = "(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]{0,61}[A-Za-z0-9])";
+const HOST = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?`;
+const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const PATH = `${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
+
+/** A registry host as the lab accepts it: `host[:port]`, host a DNS name, IPv4 or bracketed IPv6 (distribution's grammar). */
+export const REGISTRY_HOST = new RegExp(`^${HOST}$`);
+
+/**
+ * An image reference by distribution's grammar: `[host[:port]/]path[:tag][@sha256:…]`, lower-case
+ * path components. Nothing that starts with `-`, holds a quote, white space or a shell character.
+ */
+export const IMAGE_REFERENCE = new RegExp(`^(?:${HOST}/)?${PATH}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`);
+
+/** A reference `host[:port]/path@sha256:…` with its registry host named, pinned by digest. */
+export const DIGEST_REFERENCE = new RegExp(`^${HOST}/${PATH}(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$`);
+
+/** True for `host[:port]` by {@link REGISTRY_HOST} with a port of at most 65535. */
+export function isRegistryHost(value: string): boolean {
+  const port = /:([0-9]+)$/.exec(value)?.[1];
+  return REGISTRY_HOST.test(value) && (port === undefined || Number(port) <= 65535);
+}

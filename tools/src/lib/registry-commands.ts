@@ -46,3 +46,14 @@ export function waitForRegistryStep(options: WaitForRegistryOptions): StepScript
     ],
   };
 }
+
+/**
+ * Draws the registry's htpasswd salt seed: 32 random bytes from the kernel, hex on stdout. Its
+ * Command runs once per registry and keeps the seed as a secret output, so salts are random
+ * per stack yet stable between updates.
+ */
+export function htpasswdSeedStep(options: { readonly node?: string } = {}): StepScript {
+  return {
+    invocations: [{ argv: [options.node ?? "node", "-e", 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))'] }],
+  };
+}

@@ -1,3 +1,4 @@
+import { isRegistryHost } from "./image-ref.js";
 import { renderWords, quoteShellWord, type Word } from "./shell-words.js";
 
 /**
@@ -105,9 +106,6 @@ export function withStepEnvNames(env: Readonly<Record<string, string>>): Record<
   return { ...env, [STEP_ENV_NAMES_ENV]: Object.keys(env).filter((k) => k !== STEP_ENV_NAMES_ENV).join(" ") };
 }
 
-/** A registry host as the lab accepts it: `host[:port]`, host a DNS name, IPv4 or bracketed IPv6. */
-export const REGISTRY_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
-
 /** What a Command resource runs: the step script from {@link STEP_SCRIPT_ENV}. */
 export const STEP_COMMAND_LINE = `exec /bin/sh -c "$${STEP_SCRIPT_ENV}"`;
 
@@ -185,7 +183,7 @@ const SWEEP_KILLED_STEPS = [
 ];
 
 function renderRegistryAuth(registryHost: string): string[] {
-  if (!REGISTRY_HOST.test(registryHost)) {
+  if (!isRegistryHost(registryHost)) {
     throw new Error(`not a registry host[:port]: ${JSON.stringify(registryHost.slice(0, 200))}`);
   }
   const host = quoteShellWord(registryHost);

@@ -1,5 +1,5 @@
 import bcrypt from "bcryptjs";
-import { createHash } from "node:crypto";
+import { createHmac } from "node:crypto";
 
 /** A registry user and the password to hash. */
 export interface HtpasswdUser {
@@ -10,24 +10,37 @@ export interface HtpasswdUser {
 /** bcrypt cost: the registry checks a hash on every request, so keep it modest. */
 export const HTPASSWD_BCRYPT_ROUNDS = 10;
 
+/** bcrypt reads at most this many bytes of a password and silently ignores the rest. */
+export const BCRYPT_MAX_PASSWORD_BYTES = 72;
+
 /**
- * A salt per stack and user that stays the same between updates, so an unchanged password
- * gives an unchanged line and the registry is not replaced on every `pulumi up`. It is made
- * from no secret, so it reveals nothing about the password; each user and stack gets its own.
+ * A user's salt from the stack's random seed: the same between updates (an unchanged password
+ * gives an unchanged line, so the registry is not replaced on every `pulumi up`), unknown
+ * before the seed was drawn, and different for every stack and user, so the same password
+ * gives another line everywhere and nothing can be computed in advance.
  */
-function stableSalt(scope: string, username: string): string {
-  const seed = createHash("sha256").update(`signed-image-lab/htpasswd/${scope}/${username}`).digest();
-  return `$2b$${String(HTPASSWD_BCRYPT_ROUNDS).padStart(2, "0")}$${bcrypt.encodeBase64(seed, 16)}`;
+function saltOf(seedHex: string, username: string): string {
+  const bytes = createHmac("sha256", Buffer.from(seedHex, "hex")).update(username).digest();
+  return `$2b$${String(HTPASSWD_BCRYPT_ROUNDS).padStart(2, "0")}$${bcrypt.encodeBase64(bytes, 16)}`;
 }
 
 /**
  * htpasswd lines (`user:$2y$…`) for distribution's htpasswd auth, which accepts bcrypt only.
  * bcryptjs writes `$2b$`; the `$2y$` that Apache's htpasswd writes is the same algorithm.
- * `scope` (the stack name) keeps salts apart between stacks.
+ * `seedHex` is the stack's random salt seed (at least 16 bytes, hex; a secret output of the
+ * registry). Throws for a password bcrypt would truncate.
  */
-export function htpasswdLines(scope: string, users: readonly HtpasswdUser[]): string {
+export function htpasswdLines(seedHex: string, users: readonly HtpasswdUser[]): string {
+  if (users.length > 0 && !/^([a-f0-9]{2}){16,}$/.test(seedHex)) {
+    throw new Error("the htpasswd salt seed must be at least 16 random bytes, hex");
+  }
   return users
-    .map((u) => `${u.username}:${bcrypt.hashSync(u.password, stableSalt(scope, u.username)).replace(/^\$2b\$/, "$2y$")}\n`)
+    .map((u) => {
+      if (Buffer.byteLength(u.password, "utf8") > BCRYPT_MAX_PASSWORD_BYTES) {
+        throw new Error(`${u.username}'s password is longer than ${BCRYPT_MAX_PASSWORD_BYTES} bytes, which bcrypt would cut silently`);
+      }
+      return `${u.username}:${bcrypt.hashSync(u.password, saltOf(seedHex, u.username)).replace(/^\$2b\$/, "$2y$")}\n`;
+    })
     .join("");
 }
 

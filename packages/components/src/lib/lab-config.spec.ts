@@ -3,7 +3,7 @@ import { LAB_CONFIG_KEYS, LabConfigError, parseLabConfig, type RawConfig } from 
 
 const NS = "signed-image-lab";
 const BASE: RawConfig = { cosignPassword: "pw" };
-const SECRET = new Set(["cosignPassword", "registryAuth", "cosignPrivateKey"]);
+const SECRET = new Set(["cosignPassword", "registryAuth", "cosignPrivateKey", "vaultToken"]);
 
 function parse(raw: RawConfig, secretKeys: ReadonlySet<string> = SECRET) {
   return parseLabConfig(NS, { ...BASE, ...raw }, secretKeys);
@@ -83,13 +83,67 @@ describe("parseLabConfig", () => {
       { vaultDevServer: "{}", vaultToken: "t", signingKey: JSON.stringify({ source: "kms", kmsUri: "awskms://k" }) },
       "signed-image-lab:signingKey: must not be set with vaultDevServer",
     ],
-    ["a typo in a key", { registryPrt: "5001" }, "signed-image-lab:: unknown key(s) registryPrt"],
+    ["a typo in a key", { registryPrt: "5001" }, "signed-image-lab:registryPrt: unknown key"],
+    ["a typo in a nested key", { signingKey: JSON.stringify({ source: "generate", kmsUrl: "x" }) }, "signed-image-lab:signingKey.kmsUrl: unknown key"],
     ["a config object that is not JSON", { image: "{name: x" }, "signed-image-lab:image: must be an object"],
     ["both image and images", { image: "{}", images: JSON.stringify([{ name: "web" }]) }, "signed-image-lab:images: set either image or images, not both"],
     ["an empty images list", { images: "[]" }, "signed-image-lab:images: needs at least one image"],
     ["a one-letter repository", { images: JSON.stringify([{ name: "x" }]) }, "signed-image-lab:images[0].name: must have at least two characters"],
   ])("rejects %s, naming the key", (_what, raw, expected) => {
     expect(problemsOf(raw).join("\n")).toContain(expected);
+  });
+
+  const VAULT_KEY = { signingKey: JSON.stringify({ source: "kms", kmsUri: "hashivault://lab" }), vaultToken: "t", cosignPassword: undefined };
+  it.each([
+    ["a hex port", { registryPort: "0x1389" }, "signed-image-lab:registryPort: must be a port: digits only"],
+    ["a port in exponent form", { appPort: "1e3" }, "signed-image-lab:appPort: must be a port: digits only"],
+    ["a registry host with a quote", { existingRegistry: 'evil"host:5000' }, "signed-image-lab:existingRegistry: must be host[:port]"],
+    ["a registry host with a scheme", { existingRegistry: "https://r.example" }, "signed-image-lab:existingRegistry: must be host[:port]"],
+    ["a registry port out of range", { existingRegistry: "r.example:70000" }, "signed-image-lab:existingRegistry: must be host[:port]"],
+    ["an image that reads as a flag", { registryImage: "--privileged" }, "signed-image-lab:registryImage: must be an image reference"],
+    ["a base image with a shell character", { baseImage: "node;id" }, "signed-image-lab:baseImage: must be an image reference"],
+    [
+      "an existing image in another registry than the lab's",
+      { existingRegistry: "r.example:5000", existingImageRef: `evil.example/app@sha256:${"1".repeat(64)}`, runApp: "false" },
+      "signed-image-lab:existingImageRef: must be in the lab's registry r.example:5000, not evil.example",
+    ],
+    [
+      "an existing image beside the lab's own registry on another port",
+      { existingImageRef: `localhost:6000/app@sha256:${"1".repeat(64)}` },
+      "signed-image-lab:existingImageRef: must be in the lab's registry localhost:5001",
+    ],
+    ["a plain-http Vault off this machine", { ...VAULT_KEY, vaultAddress: "http://vault.example.com:8200" }, "signed-image-lab:vaultAddress: must be https (plain http only to a loopback host"],
+    ["a Vault URL with user info", { ...VAULT_KEY, vaultAddress: "https://root:tok@vault.example.com" }, "signed-image-lab:vaultAddress: must be scheme://host[:port][/path] without user info"],
+    ["the vault dev server on the app's port", { vaultDevServer: JSON.stringify({ port: 8090 }), vaultToken: "t", cosignPassword: undefined }, "signed-image-lab:vaultDevServer.port: must differ from appPort (8090)"],
+    ["the vault dev server on the registry's port", { vaultDevServer: JSON.stringify({ port: 5001 }), vaultToken: "t", cosignPassword: undefined }, "signed-image-lab:vaultDevServer.port: must differ from registryPort (5001)"],
+    ["a public key PEM that is only its header", { verifyPublicKey: "-----BEGIN PUBLIC KEY-----" }, "signed-image-lab:verifyPublicKey: must be one PUBLIC KEY PEM block that parses"],
+    ["a public key PEM with a garbage body", { verifyPublicKey: "-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n" }, "signed-image-lab:verifyPublicKey: must be one PUBLIC KEY PEM block"],
+    [
+      "a private key PEM that is only header text",
+      { signingKey: JSON.stringify({ source: "config" }), cosignPrivateKey: "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----" },
+      "signed-image-lab:cosignPrivateKey: must be one ENCRYPTED SIGSTORE (or COSIGN) PRIVATE KEY PEM block",
+    ],
+    ["a tool path that reads as a flag", { tools: JSON.stringify({ cosign: "--help" }) }, "signed-image-lab:tools.cosign: must be a command name or path"],
+    ["a tool path with a space", { tools: JSON.stringify({ syft: "/opt/x; id" }) }, "signed-image-lab:tools.syft: must be a command name or path"],
+    ["a work folder with a newline", { workDir: "a\nb" }, "signed-image-lab:workDir: must not contain control characters"],
+    ["a work folder that reads as a flag", { workDir: "-o" }, "signed-image-lab:workDir: must not start with '-'"],
+    ["a 10 kB CA file path", { existingRegistry: "r.example", registryCaFile: "a".repeat(10_240) }, "signed-image-lab:registryCaFile: must be at most 1024 characters"],
+    [
+      "a registry password bcrypt would cut",
+      { registryAuth: JSON.stringify({ enabled: true, users: [{ username: "alice", password: "x".repeat(73) }] }) },
+      "signed-image-lab:registryAuth.users[0].password: must be at most 72 bytes",
+    ],
+  ])("refuses %s by its grammar, naming the key", (_what, raw, expected) => {
+    expect(problemsOf(raw as RawConfig).join("\n")).toContain(expected);
+  });
+
+  it("accepts what the grammar allows: IPv6 and named registries, digest-pinned images, https and loopback-http Vault", () => {
+    const ref = `[::1]:5000/team/app@sha256:${"1".repeat(64)}`;
+    expect(parse({ existingRegistry: "[::1]:5000", existingImageRef: ref, runApp: "false" }).existingImageRef).toBe(ref);
+    expect(parse({ registryImage: `registry:2.8.3@sha256:${"2".repeat(64)}` }).registryImage).toContain("@sha256:");
+    expect(parse({ ...VAULT_KEY, vaultAddress: "https://vault.example.com:8200" }).vaultAddress).toBe("https://vault.example.com:8200");
+    expect(parse({ ...VAULT_KEY, vaultAddress: "http://127.0.0.1:8200" }).vaultAddress).toBe("http://127.0.0.1:8200");
+    expect(parse({ registryPort: "5001", appPort: "5001", runApp: "false" }).appPort).toBe(5001);
   });
 
   it("lists every problem at once", () => {

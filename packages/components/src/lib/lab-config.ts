@@ -1,27 +1,77 @@
-import { SBOM_FORMAT_NAMES, type SbomFormat, type SbomScope, type SignatureFormat } from "@signed-image-lab/tooling";
+import {
+  DIGEST_REFERENCE,
+  IMAGE_REFERENCE,
+  isLoopbackHost,
+  isRegistryHost,
+  registryHostOf,
+  SBOM_FORMAT_NAMES,
+  splitPemBlocks,
+  type SbomFormat,
+  type SbomScope,
+  type SignatureFormat,
+} from "@signed-image-lab/tooling";
+import { createPublicKey } from "node:crypto";
 import { z } from "zod";
+import { BCRYPT_MAX_PASSWORD_BYTES } from "./htpasswd.js";
 
 /** Config keys that hold secrets; each must be set with `pulumi config set --secret`. */
 export const SECRET_CONFIG_KEYS = ["registryAuth", "cosignPassword", "cosignPrivateKey", "vaultToken"] as const;
 
-const port = z.coerce.number().int("must be a whole number").min(1, "must be 1 to 65535").max(65535, "must be 1 to 65535");
+// Every value arrives as the string Pulumi stores: a port is digits only ("0x1389" and "1e3" are not ports).
+const port = z.preprocess(
+  (value) => (typeof value === "string" && /^[0-9]{1,5}$/.test(value.trim()) ? Number(value) : value),
+  z.number({ error: "must be a port: digits only, 1 to 65535" }).int("must be a whole number").min(1, "must be 1 to 65535").max(65535, "must be 1 to 65535"),
+);
 const nonEmpty = z.string().trim().min(1, "must not be empty");
-const digestRef = z.string().regex(/^[^@\s]+\/[^@\s]+@sha256:[a-f0-9]{64}$/, "must be pinned by digest: host/repo@sha256:<64 hex>");
+/** Text that reaches a tool inside an argument (a path, a URI): no control characters, no leading '-', bounded. */
+const argumentText = nonEmpty
+  .max(1024, "must be at most 1024 characters")
+  .regex(/^[^\x00-\x1f\x7f]*$/, "must not contain control characters (newlines, tabs)")
+  .regex(/^[^-]/, "must not start with '-' (it would read as a flag)");
+/** A tool binary: a name on PATH or a path, made of path characters only. */
+const toolPath = nonEmpty.regex(/^[A-Za-z0-9_./+][A-Za-z0-9_./+-]*$/, "must be a command name or path (letters, digits, _ . / + -), not starting with '-'");
+const imageRef = nonEmpty.regex(IMAGE_REFERENCE, "must be an image reference: [host[:port]/]name[:tag][@sha256:<64 hex>]");
+const digestRef = z.string().regex(DIGEST_REFERENCE, "must be pinned by digest: host[:port]/repo@sha256:<64 hex>");
+const registryHost = nonEmpty.refine(isRegistryHost, "must be host[:port] (a DNS name, IPv4 or [IPv6], port 1 to 65535), without a scheme or path");
+/** A secret that travels in an environment variable: any bytes but NUL, bounded. */
+const secretText = z.string().min(1, "must not be empty").max(4096, "must be at most 4096 characters").regex(/^[^\x00]*$/, "must not contain NUL");
 const KMS_URI = /^(hashivault|openbao|awskms|gcpkms|azurekms|k8s):\/\/\S+$/;
+
+/** A PUBLIC KEY PEM that parses as a key (one block; header text alone is not a key). */
+const publicKeyPem = z.string().refine((pem) => {
+  const blocks = splitPemBlocks(pem);
+  if (blocks.length !== 1 || blocks[0]?.label !== "PUBLIC KEY") return false;
+  try {
+    createPublicKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}, "must be one PUBLIC KEY PEM block that parses as a key (cosign.pub)");
+
+/** One encrypted cosign private key PEM block with a base64 body (cosign decrypts it; the schema checks its shape). */
+const privateKeyPem = z.string().refine((pem) => {
+  const blocks = splitPemBlocks(pem);
+  const body = blocks[0]?.text.split(/\r?\n/).filter((l) => l && !l.startsWith("-----")).join("") ?? "";
+  return blocks.length === 1 && /^ENCRYPTED (SIGSTORE|COSIGN) PRIVATE KEY$/.test(blocks[0]?.label ?? "") && /^[A-Za-z0-9+/]+={0,2}$/.test(body);
+}, "must be one ENCRYPTED SIGSTORE (or COSIGN) PRIVATE KEY PEM block with a base64 body (cosign.key)");
 
 const registryUser = z.object({
   username: nonEmpty.regex(/^[^:\s]+$/, "must not contain ':' or white space (htpasswd user names)"),
-  password: z.string({ error: "required (set it with --secret)" }).min(1, "required (set it with --secret)"),
+  password: z
+    .string({ error: "required (set it with --secret)" })
+    .min(1, "required (set it with --secret)")
+    .refine((p) => Buffer.byteLength(p, "utf8") <= BCRYPT_MAX_PASSWORD_BYTES, `must be at most ${BCRYPT_MAX_PASSWORD_BYTES} bytes (bcrypt ignores the rest)`),
 });
 
 const toolPaths = z
   .object({
-    cosign: nonEmpty.default("cosign"),
-    syft: nonEmpty.default("syft"),
-    skopeo: nonEmpty.default("skopeo"),
-    curl: nonEmpty.default("curl"),
-    node: nonEmpty.default("node"),
-    bao: nonEmpty.default("bao"),
+    cosign: toolPath.default("cosign"),
+    syft: toolPath.default("syft"),
+    skopeo: toolPath.default("skopeo"),
+    curl: toolPath.default("curl"),
+    node: toolPath.default("node"),
+    bao: toolPath.default("bao"),
   })
   .strict();
 
@@ -32,8 +82,8 @@ const imageSpec = z
       .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, "must be a lower-case repository name")
       .min(2, "must have at least two characters (cosign refuses shorter repository names)"),
     tag: nonEmpty.regex(/^[\w][\w.-]{0,127}$/, "must be a valid tag").default("1.0"),
-    context: nonEmpty.default("packages/studentbook"),
-    dockerfile: nonEmpty.default("Dockerfile"),
+    context: argumentText.default("packages/studentbook"),
+    dockerfile: argumentText.default("Dockerfile"),
   })
   .strict();
 
@@ -41,18 +91,18 @@ const imageSpec = z
 export const labConfigSchema = z
   .object({
     registryPort: port.default(5001),
-    registryImage: nonEmpty.default("registry:2"),
+    registryImage: imageRef.default("registry:2"),
     registryAuth: z
       .object({ enabled: z.boolean().default(false), users: z.array(registryUser).default([]) })
       .strict()
       .default({ enabled: false, users: [] }),
-    existingRegistry: nonEmpty.regex(/^[^/\s]+$/, "must be host[:port], without a path").optional(),
+    existingRegistry: registryHost.optional(),
     registryTls: z.union([z.boolean(), z.stringbool()]).default(false),
-    registryCaFile: nonEmpty.optional(),
+    registryCaFile: argumentText.optional(),
     existingImageRef: digestRef.optional(),
     image: imageSpec.default({ name: "studentbook", tag: "1.0", context: "packages/studentbook", dockerfile: "Dockerfile" }),
     images: z.array(imageSpec).min(1, "needs at least one image").optional(),
-    baseImage: nonEmpty.default("node:20-bookworm-slim"),
+    baseImage: imageRef.default("node:20-bookworm-slim"),
     appPort: port.default(8090),
     runApp: z.union([z.boolean(), z.stringbool()]).default(true),
     tools: toolPaths.default({ cosign: "cosign", syft: "syft", skopeo: "skopeo", curl: "curl", node: "node", bao: "bao" }),
@@ -63,24 +113,34 @@ export const labConfigSchema = z
     signingKey: z
       .object({
         source: z.enum(["generate", "config", "kms"]).default("generate"),
-        kmsUri: z.string().regex(KMS_URI, "must be a cosign KMS URI such as hashivault://<key>").optional(),
+        kmsUri: argumentText.regex(KMS_URI, "must be a cosign KMS URI such as hashivault://<key>").optional(),
       })
       .strict()
       .default({ source: "generate" }),
-    cosignPassword: z.string().min(1, "must not be empty").optional(),
-    vaultAddress: z.url({ protocol: /^https?$/, message: "must be an http(s) URL such as http://127.0.0.1:8200" }).optional(),
-    vaultToken: z.string().min(1, "must not be empty").optional(),
+    cosignPassword: secretText.optional(),
+    vaultAddress: z
+      .url({ protocol: /^https?$/, message: "must be an http(s) URL such as https://vault.example.com:8200" })
+      .refine((url) => {
+        const parsed = new URL(url);
+        return parsed.protocol === "https:" || isLoopbackHost(parsed.hostname);
+      }, "must be https (plain http only to a loopback host: the token travels with every request)")
+      .refine((url) => {
+        const parsed = new URL(url);
+        return parsed.username === "" && parsed.password === "" && parsed.search === "" && parsed.hash === "";
+      }, "must be scheme://host[:port][/path] without user info, query or fragment (the token goes in vaultToken)")
+      .optional(),
+    vaultToken: secretText.optional(),
     vaultDevServer: z
       .object({
-        image: nonEmpty.default("openbao/openbao:2.4.1"),
+        image: imageRef.default("openbao/openbao:2.4.1"),
         port: port.default(8200),
         keyName: nonEmpty.regex(/^\w([\w.-]*\w)?$/, "must be a transit key name (letters, digits, _, . and -)").default("lab-signer"),
       })
       .strict()
       .optional(),
-    cosignPrivateKey: z.string().includes("PRIVATE KEY-----", { message: "must be a cosign private key PEM" }).optional(),
-    verifyPublicKey: z.string().includes("-----BEGIN PUBLIC KEY-----", { message: "must be a PUBLIC KEY PEM" }).optional(),
-    workDir: nonEmpty.default(".lab"),
+    cosignPrivateKey: privateKeyPem.optional(),
+    verifyPublicKey: publicKeyPem.optional(),
+    workDir: argumentText.default(".lab"),
     driftCheck: z.union([z.boolean(), z.stringbool()]).default(true),
   })
   .strict()
@@ -100,8 +160,21 @@ export const labConfigSchema = z
     }
     const names = config.registryAuth.users.map((u) => u.username);
     names.forEach((name, i) => names.indexOf(name) !== i && issue(["registryAuth", "users", i, "username"], `"${name}" is listed twice`));
-    if (!config.existingRegistry && config.registryPort === config.appPort) {
-      issue(["appPort"], `must differ from registryPort (${config.registryPort})`);
+    // Ports the lab publishes on this machine must not clash.
+    const published: [string, number][] = [
+      ...(config.existingRegistry ? [] : [["registryPort", config.registryPort] as [string, number]]),
+      ...(config.runApp ? [["appPort", config.appPort] as [string, number]] : []),
+      ...(config.vaultDevServer ? [["vaultDevServer.port", config.vaultDevServer.port] as [string, number]] : []),
+    ];
+    published.forEach(([key, value], i) => {
+      const clash = published.slice(0, i).find(([, other]) => other === value);
+      if (clash) issue(key.split("."), `must differ from ${clash[0]} (${value})`);
+    });
+    if (config.existingImageRef) {
+      // The registry user's credentials go to the host of the ref: it must be the lab's registry.
+      const expected = config.existingRegistry ?? `localhost:${config.registryPort}`;
+      const host = registryHostOf(config.existingImageRef);
+      if (host !== expected) issue(["existingImageRef"], `must be in the lab's registry ${expected}, not ${host} (its credentials go there)`);
     }
     const { source, kmsUri } = config.signingKey;
     if (config.vaultDevServer) {
@@ -190,8 +263,11 @@ export function parseLabConfig(namespace: string, raw: RawConfig, secretKeys: Re
   const parsed = labConfigSchema.safeParse(input);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const message = issue.code === "unrecognized_keys" ? `unknown key(s) ${issue.keys.join(", ")}` : issue.message;
-      problems.push(`${formatPath(namespace, issue.path)}: ${message}`);
+      if (issue.code === "unrecognized_keys") {
+        problems.push(...issue.keys.map((key) => `${formatPath(namespace, [...issue.path, key])}: unknown key`));
+        continue;
+      }
+      problems.push(`${formatPath(namespace, issue.path)}: ${issue.message}`);
     }
   }
   if (problems.length > 0 || !parsed.success) {

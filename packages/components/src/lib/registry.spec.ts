@@ -55,6 +55,12 @@ describe("Registry", () => {
     expect(htpasswdAccepts(upload.content, "alice", "bob-pw")).toBe(false);
     expect(upload.content).not.toContain("alice-pw");
     expect(scriptOf(mocks.named("locked-ready"))).toContain("= 401 ]");
+    // The salts come from a random seed drawn once per registry and kept as a secret output.
+    const seed = mocks.named("locked-htpasswd-seed");
+    expect(seed.inputs.triggers).toEqual([]);
+    expect(scriptOf(seed)).toContain("randomBytes(32)");
+    expect(mocks.named("open-ready")).toBeDefined();
+    expect(() => mocks.named("open-htpasswd-seed")).toThrow(/no resource named/);
   });
 
   it("exposes the first user's credentials as a secret", async () => {

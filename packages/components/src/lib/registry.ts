@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   certificateAuthorityStep,
   HTPASSWD_PATH_IN_CONTAINER,
+  htpasswdSeedStep,
   parseKeyAndCertificate,
   registryContainerEnv,
   renderStepScript,
@@ -51,6 +52,8 @@ export interface RegistryArgs {
   readonly readyTimeoutSeconds?: number;
   /** The curl binary used by the readiness probe. Default `curl` on PATH. */
   readonly curl?: string;
+  /** The node binary that draws the htpasswd salt seed. Default `node` on PATH. */
+  readonly node?: string;
   /**
    * Serve TLS with a CA and server certificate (localhost, 127.0.0.1) made by the program: the
    * private keys are secret outputs, the CA certificate is written to `caFile`. Default off.
@@ -87,10 +90,13 @@ export class Registry extends pulumi.ComponentResource implements RegistryAccess
 
     const image = new docker.RemoteImage(`${name}-image`, { name: args.image ?? "registry:2", keepLocally: true }, { parent: this });
     const volume = new docker.Volume(`${name}-data`, {}, { parent: this });
+    const seed = authEnabled
+      ? stepCommand(`${name}-htpasswd-seed`, { script: renderStepScript(htpasswdSeedStep({ node: args.node })), triggers: [], secretStdout: true }, { parent: this }).stdout
+      : pulumi.output("");
     const htpasswd = pulumi.secret(
       pulumi
-        .all(users.map((u) => pulumi.output(u.password)))
-        .apply((passwords) => htpasswdLines(pulumi.getStack(), users.map((u, i) => ({ username: u.username, password: passwords[i] ?? "" })))),
+        .all([seed, ...users.map((u) => pulumi.output(u.password))])
+        .apply(([seedHex, ...passwords]) => htpasswdLines(seedHex ?? "", users.map((u, i) => ({ username: u.username, password: passwords[i] ?? "" })))),
     );
     const tls = args.tls ? this.makeCertificates(name, args.tls) : undefined;
     const container = new docker.Container(

@@ -39,6 +39,7 @@ function fakeStdout(name: string, script: string): string {
   if (name.endsWith("-inspect")) return JSON.stringify({ Digest: digest, Layers: [fakeDigest("layer")], Created: "2026-11-25T00:00:00Z" });
   if (name.endsWith("-triangulate")) return `localhost:5001/x:${digest.replace(":", "-")}.sig\n`;
   if (name.endsWith("-ready")) return "200\n";
+  if (name.endsWith("-htpasswd-seed")) return "5eed".repeat(16);
   if (name.endsWith("-key")) {
     return JSON.stringify({ data: { name: "lab-signer", type: "ecdsa-p256", latest_version: 1, exportable: false, keys: { "1": { public_key: FAKE_PUBLIC_KEY } } } });
   }
