@@ -29,10 +29,19 @@ const argumentText = nonEmpty
   .regex(/^[^\x00-\x1f\x7f]*$/, "must not contain control characters (newlines, tabs)")
   .regex(/^[^-]/, "must not start with '-' (it would read as a flag)");
 /** A tool binary: a name on PATH or a path, made of path characters only. */
-const toolPath = nonEmpty.regex(/^[A-Za-z0-9_./+][A-Za-z0-9_./+-]*$/, "must be a command name or path (letters, digits, _ . / + -), not starting with '-'");
+const toolPath = nonEmpty.max(1024, "must be at most 1024 characters").regex(/^[A-Za-z0-9_./+][A-Za-z0-9_./+-]*$/, "must be a command name or path (letters, digits, _ . / + -), not starting with '-'");
 const imageRef = nonEmpty.regex(IMAGE_REFERENCE, "must be an image reference: [host[:port]/]name[:tag][@sha256:<64 hex>]");
 const digestRef = z.string().regex(DIGEST_REFERENCE, "must be pinned by digest: host[:port]/repo@sha256:<64 hex>");
 const registryHost = nonEmpty.refine(isRegistryHost, "must be host[:port] (a DNS name, IPv4 or [IPv6], port 1 to 65535), without a scheme or path");
+/** The URL, or null when it is none (z.url reports that). */
+function parseUrl(text: string): URL | null {
+  try {
+    return new URL(text);
+  } catch {
+    return null;
+  }
+}
+
 /** A secret that travels in an environment variable: any bytes but NUL, bounded. */
 const secretText = z.string().min(1, "must not be empty").max(4096, "must be at most 4096 characters").regex(/^[^\x00]*$/, "must not contain NUL");
 const KMS_URI = /^(hashivault|openbao|awskms|gcpkms|azurekms|k8s):\/\/\S+$/;
@@ -80,7 +89,8 @@ const imageSpec = z
   .object({
     name: nonEmpty
       .regex(/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, "must be a lower-case repository name")
-      .min(2, "must have at least two characters (cosign refuses shorter repository names)"),
+      .min(2, "must have at least two characters (cosign refuses shorter repository names)")
+      .max(255, "must be at most 255 characters (distribution's limit)"),
     tag: nonEmpty.regex(/^[\w][\w.-]{0,127}$/, "must be a valid tag").default("1.0"),
     context: argumentText.default("packages/studentbook"),
     dockerfile: argumentText.default("Dockerfile"),
@@ -121,12 +131,12 @@ export const labConfigSchema = z
     vaultAddress: z
       .url({ protocol: /^https?$/, message: "must be an http(s) URL such as https://vault.example.com:8200" })
       .refine((url) => {
-        const parsed = new URL(url);
-        return parsed.protocol === "https:" || isLoopbackHost(parsed.hostname);
+        const parsed = parseUrl(url);
+        return parsed === null || parsed.protocol === "https:" || isLoopbackHost(parsed.hostname);
       }, "must be https (plain http only to a loopback host: the token travels with every request)")
       .refine((url) => {
-        const parsed = new URL(url);
-        return parsed.username === "" && parsed.password === "" && parsed.search === "" && parsed.hash === "";
+        const parsed = parseUrl(url);
+        return parsed === null || (parsed.username === "" && parsed.password === "" && parsed.search === "" && parsed.hash === "");
       }, "must be scheme://host[:port][/path] without user info, query or fragment (the token goes in vaultToken)")
       .optional(),
     vaultToken: secretText.optional(),
@@ -134,7 +144,7 @@ export const labConfigSchema = z
       .object({
         image: imageRef.default("openbao/openbao:2.4.1"),
         port: port.default(8200),
-        keyName: nonEmpty.regex(/^\w([\w.-]*\w)?$/, "must be a transit key name (letters, digits, _, . and -)").default("lab-signer"),
+        keyName: nonEmpty.max(128, "must be at most 128 characters").regex(/^\w([\w.-]*\w)?$/, "must be a transit key name (letters, digits, _, . and -)").default("lab-signer"),
       })
       .strict()
       .optional(),
@@ -170,7 +180,8 @@ export const labConfigSchema = z
       const clash = published.slice(0, i).find(([, other]) => other === value);
       if (clash) issue(key.split("."), `must differ from ${clash[0]} (${value})`);
     });
-    if (config.existingImageRef) {
+    // (Refinements run even when a field failed its own check: look only at well-formed values.)
+    if (config.existingImageRef && DIGEST_REFERENCE.test(config.existingImageRef)) {
       // The registry user's credentials go to the host of the ref: it must be the lab's registry.
       const expected = config.existingRegistry ?? `localhost:${config.registryPort}`;
       const host = registryHostOf(config.existingImageRef);
