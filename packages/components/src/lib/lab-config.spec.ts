@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { LAB_CONFIG_KEYS, LabConfigError, parseLabConfig, type RawConfig } from "./lab-config.js";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { DEFAULT_BASE_IMAGE, LAB_CONFIG_KEYS, LabConfigError, parseLabConfig, type RawConfig } from "./lab-config.js";
 
 const NS = "signed-image-lab";
 const BASE: RawConfig = { cosignPassword: "pw" };
@@ -24,13 +26,19 @@ describe("parseLabConfig", () => {
     const config = parse({});
     expect(config.registryPort).toBe(5001);
     expect(config.appPort).toBe(8090);
-    expect(config.registryImage).toBe("registry:2");
+    expect(config.registryImage).toMatch(/^registry:2\.8\.3@sha256:[a-f0-9]{64}$/);
+    expect(config.baseImage).toMatch(/^node:20-bookworm-slim@sha256:[a-f0-9]{64}$/);
     expect(config.image).toEqual({ name: "studentbook", tag: "1.0", context: "packages/studentbook", dockerfile: "Dockerfile" });
     expect(config.sbomFormat).toBe("spdx-json");
     expect(config.sbomScope).toBe("all-layers");
     expect(config.signatureFormat).toBe("legacy");
     expect(config.signingKey.source).toBe("generate");
     expect(config.registryAuth.enabled).toBe(false);
+  });
+
+  it("pins the default base image in studentbook's Dockerfile to the same digest as the schema", () => {
+    const dockerfile = readFileSync(resolve(import.meta.dirname, "../../../studentbook/Dockerfile"), "utf8");
+    expect(dockerfile).toContain(`ARG BASE_IMAGE=${DEFAULT_BASE_IMAGE}\n`);
   });
 
   it("reads numbers, booleans and objects as Pulumi stores them (strings, JSON)", () => {

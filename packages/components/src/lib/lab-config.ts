@@ -97,11 +97,19 @@ const imageSpec = z
   })
   .strict();
 
+/**
+ * The default images, pinned by digest (distribution 2.8.3's index; a node 20 bookworm-slim
+ * build): a tag can move under the lab between two updates, a digest cannot. Machines without
+ * Docker Hub set the local images `tools/bootstrap/local-images.sh` builds instead.
+ */
+export const DEFAULT_REGISTRY_IMAGE = "registry:2.8.3@sha256:a3d8aaa63ed8681a604f1dea0aa03f100d5895b6a58ace528858a7b332415373";
+export const DEFAULT_BASE_IMAGE = "node:20-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0";
+
 /** The schema of the lab's stack config. Defaults match the seed lab, with its errata fixed. */
 export const labConfigSchema = z
   .object({
     registryPort: port.default(5001),
-    registryImage: imageRef.default("registry:2"),
+    registryImage: imageRef.default(DEFAULT_REGISTRY_IMAGE),
     registryAuth: z
       .object({ enabled: z.boolean().default(false), users: z.array(registryUser).default([]) })
       .strict()
@@ -112,7 +120,7 @@ export const labConfigSchema = z
     existingImageRef: digestRef.optional(),
     image: imageSpec.default({ name: "studentbook", tag: "1.0", context: "packages/studentbook", dockerfile: "Dockerfile" }),
     images: z.array(imageSpec).min(1, "needs at least one image").optional(),
-    baseImage: imageRef.default("node:20-bookworm-slim"),
+    baseImage: imageRef.default(DEFAULT_BASE_IMAGE),
     appPort: port.default(8090),
     runApp: z.union([z.boolean(), z.stringbool()]).default(true),
     tools: toolPaths.default({ cosign: "cosign", syft: "syft", skopeo: "skopeo", curl: "curl", node: "node", bao: "bao" }),

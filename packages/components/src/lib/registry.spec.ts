@@ -21,7 +21,7 @@ describe("Registry", () => {
     expect(container.inputs.envs).toEqual(["REGISTRY_STORAGE_DELETE_ENABLED=true"]);
     expect(container.inputs.restart).toBe("always");
     expect(container.inputs.volumes[0]).toMatchObject({ containerPath: "/var/lib/registry", volumeName: "open-data-volume" });
-    expect(mocks.named("open-image").inputs.name).toBe("registry:2");
+    expect(mocks.named("open-image").inputs.name).toMatch(/^registry:2\.8\.3@sha256:[a-f0-9]{64}$/);
     expect(await valueOf(registry.authEnabled)).toBe(false);
     expect(registry.credentials).toBeUndefined();
   });

@@ -16,6 +16,7 @@ import {
   writeCaFileStep,
 } from "@signed-image-lab/tooling";
 import { htpasswdLines } from "./htpasswd.js";
+import { DEFAULT_REGISTRY_IMAGE } from "./lab-config.js";
 import { afterStep, stepCommand, type RegistryCredentials } from "./step-command.js";
 
 /** A registry user: the name in plain text, the password as a secret. */
@@ -42,7 +43,7 @@ export interface RegistryAccess {
 export interface RegistryArgs {
   /** Host port, published on 127.0.0.1 and mapped to the registry's port 5000. Default 5001. */
   readonly port?: number;
-  /** The registry image (distribution). Default `registry:2`. */
+  /** The registry image (distribution). Default {@link DEFAULT_REGISTRY_IMAGE}, pinned by digest. */
   readonly image?: pulumi.Input<string>;
   /** htpasswd users; auth is on when there is at least one. The first one pushes and signs. Default none. */
   readonly users?: readonly RegistryUser[];
@@ -88,7 +89,7 @@ export class Registry extends pulumi.ComponentResource implements RegistryAccess
     const users = args.users ?? [];
     const authEnabled = users.length > 0;
 
-    const image = new docker.RemoteImage(`${name}-image`, { name: args.image ?? "registry:2", keepLocally: true }, { parent: this });
+    const image = new docker.RemoteImage(`${name}-image`, { name: args.image ?? DEFAULT_REGISTRY_IMAGE, keepLocally: true }, { parent: this });
     const volume = new docker.Volume(`${name}-data`, {}, { parent: this });
     const seed = authEnabled
       ? stepCommand(`${name}-htpasswd-seed`, { script: renderStepScript(htpasswdSeedStep({ node: args.node })), triggers: [], secretStdout: true }, { parent: this }).stdout

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -43,5 +43,22 @@ describe("lab.sh: which stacks get a generated cosignPassword", () => {
     expect(await needsCosignPassword({ signingKey: '{"kmsUri":"hashivault://lab","source":"kms"}' })).toBe(false);
     expect(await needsCosignPassword({ signingKey: '{"source": "kms", "kmsUri": "openbao://lab"}' })).toBe(false);
     expect(await needsCosignPassword({ vaultDevServer: '{"port":8200}' })).toBe(false);
+  });
+});
+
+describe("lab.sh: what it fetches and what git keeps", () => {
+  const root = resolve(import.meta.dirname, "../../..");
+
+  it("never runs the Pulumi CLI through npx or an unpinned install script (the doctor builds the pinned one)", () => {
+    for (const script of ["tools/scripts/lab.sh", "tools/scripts/stack-config.sh", "tools/engine/build.sh"]) {
+      const text = readFileSync(join(root, script), "utf8");
+      expect(text, script).not.toMatch(/npx\s+(--yes|-y)\b|npm\s+exec|pulumi@\d|get\.pulumi\.com|curl[^\n|]*\|\s*(ba)?sh/);
+    }
+  });
+
+  it("keeps SBOMs, CA files and stack configs out of git", async () => {
+    for (const path of [".lab/dev/studentbook.spdx.json", ".lab/dev/registry-ca/ca.crt", "Pulumi.dev.yaml", ".pulumi-state/passphrase"]) {
+      await expect(promisify(execFile)("git", ["check-ignore", "-q", path], { cwd: root }), path).resolves.toBeDefined();
+    }
   });
 });
