@@ -16,3 +16,4 @@ export * from "./lib/registry-probe.js";
 export * from "./lib/stack-recovery.js";
 export * from "./lib/preflight.js";
 export * from "./lib/release-download.js";
+export * from "./lib/timestamp-commands.js";

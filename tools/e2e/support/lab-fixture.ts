@@ -10,9 +10,14 @@ import {
   TLS_KEY_ENV,
   waitForRegistryStep,
   runStepOrThrow,
+  startTimestampServerStep,
+  TimestampEnv,
+  timestampUrl,
+  waitForTimestampServerStep,
+  type TimestampAuthorityKey,
 } from "@signed-image-lab/tooling";
 import { execa } from "execa";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,7 +52,18 @@ export interface TestRegistry {
 export const BASE_IMAGE = process.env.LAB_BASE_IMAGE ?? "signed-image-lab/node-base:bookworm";
 /** The registry image: local (built by the bootstrap) unless LAB_REGISTRY_IMAGE says otherwise. */
 export const REGISTRY_IMAGE = process.env.LAB_REGISTRY_IMAGE ?? "signed-image-lab/registry:2.8.2";
+/** The timestamp authority's image: local (built by the bootstrap from the pinned timestamp-server). */
+export const TSA_IMAGE =
+  process.env.LAB_TSA_IMAGE ??
+  (JSON.parse(readFileSync(join(REPO_ROOT, "tools", "versions.json"), "utf8")) as { timestampAuthority: { image: string } }).timestampAuthority.image;
 const LABEL = "signed-image-lab.e2e";
+
+/** A timestamp authority a spec started. */
+export interface TestTimestampAuthority {
+  /** Its RFC 3161 endpoint on loopback. */
+  readonly url: string;
+  readonly container: string;
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -70,6 +86,7 @@ export class LabFixture {
   private readonly imageIds = new Set<string>();
   private readonly volumes: string[] = [];
   private registries = 0;
+  private timestampAuthorities = 0;
 
   constructor(readonly tools: LabTools) {}
 
@@ -112,6 +129,23 @@ export class LabFixture {
       port,
       credentials: (user) => ({ [SecretEnv.registryUsername]: user.username, [SecretEnv.registryPassword]: user.password }),
     };
+  }
+
+  /**
+   * Starts a timestamp authority container with `key` on a free loopback port, exactly as the
+   * TimestampAuthority component does, and waits until it serves its certificate chain.
+   */
+  async startTimestampAuthority(key: TimestampAuthorityKey, waitSeconds = 30): Promise<TestTimestampAuthority> {
+    const port = await freePort();
+    const container = `${this.runId}-tsa-${++this.timestampAuthorities}`;
+    await runStepOrThrow(
+      `starting timestamp authority ${container}`,
+      startTimestampServerStep({ name: container, image: TSA_IMAGE, hostPort: port, labels: { [LABEL]: this.runId }, docker: this.tools.docker }),
+      { [TimestampEnv.privateKey]: key.privateKeyPem, [TimestampEnv.certificateChain]: key.certificateChainPem },
+    );
+    const url = timestampUrl(port);
+    await runStepOrThrow("waiting for the timestamp authority", waitForTimestampServerStep({ url, timeoutSeconds: waitSeconds, curl: this.tools.curl }));
+    return { url, container };
   }
 
   /** Builds studentbook on the lab's base image and pushes it; returns the digest reference. */

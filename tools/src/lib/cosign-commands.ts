@@ -1,7 +1,8 @@
 import { parseDigestRef, registryHostOf } from "./image-ref.js";
 import { SBOM_FORMATS, type SbomFormat } from "./sbom-formats.js";
-import { expand } from "./shell-words.js";
-import { PublicEnv, SecretEnv, STEP_TMP, type StepScript } from "./step-script.js";
+import { expand, type Word } from "./shell-words.js";
+import { PublicEnv, SecretEnv, STEP_TMP, type StepScript, type ToolInvocation } from "./step-script.js";
+import { SIGNING_CONFIG_FILE, TRUSTED_ROOT_FILE, writeSigningConfig, writeTrustedRoot } from "./timestamp-commands.js";
 
 /**
  * Where cosign writes signatures: `legacy` is the `sha256-<hex>.sig` tag that `cosign
@@ -33,6 +34,50 @@ export interface CosignRefStepOptions extends CosignStepOptions, CosignRegistryT
  */
 export function offlineSigningFlags(format: SignatureFormat): string[] {
   return ["--tlog-upload=false", "--use-signing-config=false", `--new-bundle-format=${format === "bundle"}`];
+}
+
+/**
+ * Signing with a signed timestamp from the lab's timestamp authority (RFC 3161): cosign signs
+ * through a signing config that names only that TSA, with the lab's trusted root from
+ * LAB_TRUSTED_ROOT. cosign takes a signing config in the bundle format only.
+ */
+export interface TimestampSigning {
+  /** The TSA's timestamp endpoint, `http://127.0.0.1:<port>/api/v1/timestamp`. */
+  readonly tsaUrl: string;
+}
+
+/** Options of a step that signs: with a timestamp, or offline with the key alone. */
+export interface CosignSigningOptions {
+  /** Default none: no timestamp (the key alone; nothing says when it signed). */
+  readonly timestamps?: TimestampSigning;
+}
+
+/** Options of a step that verifies. */
+export interface CosignVerifyingOptions {
+  /**
+   * Require a signed timestamp from a TSA of the lab's trusted root (LAB_TRUSTED_ROOT):
+   * `--trusted-root` with `--use-signed-timestamps`. A signature without one, or with one from
+   * another authority, fails. Default false.
+   */
+  readonly signedTimestamps?: boolean;
+}
+
+/** The flags and setup commands of a signing step (sign or attest). */
+function signingSetup(cosign: string, format: SignatureFormat, options: CosignSigningOptions, what: string): { setup: ToolInvocation[]; flags: Word[] } {
+  if (!options.timestamps) return { setup: [], flags: offlineSigningFlags(format) };
+  if (format !== "bundle") {
+    throw new Error(`${what} with a signed timestamp needs the bundle signature format (cosign takes a signing config only with bundles)`);
+  }
+  return {
+    setup: [writeTrustedRoot(), writeSigningConfig({ tsaUrl: options.timestamps.tsaUrl, cosign })],
+    flags: ["--signing-config", SIGNING_CONFIG_FILE, "--trusted-root", TRUSTED_ROOT_FILE, "--new-bundle-format=true"],
+  };
+}
+
+/** The flags and setup commands of a verifying step. */
+function verifyingSetup(options: CosignVerifyingOptions): { setup: ToolInvocation[]; flags: Word[] } {
+  if (!options.signedTimestamps) return { setup: [], flags: [] };
+  return { setup: [writeTrustedRoot()], flags: ["--trusted-root", TRUSTED_ROOT_FILE, "--use-signed-timestamps"] };
 }
 
 /** Trust for a registry that serves TLS with a certificate from a private CA. */
@@ -73,20 +118,21 @@ export function publicKeyStep(options: CosignStepOptions & { readonly keyRef: st
   return { invocations: [{ argv: [options.cosign ?? "cosign", "public-key", "--key", options.keyRef] }] };
 }
 
-/** `cosign sign` of a digest-pinned reference, offline. */
+/**
+ * `cosign sign` of a digest-pinned reference: offline with the key alone, or (with
+ * `timestamps`) with a signed timestamp from the lab's TSA and nothing else.
+ */
 export function signStep(
-  options: CosignRefStepOptions & { readonly keyRef: string; readonly format: SignatureFormat },
+  options: CosignRefStepOptions & CosignSigningOptions & { readonly keyRef: string; readonly format: SignatureFormat },
 ): StepScript {
+  const cosign = options.cosign ?? "cosign";
+  const { setup, flags } = signingSetup(cosign, options.format, options, "signing");
   return {
     registryHost: registryOf(options.ref, "the image to sign"),
     subject: options.ref,
     invocations: [
-      {
-        argv: [
-          options.cosign ?? "cosign", "sign", "--key", options.keyRef, ...offlineSigningFlags(options.format),
-          ...registryTlsFlags(options), "-y", options.ref,
-        ],
-      },
+      ...setup,
+      { argv: [cosign, "sign", "--key", options.keyRef, ...flags, ...registryTlsFlags(options), "-y", options.ref] },
     ],
   };
 }
@@ -114,7 +160,7 @@ const SIGNATURE_CLAIM_CHECK_SCRIPT = [
  */
 export function verifyStep(
   options: CosignRefStepOptions &
-    {
+    CosignVerifyingOptions & {
       readonly format: SignatureFormat;
       readonly node?: string;
       /** The `--key` to verify with. Default the PEM in COSIGN_PUBLIC_KEY; a KMS URI works too. */
@@ -123,13 +169,15 @@ export function verifyStep(
 ): StepScript {
   const { repository, digest } = parseDigestRef(options.ref, "the image to verify");
   const claims = expand(STEP_TMP, "/claims.json");
+  const { setup, flags } = verifyingSetup(options);
   return {
     registryHost: registryHostOf(repository),
     subject: options.ref,
     invocations: [
+      ...setup,
       {
         argv: [
-          options.cosign ?? "cosign", "verify", "--key", options.keyRef ?? PUBLIC_KEY_FROM_ENV, "--insecure-ignore-tlog",
+          options.cosign ?? "cosign", "verify", "--key", options.keyRef ?? PUBLIC_KEY_FROM_ENV, "--insecure-ignore-tlog", ...flags,
           `--new-bundle-format=${options.format === "bundle"}`, ...registryTlsFlags(options), "--output", "json", options.ref,
         ],
         stdoutTo: claims,
@@ -180,22 +228,25 @@ export function downloadSbomStep(options: CosignRefStepOptions): StepScript {
 
 /** `cosign attest`: a signed in-toto attestation whose predicate is the SBOM file. */
 export function attestStep(
-  options: CosignRefStepOptions & {
+  options: CosignRefStepOptions & CosignSigningOptions & {
     readonly keyRef: string;
     readonly predicateFile: string;
     readonly sbomFormat: SbomFormat;
     readonly format: SignatureFormat;
   },
 ): StepScript {
+  const cosign = options.cosign ?? "cosign";
+  const { setup, flags } = signingSetup(cosign, options.format, options, "attesting");
   return {
     registryHost: registryOf(options.ref, "the image to attest"),
     subject: options.ref,
     invocations: [
+      ...setup,
       {
         argv: [
-          options.cosign ?? "cosign", "attest", "--key", options.keyRef,
+          cosign, "attest", "--key", options.keyRef,
           "--type", SBOM_FORMATS[options.sbomFormat].attestType, "--predicate", options.predicateFile,
-          ...offlineSigningFlags(options.format), ...registryTlsFlags(options), "-y", options.ref,
+          ...flags, ...registryTlsFlags(options), "-y", options.ref,
         ],
       },
     ],
@@ -207,15 +258,17 @@ export function attestStep(
  * payload (the whole SBOM) is discarded; the exit status is the verdict.
  */
 export function verifyAttestationStep(
-  options: CosignRefStepOptions & { readonly sbomFormat: SbomFormat; readonly format: SignatureFormat },
+  options: CosignRefStepOptions & CosignVerifyingOptions & { readonly sbomFormat: SbomFormat; readonly format: SignatureFormat },
 ): StepScript {
+  const { setup, flags } = verifyingSetup(options);
   return {
     registryHost: registryOf(options.ref, "the image whose attestation to verify"),
     subject: options.ref,
     invocations: [
+      ...setup,
       {
         argv: [
-          options.cosign ?? "cosign", "verify-attestation", "--key", PUBLIC_KEY_FROM_ENV, "--insecure-ignore-tlog",
+          options.cosign ?? "cosign", "verify-attestation", "--key", PUBLIC_KEY_FROM_ENV, "--insecure-ignore-tlog", ...flags,
           `--new-bundle-format=${options.format === "bundle"}`,
           "--type", SBOM_FORMATS[options.sbomFormat].attestType, ...registryTlsFlags(options), options.ref,
         ],
