@@ -5,6 +5,7 @@ import {
   Registry,
   SigningKey,
   SigningPipeline,
+  TimestampAuthority,
   VaultDevServer,
   VerifiedContainer,
   type DriftRecord,
@@ -120,6 +121,18 @@ export function createLab(config: LabConfig, site: LabSite) {
     cosign: config.tools.cosign,
   });
 
+  // transparency: timestamps — the lab's own timestamp authority; every signature carries a
+  // signed timestamp from it and every verification requires one from its trusted root.
+  const tsa =
+    config.transparency === "off"
+      ? undefined
+      : new TimestampAuthority("tsa", {
+          port: config.timestampAuthority.port,
+          image: config.timestampAuthority.image,
+          containerName: `${site.stack}-tsa`,
+          tools: { cosign: config.tools.cosign, curl: config.tools.curl },
+        });
+
   const images = labImages(config);
   const imageSource = (image: (typeof images)[number]): PipelineImageSource =>
     config.existingImageRef
@@ -146,6 +159,7 @@ export function createLab(config: LabConfig, site: LabSite) {
         workDir,
         tools: config.tools,
         drift: previousDrift ? { previous: previousDrift.apply((records) => records?.[image.name]) } : undefined,
+        timestamps: tsa,
       }),
   );
   const first = pipelines[0]!;
@@ -185,5 +199,9 @@ export function createLab(config: LabConfig, site: LabSite) {
     appRef: app?.runningRef,
     signatureFormat: config.signatureFormat,
     sbomFormat: config.sbomFormat,
+    transparency: config.transparency,
+    /** The Sigstore trusted root (the lab TSA's chain): `cosign verify --trusted-root` with it. */
+    trustedRoot: tsa?.trustedRoot,
+    timestampAuthorityUrl: tsa?.tsaUrl,
   };
 }

@@ -37,6 +37,13 @@ export function offlineSigningFlags(format: SignatureFormat): string[] {
 }
 
 /**
+ * What anchors a signature beyond the key: `off` nothing (the key alone, offline), `timestamps`
+ * a signed RFC 3161 timestamp from the lab's timestamp authority, `timestamps+log` also an entry
+ * in a transparency log (not available yet).
+ */
+export type Transparency = "off" | "timestamps" | "timestamps+log";
+
+/**
  * Signing with a signed timestamp from the lab's timestamp authority (RFC 3161): cosign signs
  * through a signing config that names only that TSA, with the lab's trusted root from
  * LAB_TRUSTED_ROOT. cosign takes a signing config in the bundle format only.

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LAB_CONFIG_KEYS, LabConfigError, parseLabConfig, type RawConfig } from "./lab-config.js";
 
@@ -31,6 +33,33 @@ describe("parseLabConfig", () => {
     expect(config.signatureFormat).toBe("legacy");
     expect(config.signingKey.source).toBe("generate");
     expect(config.registryAuth.enabled).toBe(false);
+  });
+
+  it("leaves transparency off by default and reads the TSA's port and image", () => {
+    expect(parse({}).transparency).toBe("off");
+    expect(parse({}).timestampAuthority).toEqual({ port: 3030, image: "signed-image-lab/timestamp-authority:v2.1.5" });
+    const config = parse({ transparency: "timestamps", signatureFormat: "bundle", timestampAuthority: JSON.stringify({ port: 3061 }) });
+    expect(config.transparency).toBe("timestamps");
+    expect(config.timestampAuthority.port).toBe(3061);
+  });
+
+  it("names transparency when it cannot work: legacy format, an unknown mode, timestamps+log, a TSA port taken", () => {
+    expect(problemsOf({ transparency: "timestamps" })).toEqual([
+      `${NS}:transparency: timestamps needs signatureFormat: bundle (cosign signs with a timestamp only in the bundle format)`,
+    ]);
+    expect(problemsOf({ transparency: "rekor" })[0]).toMatch(new RegExp(`^${NS}:transparency: Invalid option: expected one of "off"\\|"timestamps"\\|"timestamps\\+log"`));
+    expect(problemsOf({ transparency: "timestamps+log", signatureFormat: "bundle" })).toEqual([
+      `${NS}:transparency: timestamps+log (a Rekor v2 log) is not available yet; use timestamps`,
+    ]);
+    expect(problemsOf({ transparency: "timestamps", signatureFormat: "bundle", timestampAuthority: JSON.stringify({ port: 8090 }) })).toEqual([
+      `${NS}:timestampAuthority.port: must differ from registryPort (5001) and appPort (8090)`,
+    ]);
+    expect(problemsOf({ timestampAuthority: JSON.stringify({ port: 3061, tls: true }) })[0]).toMatch(/timestampAuthority: unknown key\(s\) tls/);
+  });
+
+  it("pins the TSA image that tools/versions.json pins and local-images.sh builds", () => {
+    const versions = JSON.parse(readFileSync(join(import.meta.dirname, "../../../../tools/versions.json"), "utf8")) as { timestampAuthority: { image: string } };
+    expect(parse({}).timestampAuthority.image).toBe(versions.timestampAuthority.image);
   });
 
   it("reads numbers, booleans and objects as Pulumi stores them (strings, JSON)", () => {

@@ -1,4 +1,4 @@
-import { SBOM_FORMAT_NAMES, type SbomFormat, type SbomScope, type SignatureFormat } from "@signed-image-lab/tooling";
+import { SBOM_FORMAT_NAMES, type SbomFormat, type SbomScope, type SignatureFormat, type Transparency } from "@signed-image-lab/tooling";
 import { z } from "zod";
 
 /** Config keys that hold secrets; each must be set with `pulumi config set --secret`. */
@@ -82,6 +82,11 @@ export const labConfigSchema = z
     verifyPublicKey: z.string().includes("-----BEGIN PUBLIC KEY-----", { message: "must be a PUBLIC KEY PEM" }).optional(),
     workDir: nonEmpty.default(".lab"),
     driftCheck: z.union([z.boolean(), z.stringbool()]).default(true),
+    transparency: z.enum(["off", "timestamps", "timestamps+log"] satisfies Transparency[]).default("off"),
+    timestampAuthority: z
+      .object({ port: port.default(3030), image: nonEmpty.default("signed-image-lab/timestamp-authority:v2.1.5") })
+      .strict()
+      .default({ port: 3030, image: "signed-image-lab/timestamp-authority:v2.1.5" }),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -103,6 +108,7 @@ export const labConfigSchema = z
     if (!config.existingRegistry && config.registryPort === config.appPort) {
       issue(["appPort"], `must differ from registryPort (${config.registryPort})`);
     }
+    checkTransparency(config, issue);
     const { source, kmsUri } = config.signingKey;
     if (config.vaultDevServer) {
       // The lab's own dev server holds the key: no other key source, no password, a token.
@@ -128,6 +134,28 @@ export const labConfigSchema = z
       issue(["cosignPrivateKey"], `only used when signingKey.source is config (it is ${source})`);
     }
   });
+
+/**
+ * `transparency` needs the bundle format (cosign signs through a signing config only with
+ * bundles), a TSA port of its own, and, for `timestamps+log`, a transparency log the pinned
+ * cosign can use with a key (see the README).
+ */
+function checkTransparency(
+  config: { transparency: Transparency; signatureFormat: SignatureFormat; timestampAuthority: { port: number }; registryPort: number; appPort: number },
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  if (config.transparency === "off") return;
+  if (config.transparency === "timestamps+log") {
+    issue(["transparency"], "timestamps+log (a Rekor v2 log) is not available yet; use timestamps");
+  }
+  if (config.signatureFormat !== "bundle") {
+    issue(["transparency"], `${config.transparency} needs signatureFormat: bundle (cosign signs with a timestamp only in the bundle format)`);
+  }
+  const port = config.timestampAuthority.port;
+  if (port === config.registryPort || port === config.appPort) {
+    issue(["timestampAuthority", "port"], `must differ from registryPort (${config.registryPort}) and appPort (${config.appPort})`);
+  }
+}
 
 /** The validated lab config, secrets still in plain text: keep it inside the program. */
 export type LabConfig = z.infer<typeof labConfigSchema>;
@@ -156,7 +184,7 @@ function formatPath(namespace: string, path: readonly PropertyKey[]): string {
 /** The raw config of one key: a string as Pulumi stores it, or absent. */
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
-const JSON_KEYS = new Set(["registryAuth", "image", "images", "tools", "signingKey", "vaultDevServer"]);
+const JSON_KEYS = new Set(["registryAuth", "image", "images", "tools", "signingKey", "vaultDevServer", "timestampAuthority"]);
 
 /**
  * Validates raw stack config (strings as Pulumi stores them; objects as JSON). `secretKeys`

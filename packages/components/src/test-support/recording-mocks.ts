@@ -25,6 +25,12 @@ export function fakeKeyMaterial(publicKeyPem = FAKE_PUBLIC_KEY): SigningKeyMater
   };
 }
 
+/** What a mocked TSA key step prints: a key and a two-certificate chain (not usable ones). */
+export const FAKE_TSA_PRIVATE_KEY = pemBlock("PRIVATE KEY", "dHNhLWtleQ==");
+export const FAKE_TSA_CHAIN = pemBlock("CERTIFICATE", "dHNhLWxlYWY=") + pemBlock("CERTIFICATE", "dHNhLXJvb3Q=");
+/** What a mocked `cosign trusted-root create` prints. */
+export const FAKE_TRUSTED_ROOT = JSON.stringify({ mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1", timestampAuthorities: [{ uri: "fake" }] });
+
 function fakeDigest(seed: string): string {
   return `sha256:${createHash("sha256").update(seed).digest("hex")}`;
 }
@@ -41,6 +47,10 @@ function fakeStdout(name: string, script: string): string {
   if (name.endsWith("-key")) {
     return JSON.stringify({ data: { name: "lab-signer", type: "ecdsa-p256", latest_version: 1, exportable: false, keys: { "1": { public_key: FAKE_PUBLIC_KEY } } } });
   }
+  if (name.endsWith("-certificates")) {
+    return FAKE_TSA_PRIVATE_KEY + FAKE_TSA_CHAIN;
+  }
+  if (name.endsWith("-trusted-root")) return `${FAKE_TRUSTED_ROOT}\n`;
   if (name.endsWith("-ca") || name.endsWith("-server-certificate")) {
     return pemBlock("PRIVATE KEY", "ZmFrZQ==") + pemBlock("CERTIFICATE", "ZmFrZQ==");
   }
