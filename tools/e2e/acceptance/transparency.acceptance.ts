@@ -21,11 +21,17 @@ beforeAll(async () => {
   const taken = (await dockerInventory()).containers.filter((name) => CONTAINERS.includes(name));
   if (taken.length > 0) throw new Error(`a trust lab is already running here (${taken.join(", ")}): LAB_STACK=trust npm run lab:destroy it first`);
   lab = await EngineLab.clone();
-  await lab.pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"]);
-  for (const [key, value] of [["registryPort", "5051"], ["appPort", "8095"], ["signatureFormat", "bundle"], ["transparency", "timestamps"]]) {
-    await lab.pulumi(["config", "set", key!, value!, "--stack", STACK]);
+  // lab:doctor makes the file backend and the stack passphrase, as the first lab:up would.
+  await lab.npm("lab:doctor", STACK);
+  const settings = [
+    ["stack", "init", STACK, "--secrets-provider", "passphrase"],
+    ...[["registryPort", "5051"], ["appPort", "8095"], ["signatureFormat", "bundle"], ["transparency", "timestamps"]].map(([k, v]) => ["config", "set", k!, v!, "--stack", STACK]),
+    ["config", "set", "--path", "timestampAuthority.port", "3095", "--stack", STACK],
+  ];
+  for (const args of settings) {
+    const result = await lab.pulumi(args);
+    if (result.exitCode !== 0) throw new Error(`pulumi ${args.join(" ")}: ${result.all}`);
   }
-  await lab.pulumi(["config", "set", "--path", "timestampAuthority.port", "3095", "--stack", STACK]);
 });
 
 afterAll(async () => {
