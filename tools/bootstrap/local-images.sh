@@ -11,6 +11,8 @@
 #   signed-image-lab/timestamp-authority:<v>  FROM debian-base + the pinned timestamp-server
 #                                          from .tools/bin (signing-tools.sh builds it); its
 #                                          arguments come from the lab's timestamp steps
+#   signed-image-lab/rekor-tiles:<v>      FROM debian-base + the pinned rekor-server (Rekor
+#                                          v2, POSIX storage in /var/lib/rekor)
 # Needs: root, docker daemon (docker-daemon.sh), debootstrap + docker-registry
 # packages (system-packages.sh), the Debian mirror from /etc/apt/sources*.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -24,6 +26,8 @@ REGISTRY_IMAGE="signed-image-lab/registry:2.8.2"
 NODE_IMAGE="signed-image-lab/node-base:$SUITE"
 TSA_IMAGE=$(node -p "require('$VERSIONS_JSON').timestampAuthority.image")
 TSA_VERSION=$(node -p "require('$VERSIONS_JSON').timestampAuthority.version")
+REKOR_IMAGE=$(node -p "require('$VERSIONS_JSON').rekorTiles.image")
+REKOR_VERSION=$(node -p "require('$VERSIONS_JSON').rekorTiles.version")
 FORCE=${FORCE:-0}
 
 [[ $(id -u) -eq 0 ]] || die "must run as root (debootstrap)"
@@ -181,3 +185,30 @@ EOF2
   log "built $TSA_IMAGE in $((SECONDS - t0))s"
 fi
 report "$TSA_IMAGE"
+
+# --- (e) transparency log (Rekor v2) ----------------------------------------
+if [[ $FORCE != 1 ]] && image_exists "$REKOR_IMAGE"; then
+  log "$REKOR_IMAGE exists, skipping"
+else
+  t0=$SECONDS
+  REKOR_BIN="$BIN_DIR/rekor-server"
+  [[ -x $REKOR_BIN ]] || die "$REKOR_BIN missing (run tools/bootstrap/signing-tools.sh rekor-server)"
+  rekor_version=$("$REKOR_BIN" version 2>/dev/null | awk '/^GitVersion:/ {print $2}')
+  [[ $rekor_version == "$REKOR_VERSION" ]] || die "$REKOR_BIN reports '$rekor_version', expected $REKOR_VERSION"
+  ctx="$WORK/rekor"; mkdir -p "$ctx"
+  install -m 0755 "$REKOR_BIN" "$ctx/rekor-server"
+  cat > "$ctx/Dockerfile" <<EOF2
+FROM $BASE_IMAGE
+COPY rekor-server /usr/local/bin/rekor-server
+RUN mkdir -m 0700 /etc/rekor && mkdir -p /var/lib/rekor
+VOLUME ["/var/lib/rekor"]
+EXPOSE 3000
+ENTRYPOINT ["/usr/local/bin/rekor-server"]
+LABEL org.opencontainers.image.title="Sigstore rekor-tiles $REKOR_VERSION, POSIX storage (signed-image-lab build)"
+EOF2
+  log "docker build $REKOR_IMAGE (legacy builder, DOCKER_BUILDKIT=0)"
+  DOCKER_BUILDKIT=0 docker build -q -t "$REKOR_IMAGE" "$ctx" >/dev/null 2>"$WORK/build.log" \
+    || { cat "$WORK/build.log" >&2; die "docker build of $REKOR_IMAGE failed"; }
+  log "built $REKOR_IMAGE in $((SECONDS - t0))s"
+fi
+report "$REKOR_IMAGE"
