@@ -1,4 +1,4 @@
-import { parseDigestRef, PRIVATE_KEY_FROM_ENV, runStepOrThrow, attestStep, splitPemBlocks } from "@signed-image-lab/tooling";
+import { parseDigestRef, PRIVATE_KEY_FROM_ENV, probeArtifacts, runStepOrThrow, attestStep, splitPemBlocks } from "@signed-image-lab/tooling";
 import { execa } from "execa";
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -79,6 +79,14 @@ describe.skipIf(!tools)("signed timestamps from the lab's own timestamp authorit
     const foreign = await verifyAttestationWithTimestamps(tools!, timestamped, env.labKey, other.trustedRoot, env.auth);
     expect(foreign.exitCode).not.toBe(0);
     expect(foreign.stderr).toMatch(FOREIGN_TIMESTAMP);
+  });
+
+  it("the drift check finds the timestamped signature and attestation (cosign leaves the index entries unannotated)", async () => {
+    expect(await probeArtifacts(timestamped, "bundle", { username: ALICE.username, password: ALICE.password })).toEqual({
+      signature: true,
+      attestation: true,
+      attachment: false,
+    });
   });
 
   it("stock cosign verifies offline against the exported trusted root, with the TSA paused", async () => {
