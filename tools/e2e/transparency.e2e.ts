@@ -1,4 +1,4 @@
-import { parseDigestRef, PRIVATE_KEY_FROM_ENV, probeArtifacts, runStepOrThrow, attestStep, splitPemBlocks } from "@signed-image-lab/tooling";
+import { logKeyStep, parseDigestRef, parseLogKey, PRIVATE_KEY_FROM_ENV, probeArtifacts, runStepOrThrow, attestStep, splitPemBlocks } from "@signed-image-lab/tooling";
 import { execa } from "execa";
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -11,9 +11,12 @@ import {
   attestWithTimestamp,
   signWithTimestamp,
   startAuthority,
+  startLog,
+  trustedRootWithLog,
   verifyAttestationWithTimestamps,
   verifyWithTimestamps,
   type TestAuthority,
+  type TestLog,
 } from "./support/timestamps.js";
 
 const tools = labToolsOrSkip("transparency");
@@ -158,6 +161,95 @@ describe.skipIf(!tools)("signed timestamps from the lab's own timestamp authorit
     const name = stdout.split("\n").find((n) => n.endsWith("-tsa-3"))!;
     const logs = await execa(tools!.docker, ["logs", name], { reject: false });
     expect(`${logs.stdout}${logs.stderr}`).toMatch(/ecdsa public keys are not equal/);
+  });
+
+  it("leaves nothing behind", async () => {
+    await env.lab.cleanup();
+    expect(await env.lab.leftovers()).toEqual({ containers: [], volumes: [], images: [], tempDirs: [] });
+  });
+});
+
+/** What cosign says when no entry of a log in the trusted root vouches for the signature. */
+const NOT_IN_LOG = /failed to verify log inclusion: not enough verified log entries from transparency log: 0 < 1/;
+
+describe.skipIf(!tools)("timestamps and a transparency log: the lab's own Rekor v2 (real Rekor v2, real TSA, real cosign, offline)", () => {
+  const env = useSigningLab(tools);
+  let tsa: TestAuthority;
+  let log: TestLog;
+  /** The lab's trusted root: its TSA and its log. */
+  let trustedRoot: string;
+  let predicate: string;
+
+  beforeAll(async () => {
+    if (!tools) return;
+    tsa = await startAuthority(env.lab, tools, "lab TSA");
+    log = await startLog(env.lab);
+    trustedRoot = await trustedRootWithLog(tools, tsa, { url: log.url, publicKeyPem: log.key.publicKeyPem });
+    predicate = join(env.lab.tempDir("predicate"), "sbom.spdx.json");
+    writeFileSync(predicate, JSON.stringify({ spdxVersion: "SPDX-2.3", SPDXID: "SPDXRef-DOCUMENT", name: "t", packages: [] }));
+  });
+
+  it("makes a trusted root with the lab's TSA and its log (Ed25519 key, checkpoint origin 127.0.0.1)", () => {
+    const root = JSON.parse(trustedRoot) as { tlogs: { baseUrl: string; publicKey: { keyDetails: string } }[]; timestampAuthorities: unknown[] };
+    expect(root.tlogs.map((t) => t.baseUrl)).toEqual([log.url]);
+    expect(root.tlogs[0]!.publicKey.keyDetails).toBe("PKIX_ED25519");
+    expect(root.timestampAuthorities).toHaveLength(1);
+  });
+
+  it("signs and attests into the log with timestamps, and verifies both with log inclusion required (no --insecure-ignore-tlog)", async () => {
+    const signing = { tsa, trustedRoot, logUrl: log.url };
+    const signed = await signWithTimestamp(tools!, env.ref, env.labKey, signing, env.auth);
+    expect(signed.exitCode, signed.stderr).toBe(0);
+    const attested = await attestWithTimestamp(tools!, env.ref, env.labKey, signing, predicate, env.auth);
+    expect(attested.exitCode, attested.stderr).toBe(0);
+    const verified = await verifyWithTimestamps(tools!, env.ref, env.labKey, trustedRoot, env.auth, true);
+    expect(verified.exitCode, verified.stderr).toBe(0);
+    expect(verified.stderr).not.toMatch(/Skipping tlog verification/);
+    const attestation = await verifyAttestationWithTimestamps(tools!, env.ref, env.labKey, trustedRoot, env.auth, true);
+    expect(attestation.exitCode, attestation.stderr).toBe(0);
+  });
+
+  it("stock cosign verifies offline against the trusted root, with the TSA and the log paused", async () => {
+    const dir = env.lab.tempDir("stock-log");
+    writeFileSync(join(dir, "trusted-root.json"), trustedRoot);
+    writeFileSync(join(dir, "cosign.pub"), env.labKey.publicKeyPem);
+    const auth = Buffer.from(`${ALICE.username}:${ALICE.password}`).toString("base64");
+    writeFileSync(join(dir, "config.json"), JSON.stringify({ auths: { [env.registry.endpoint]: { auth } } }));
+    await execa(tools!.docker, ["pause", tsa.container, log.container]);
+    try {
+      const stock = await execa(
+        tools!.cosign,
+        ["verify", "--key", join(dir, "cosign.pub"), "--trusted-root", join(dir, "trusted-root.json"), "--use-signed-timestamps", env.ref],
+        { env: { PATH: process.env.PATH ?? "", HOME: dir, DOCKER_CONFIG: dir }, extendEnv: false, reject: false, timeout: 60_000 },
+      );
+      expect(stock.exitCode, stock.stderr).toBe(0);
+      expect(stock.stderr).toMatch(/Existence of the claims in the transparency log was verified offline/);
+    } finally {
+      await execa(tools!.docker, ["unpause", tsa.container, log.container]);
+    }
+  });
+
+  it("fails closed for a signature missing from the log (timestamped only)", async () => {
+    const unlogged = await env.lab.pushChangedImage(`${env.registry.endpoint}/studentbook:1.0`, `${env.registry.endpoint}/unlogged:1.0`, env.auth);
+    const signed = await signWithTimestamp(tools!, unlogged, env.labKey, { tsa, trustedRoot }, env.auth);
+    expect(signed.exitCode, signed.stderr).toBe(0);
+    expect((await verifyWithTimestamps(tools!, unlogged, env.labKey, trustedRoot, env.auth, false)).exitCode).toBe(0);
+    const verified = await verifyWithTimestamps(tools!, unlogged, env.labKey, trustedRoot, env.auth, true);
+    expect(verified.exitCode).not.toBe(0);
+    expect(verified.stderr).toMatch(NOT_IN_LOG);
+  });
+
+  it("fails closed when the trusted root holds another key for the log", async () => {
+    const other = parseLogKey(await runStepOrThrow("another log key", logKeyStep()));
+    const foreignRoot = await trustedRootWithLog(tools!, tsa, { url: log.url, publicKeyPem: other.publicKeyPem });
+    const verified = await verifyWithTimestamps(tools!, env.ref, env.labKey, foreignRoot, env.auth, true);
+    expect(verified.exitCode).not.toBe(0);
+    expect(verified.stderr).toMatch(NOT_IN_LOG);
+    // Signing against such a root fails too: cosign checks the entry it just made.
+    const relogged = await env.lab.pushChangedImage(`${env.registry.endpoint}/studentbook:1.0`, `${env.registry.endpoint}/relogged:1.0`, env.auth);
+    const signed = await signWithTimestamp(tools!, relogged, env.labKey, { tsa, trustedRoot: foreignRoot, logUrl: log.url }, env.auth);
+    expect(signed.exitCode).not.toBe(0);
+    expect(signed.stderr).toMatch(/failed to verify log inclusion/);
   });
 
   it("leaves nothing behind", async () => {

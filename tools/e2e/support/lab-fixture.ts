@@ -10,7 +10,12 @@ import {
   TLS_KEY_ENV,
   waitForRegistryStep,
   runStepOrThrow,
+  startRekorServerStep,
   startTimestampServerStep,
+  RekorEnv,
+  rekorUrl,
+  waitForRekorServerStep,
+  type LogKey,
   TimestampEnv,
   timestampUrl,
   waitForTimestampServerStep,
@@ -56,6 +61,10 @@ export const REGISTRY_IMAGE = process.env.LAB_REGISTRY_IMAGE ?? "signed-image-la
 export const TSA_IMAGE =
   process.env.LAB_TSA_IMAGE ??
   (JSON.parse(readFileSync(join(REPO_ROOT, "tools", "versions.json"), "utf8")) as { timestampAuthority: { image: string } }).timestampAuthority.image;
+/** The transparency log's image: local (built by the bootstrap from the pinned rekor-server). */
+export const REKOR_IMAGE =
+  process.env.LAB_REKOR_IMAGE ??
+  (JSON.parse(readFileSync(join(REPO_ROOT, "tools", "versions.json"), "utf8")) as { rekorTiles: { image: string } }).rekorTiles.image;
 const LABEL = "signed-image-lab.e2e";
 
 /** A timestamp authority a spec started. */
@@ -87,6 +96,7 @@ export class LabFixture {
   private readonly volumes: string[] = [];
   private registries = 0;
   private timestampAuthorities = 0;
+  private transparencyLogs = 0;
 
   constructor(readonly tools: LabTools) {}
 
@@ -145,6 +155,20 @@ export class LabFixture {
     );
     const url = timestampUrl(port);
     await runStepOrThrow("waiting for the timestamp authority", waitForTimestampServerStep({ url, timeoutSeconds: waitSeconds, curl: this.tools.curl }));
+    return { url, container };
+  }
+
+  /** Starts Rekor v2 with `key` on a free loopback port, as the TransparencyLog component does, and waits for `/healthz`. */
+  async startTransparencyLog(key: LogKey): Promise<{ readonly url: string; readonly container: string }> {
+    const port = await freePort();
+    const container = `${this.runId}-rekor-${++this.transparencyLogs}`;
+    await runStepOrThrow(
+      `starting transparency log ${container}`,
+      startRekorServerStep({ name: container, image: REKOR_IMAGE, hostPort: port, labels: { [LABEL]: this.runId }, docker: this.tools.docker }),
+      { [RekorEnv.privateKey]: key.privateKeyPem },
+    );
+    const url = rekorUrl(port);
+    await runStepOrThrow("waiting for the transparency log", waitForRekorServerStep({ url, timeoutSeconds: 30, curl: this.tools.curl }));
     return { url, container };
   }
 

@@ -1,6 +1,9 @@
 import {
   attestStep,
+  logKeyStep,
+  parseLogKey,
   parseTimestampAuthorityKey,
+  RekorEnv,
   PRIVATE_KEY_FROM_ENV,
   PublicEnv,
   runStep,
@@ -11,6 +14,7 @@ import {
   trustedRootStep,
   verifyAttestationStep,
   verifyStep,
+  type LogKey,
   type StepResult,
   type TimestampAuthorityKey,
 } from "@signed-image-lab/tooling";
@@ -35,11 +39,52 @@ export async function startAuthority(lab: LabFixture, tools: LabTools, commonNam
   return { ...started, key, trustedRoot };
 }
 
+/** A running Rekor v2 log with its key. */
+export interface TestLog {
+  readonly url: string;
+  readonly container: string;
+  readonly key: LogKey;
+}
+
+/** Makes a log key with the lab's step and starts Rekor v2 with it, as the TransparencyLog component does. */
+export async function startLog(lab: LabFixture): Promise<TestLog> {
+  const key = parseLogKey(await runStepOrThrow("log key", logKeyStep()));
+  return { ...(await lab.startTransparencyLog(key)), key };
+}
+
+/** The trusted root of `tsa` and `log` (whose public key may be another's), as the component makes it for `timestamps+log`. */
+export function trustedRootWithLog(tools: LabTools, tsa: TestAuthority, log: { readonly url: string; readonly publicKeyPem: string }): Promise<string> {
+  return runStepOrThrow("cosign trusted-root create (with the log)", trustedRootStep({ tsaUrl: tsa.url, log: { url: log.url }, cosign: tools.cosign }), {
+    [TimestampEnv.certificateChain]: tsa.key.certificateChainPem,
+    [RekorEnv.publicKey]: log.publicKeyPem,
+  });
+}
+
+/** Where and with which trusted root to sign with a timestamp (and a log entry). */
+export interface TimestampedSigning {
+  readonly tsa: TestAuthority;
+  /** The trusted root the signing step gets. Default the TSA's own. */
+  readonly trustedRoot?: string;
+  /** Log every signature in this Rekor v2 log too. */
+  readonly logUrl?: string;
+}
+
+function signingOf(signing: TestAuthority | TimestampedSigning): TimestampedSigning {
+  return "tsa" in signing ? signing : { tsa: signing };
+}
+
 /** Signs `ref` with a timestamp from `tsa` (bundle format), as the SignedImage component does in `timestamps` mode. */
-export function signWithTimestamp(tools: LabTools, ref: string, key: TestKey, tsa: TestAuthority, registryEnv: Record<string, string>): Promise<StepResult> {
-  return runStep(signStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, format: "bundle", timestamps: { tsaUrl: tsa.url }, cosign: tools.cosign }), {
+export function signWithTimestamp(
+  tools: LabTools,
+  ref: string,
+  key: TestKey,
+  signing: TestAuthority | TimestampedSigning,
+  registryEnv: Record<string, string>,
+): Promise<StepResult> {
+  const { tsa, trustedRoot, logUrl } = signingOf(signing);
+  return runStep(signStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, format: "bundle", timestamps: { tsaUrl: tsa.url, logUrl }, cosign: tools.cosign }), {
     ...signerEnv(key),
-    [PublicEnv.trustedRoot]: tsa.trustedRoot,
+    [PublicEnv.trustedRoot]: trustedRoot ?? tsa.trustedRoot,
     ...registryEnv,
   });
 }
@@ -49,21 +94,29 @@ export function attestWithTimestamp(
   tools: LabTools,
   ref: string,
   key: TestKey,
-  tsa: TestAuthority,
+  signing: TestAuthority | TimestampedSigning,
   predicateFile: string,
   registryEnv: Record<string, string>,
 ): Promise<StepResult> {
+  const { tsa, trustedRoot, logUrl } = signingOf(signing);
   return runStep(
     attestStep({
-      ref, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile, sbomFormat: "spdx-json", format: "bundle", timestamps: { tsaUrl: tsa.url }, cosign: tools.cosign,
+      ref, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile, sbomFormat: "spdx-json", format: "bundle", timestamps: { tsaUrl: tsa.url, logUrl }, cosign: tools.cosign,
     }),
-    { ...signerEnv(key), [PublicEnv.trustedRoot]: tsa.trustedRoot, ...registryEnv },
+    { ...signerEnv(key), [PublicEnv.trustedRoot]: trustedRoot ?? tsa.trustedRoot, ...registryEnv },
   );
 }
 
 /** The component's verify step in `timestamps` mode: the key, and a signed timestamp from a TSA of `trustedRoot`. */
-export function verifyWithTimestamps(tools: LabTools, ref: string, key: TestKey, trustedRoot: string, registryEnv: Record<string, string>): Promise<StepResult> {
-  return runStep(verifyStep({ ref, format: "bundle", signedTimestamps: true, cosign: tools.cosign }), {
+export function verifyWithTimestamps(
+  tools: LabTools,
+  ref: string,
+  key: TestKey,
+  trustedRoot: string,
+  registryEnv: Record<string, string>,
+  transparencyLog = false,
+): Promise<StepResult> {
+  return runStep(verifyStep({ ref, format: "bundle", signedTimestamps: true, transparencyLog, cosign: tools.cosign }), {
     ...verifierEnv(key),
     [PublicEnv.trustedRoot]: trustedRoot,
     ...registryEnv,
@@ -77,8 +130,9 @@ export function verifyAttestationWithTimestamps(
   key: TestKey,
   trustedRoot: string,
   registryEnv: Record<string, string>,
+  transparencyLog = false,
 ): Promise<StepResult> {
-  return runStep(verifyAttestationStep({ ref, sbomFormat: "spdx-json", format: "bundle", signedTimestamps: true, cosign: tools.cosign }), {
+  return runStep(verifyAttestationStep({ ref, sbomFormat: "spdx-json", format: "bundle", signedTimestamps: true, transparencyLog, cosign: tools.cosign }), {
     ...verifierEnv(key),
     [PublicEnv.trustedRoot]: trustedRoot,
     ...registryEnv,

@@ -51,6 +51,8 @@ export type Transparency = "off" | "timestamps" | "timestamps+log";
 export interface TimestampSigning {
   /** The TSA's timestamp endpoint, `http://127.0.0.1:<port>/api/v1/timestamp`. */
   readonly tsaUrl: string;
+  /** The lab's Rekor v2 log, `http://127.0.0.1:<port>` (`timestamps+log`): every signature is also logged there. Default none. */
+  readonly logUrl?: string;
 }
 
 /** Options of a step that signs: with a timestamp, or offline with the key alone. */
@@ -67,6 +69,12 @@ export interface CosignVerifyingOptions {
    * another authority, fails. Default false.
    */
   readonly signedTimestamps?: boolean;
+  /**
+   * Require an entry in a transparency log of the trusted root (`timestamps+log`): no
+   * `--insecure-ignore-tlog`. A signature missing from the log, or logged by a log whose key the
+   * trusted root does not hold, fails. Needs `signedTimestamps`. Default false.
+   */
+  readonly transparencyLog?: boolean;
 }
 
 /** The flags and setup commands of a signing step (sign or attest). */
@@ -76,15 +84,20 @@ function signingSetup(cosign: string, format: SignatureFormat, options: CosignSi
     throw new Error(`${what} with a signed timestamp needs the bundle signature format (cosign takes a signing config only with bundles)`);
   }
   return {
-    setup: [writeTrustedRoot(), writeSigningConfig({ tsaUrl: options.timestamps.tsaUrl, cosign })],
+    setup: [writeTrustedRoot(), writeSigningConfig({ tsaUrl: options.timestamps.tsaUrl, logUrl: options.timestamps.logUrl, cosign })],
     flags: ["--signing-config", SIGNING_CONFIG_FILE, "--trusted-root", TRUSTED_ROOT_FILE, "--new-bundle-format=true"],
   };
 }
 
-/** The flags and setup commands of a verifying step. */
+/**
+ * The flags and setup commands of a verifying step: `--insecure-ignore-tlog` unless a
+ * transparency log is required (offline there is no public log to ask).
+ */
 function verifyingSetup(options: CosignVerifyingOptions): { setup: ToolInvocation[]; flags: Word[] } {
-  if (!options.signedTimestamps) return { setup: [], flags: [] };
-  return { setup: [writeTrustedRoot()], flags: ["--trusted-root", TRUSTED_ROOT_FILE, "--use-signed-timestamps"] };
+  if (options.transparencyLog && !options.signedTimestamps) throw new Error("requiring a transparency log needs signedTimestamps (the lab's trusted root)");
+  const tlog = options.transparencyLog ? [] : ["--insecure-ignore-tlog"];
+  if (!options.signedTimestamps) return { setup: [], flags: tlog };
+  return { setup: [writeTrustedRoot()], flags: [...tlog, "--trusted-root", TRUSTED_ROOT_FILE, "--use-signed-timestamps"] };
 }
 
 /** Trust for a registry that serves TLS with a certificate from a private CA. */
@@ -184,7 +197,7 @@ export function verifyStep(
       ...setup,
       {
         argv: [
-          options.cosign ?? "cosign", "verify", "--key", options.keyRef ?? PUBLIC_KEY_FROM_ENV, "--insecure-ignore-tlog", ...flags,
+          options.cosign ?? "cosign", "verify", "--key", options.keyRef ?? PUBLIC_KEY_FROM_ENV, ...flags,
           `--new-bundle-format=${options.format === "bundle"}`, ...registryTlsFlags(options), "--output", "json", options.ref,
         ],
         stdoutTo: claims,
@@ -275,7 +288,7 @@ export function verifyAttestationStep(
       ...setup,
       {
         argv: [
-          options.cosign ?? "cosign", "verify-attestation", "--key", PUBLIC_KEY_FROM_ENV, "--insecure-ignore-tlog", ...flags,
+          options.cosign ?? "cosign", "verify-attestation", "--key", PUBLIC_KEY_FROM_ENV, ...flags,
           `--new-bundle-format=${options.format === "bundle"}`,
           "--type", SBOM_FORMATS[options.sbomFormat].attestType, ...registryTlsFlags(options), options.ref,
         ],

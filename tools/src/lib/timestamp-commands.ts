@@ -1,5 +1,6 @@
 import { splitPemBlocks } from "./pem.js";
 import { expand, type Word } from "./shell-words.js";
+import { REKOR_ORIGIN, RekorEnv } from "./rekor-commands.js";
 import { PublicEnv, STEP_TMP, type StepScript, type ToolInvocation } from "./step-script.js";
 
 /**
@@ -211,12 +212,18 @@ export function waitForTimestampServerStep(options: WaitForTimestampServerOption
 export interface TrustedRootOptions extends TimestampStepOptions {
   /** The TSA's timestamp endpoint, recorded in the trusted root. */
   readonly tsaUrl: string;
+  /**
+   * The lab's Rekor v2 log, whose public key comes from LAB_REKOR_PUBLIC_KEY. Default none: no
+   * log in the trusted root.
+   */
+  readonly log?: { readonly url: string };
 }
 
 /**
- * `cosign trusted-root create` with the one TSA whose chain is in LAB_TSA_CERT_CHAIN and no
- * public Sigstore service (no Fulcio, Rekor or CT log): the Sigstore trusted root JSON on stdout.
- * Verifiers pass it to `cosign verify --trusted-root`; it holds no secret.
+ * `cosign trusted-root create` with the one TSA whose chain is in LAB_TSA_CERT_CHAIN, with the
+ * lab's Rekor v2 log when given, and no public Sigstore service (no Fulcio, public Rekor or CT
+ * log): the Sigstore trusted root JSON on stdout. Verifiers pass it to `cosign verify
+ * --trusted-root`; it holds no secret.
  */
 export function trustedRootStep(options: TrustedRootOptions): StepScript {
   const cosign = options.cosign ?? "cosign";
@@ -225,7 +232,17 @@ export function trustedRootStep(options: TrustedRootOptions): StepScript {
   return {
     invocations: [
       { argv: ["printenv", TimestampEnv.certificateChain], stdoutTo: chain },
-      { argv: [cosign, "trusted-root", "create", "--tsa", expand(STEP_TMP, "/chain.pem", `url=${options.tsaUrl},certificate-chain=`), "--out", out], stdoutTo: "/dev/null" },
+      ...(options.log ? [{ argv: ["printenv", RekorEnv.publicKey], stdoutTo: expand(STEP_TMP, "/rekor.pub") }] : []),
+      {
+        argv: [
+          cosign, "trusted-root", "create", "--tsa", expand(STEP_TMP, "/chain.pem", `url=${options.tsaUrl},certificate-chain=`),
+          ...(options.log
+            ? ["--rekor", expand(STEP_TMP, `/rekor.pub,start-time=${SIGNING_CONFIG_START_TIME},origin=${REKOR_ORIGIN}`, `url=${options.log.url},public-key=`)]
+            : []),
+          "--out", out,
+        ],
+        stdoutTo: "/dev/null",
+      },
       { argv: ["cat", out] },
     ],
   };
@@ -242,15 +259,18 @@ export function writeTrustedRoot(): ToolInvocation {
 }
 
 /**
- * `cosign signing-config create` naming exactly one service, the lab's TSA (`EXACT:1`): no
- * Fulcio, no OIDC provider, no Rekor, so cosign uploads nothing and asks no public service.
+ * `cosign signing-config create` naming the lab's TSA (`EXACT:1`) and, when given, the lab's
+ * Rekor v2 log (`api-version=2`, `EXACT:1`), nothing else: no Fulcio, no OIDC provider, no
+ * public Rekor, so cosign asks no public service.
  */
-export function writeSigningConfig(options: { readonly tsaUrl: string; readonly cosign?: string }): ToolInvocation {
+export function writeSigningConfig(options: { readonly tsaUrl: string; readonly logUrl?: string; readonly cosign?: string }): ToolInvocation {
+  const service = (url: string, apiVersion: number) => `url=${url},api-version=${apiVersion},start-time=${SIGNING_CONFIG_START_TIME},operator=signed-image-lab`;
   return {
     argv: [
       options.cosign ?? "cosign", "signing-config", "create",
-      "--tsa", `url=${options.tsaUrl},api-version=1,start-time=${SIGNING_CONFIG_START_TIME},operator=signed-image-lab`,
-      "--tsa-config", "EXACT:1", "--out", SIGNING_CONFIG_FILE,
+      "--tsa", service(options.tsaUrl, 1), "--tsa-config", "EXACT:1",
+      ...(options.logUrl ? ["--rekor", service(options.logUrl, 2), "--rekor-config", "EXACT:1"] : []),
+      "--out", SIGNING_CONFIG_FILE,
     ],
     stdoutTo: "/dev/null",
   };
