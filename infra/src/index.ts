@@ -33,3 +33,4 @@ export const sbomFormat = lab.sbomFormat;
 export const transparency = lab.transparency;
 export const trustedRoot = lab.trustedRoot;
 export const timestampAuthorityUrl = lab.timestampAuthorityUrl;
+export const transparencyLogUrl = lab.transparencyLogUrl;

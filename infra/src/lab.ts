@@ -6,6 +6,7 @@ import {
   SigningKey,
   SigningPipeline,
   TimestampAuthority,
+  TransparencyLog,
   VaultDevServer,
   VerifiedContainer,
   type DriftRecord,
@@ -123,6 +124,17 @@ export function createLab(config: LabConfig, site: LabSite) {
 
   // transparency: timestamps — the lab's own timestamp authority; every signature carries a
   // signed timestamp from it and every verification requires one from its trusted root.
+  // timestamps+log — also the lab's own Rekor v2: every signature is logged, every
+  // verification requires the entry.
+  const log =
+    config.transparency === "timestamps+log"
+      ? new TransparencyLog("rekor", {
+          port: config.transparencyLog.port,
+          image: config.transparencyLog.image,
+          containerName: `${site.stack}-rekor`,
+          tools: { curl: config.tools.curl },
+        })
+      : undefined;
   const tsa =
     config.transparency === "off"
       ? undefined
@@ -131,6 +143,7 @@ export function createLab(config: LabConfig, site: LabSite) {
           image: config.timestampAuthority.image,
           containerName: `${site.stack}-tsa`,
           tools: { cosign: config.tools.cosign, curl: config.tools.curl },
+          log: log ? { url: log.url, publicKeyPem: log.publicKeyPem } : undefined,
         });
 
   const images = labImages(config);
@@ -203,5 +216,6 @@ export function createLab(config: LabConfig, site: LabSite) {
     /** The Sigstore trusted root (the lab TSA's chain): `cosign verify --trusted-root` with it. */
     trustedRoot: tsa?.trustedRoot,
     timestampAuthorityUrl: tsa?.tsaUrl,
+    transparencyLogUrl: log?.url,
   };
 }

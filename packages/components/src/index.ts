@@ -12,6 +12,7 @@ export * from "./lib/stack-config.js";
 export * from "./lib/signing-pipeline.js";
 export * from "./lib/vault-dev-server.js";
 export * from "./lib/timestamp-authority.js";
+export * from "./lib/transparency-log.js";
 export * from "./lib/drift.js";
 export * from "./lib/project-root.js";
 export * from "./lib/previous-outputs.js";

@@ -66,6 +66,22 @@ describe("cosign steps", () => {
     expect(renderStepScript(verifyStep({ ref: REF, format: "bundle" }))).not.toMatch(/trusted-root|use-signed-timestamps/);
   });
 
+  it("log in the lab's Rekor v2 when given one, and drop --insecure-ignore-tlog only when a log is required", () => {
+    const timestamps = { tsaUrl: "http://127.0.0.1:3030/api/v1/timestamp", logUrl: "http://127.0.0.1:3031" };
+    expect(renderStepScript(signStep({ ref: REF, keyRef: PRIVATE_KEY_FROM_ENV, format: "bundle", timestamps }))).toContain(
+      "--rekor url=http://127.0.0.1:3031,api-version=2,start-time=2020-01-01T00:00:00Z,operator=signed-image-lab --rekor-config EXACT:1",
+    );
+    for (const step of [
+      verifyStep({ ref: REF, format: "bundle", signedTimestamps: true, transparencyLog: true }),
+      verifyAttestationStep({ ref: REF, sbomFormat: "spdx-json", format: "bundle", signedTimestamps: true, transparencyLog: true }),
+    ]) {
+      expect(renderStepScript(step)).not.toContain("--insecure-ignore-tlog");
+      expect(renderStepScript(step)).toContain("--use-signed-timestamps");
+    }
+    expect(renderStepScript(verifyStep({ ref: REF, format: "bundle", signedTimestamps: true }))).toContain("--insecure-ignore-tlog");
+    expect(() => verifyStep({ ref: REF, format: "bundle", transparencyLog: true })).toThrow(/needs signedTimestamps/);
+  });
+
   it("switch to the bundle format when asked, for signing and for verifying", () => {
     expect(argvOf(signStep({ ref: REF, keyRef: "hashivault://lab", format: "bundle" }))).toContain("--new-bundle-format=true");
     expect(argvOf(verifyStep({ ref: REF, format: "bundle" }))).toContain("--new-bundle-format=true");

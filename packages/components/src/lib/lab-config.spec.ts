@@ -43,13 +43,14 @@ describe("parseLabConfig", () => {
     expect(config.timestampAuthority.port).toBe(3061);
   });
 
-  it("names transparency when it cannot work: legacy format, an unknown mode, timestamps+log, a TSA port taken", () => {
+  it("names transparency when it cannot work: legacy format, an unknown mode, a TSA or log port taken", () => {
     expect(problemsOf({ transparency: "timestamps" })).toEqual([
       `${NS}:transparency: timestamps needs signatureFormat: bundle (cosign signs with a timestamp only in the bundle format)`,
     ]);
     expect(problemsOf({ transparency: "rekor" })[0]).toMatch(new RegExp(`^${NS}:transparency: Invalid option: expected one of "off"\\|"timestamps"\\|"timestamps\\+log"`));
-    expect(problemsOf({ transparency: "timestamps+log", signatureFormat: "bundle" })).toEqual([
-      `${NS}:transparency: timestamps+log (a Rekor v2 log) is not available yet; use timestamps`,
+    expect(parse({ transparency: "timestamps+log", signatureFormat: "bundle" }).transparencyLog).toEqual({ port: 3031, image: "signed-image-lab/rekor-tiles:v2.3.0" });
+    expect(problemsOf({ transparency: "timestamps+log", signatureFormat: "bundle", transparencyLog: JSON.stringify({ port: 3030 }) })).toEqual([
+      `${NS}:transparencyLog.port: must differ from registryPort (5001) and appPort (8090) and timestampAuthority.port (3030)`,
     ]);
     expect(problemsOf({ transparency: "timestamps", signatureFormat: "bundle", timestampAuthority: JSON.stringify({ port: 8090 }) })).toEqual([
       `${NS}:timestampAuthority.port: must differ from registryPort (5001) and appPort (8090)`,
@@ -57,9 +58,13 @@ describe("parseLabConfig", () => {
     expect(problemsOf({ timestampAuthority: JSON.stringify({ port: 3061, tls: true }) })[0]).toMatch(/timestampAuthority: unknown key\(s\) tls/);
   });
 
-  it("pins the TSA image that tools/versions.json pins and local-images.sh builds", () => {
-    const versions = JSON.parse(readFileSync(join(import.meta.dirname, "../../../../tools/versions.json"), "utf8")) as { timestampAuthority: { image: string } };
+  it("pins the TSA and log images that tools/versions.json pins and local-images.sh builds", () => {
+    const versions = JSON.parse(readFileSync(join(import.meta.dirname, "../../../../tools/versions.json"), "utf8")) as {
+      timestampAuthority: { image: string };
+      rekorTiles: { image: string };
+    };
     expect(parse({}).timestampAuthority.image).toBe(versions.timestampAuthority.image);
+    expect(parse({}).transparencyLog.image).toBe(versions.rekorTiles.image);
   });
 
   it("reads numbers, booleans and objects as Pulumi stores them (strings, JSON)", () => {

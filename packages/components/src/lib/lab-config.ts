@@ -87,6 +87,10 @@ export const labConfigSchema = z
       .object({ port: port.default(3030), image: nonEmpty.default("signed-image-lab/timestamp-authority:v2.1.5") })
       .strict()
       .default({ port: 3030, image: "signed-image-lab/timestamp-authority:v2.1.5" }),
+    transparencyLog: z
+      .object({ port: port.default(3031), image: nonEmpty.default("signed-image-lab/rekor-tiles:v2.3.0") })
+      .strict()
+      .default({ port: 3031, image: "signed-image-lab/rekor-tiles:v2.3.0" }),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -137,23 +141,29 @@ export const labConfigSchema = z
 
 /**
  * `transparency` needs the bundle format (cosign signs through a signing config only with
- * bundles), a TSA port of its own, and, for `timestamps+log`, a transparency log the pinned
- * cosign can use with a key (see the README).
+ * bundles) and ports of its own for the TSA (and the log).
  */
 function checkTransparency(
-  config: { transparency: Transparency; signatureFormat: SignatureFormat; timestampAuthority: { port: number }; registryPort: number; appPort: number },
+  config: {
+    transparency: Transparency;
+    signatureFormat: SignatureFormat;
+    timestampAuthority: { port: number };
+    transparencyLog: { port: number };
+    registryPort: number;
+    appPort: number;
+  },
   issue: (path: (string | number)[], message: string) => void,
 ): void {
   if (config.transparency === "off") return;
-  if (config.transparency === "timestamps+log") {
-    issue(["transparency"], "timestamps+log (a Rekor v2 log) is not available yet; use timestamps");
-  }
   if (config.signatureFormat !== "bundle") {
     issue(["transparency"], `${config.transparency} needs signatureFormat: bundle (cosign signs with a timestamp only in the bundle format)`);
   }
-  const port = config.timestampAuthority.port;
-  if (port === config.registryPort || port === config.appPort) {
-    issue(["timestampAuthority", "port"], `must differ from registryPort (${config.registryPort}) and appPort (${config.appPort})`);
+  const taken = `registryPort (${config.registryPort}) and appPort (${config.appPort})`;
+  const tsaPort = config.timestampAuthority.port;
+  if (tsaPort === config.registryPort || tsaPort === config.appPort) issue(["timestampAuthority", "port"], `must differ from ${taken}`);
+  const logPort = config.transparencyLog.port;
+  if (config.transparency === "timestamps+log" && [config.registryPort, config.appPort, tsaPort].includes(logPort)) {
+    issue(["transparencyLog", "port"], `must differ from ${taken} and timestampAuthority.port (${tsaPort})`);
   }
 }
 
@@ -184,7 +194,7 @@ function formatPath(namespace: string, path: readonly PropertyKey[]): string {
 /** The raw config of one key: a string as Pulumi stores it, or absent. */
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
-const JSON_KEYS = new Set(["registryAuth", "image", "images", "tools", "signingKey", "vaultDevServer", "timestampAuthority"]);
+const JSON_KEYS = new Set(["registryAuth", "image", "images", "tools", "signingKey", "vaultDevServer", "timestampAuthority", "transparencyLog"]);
 
 /**
  * Validates raw stack config (strings as Pulumi stores them; objects as JSON). `secretKeys`

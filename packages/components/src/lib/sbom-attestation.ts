@@ -18,7 +18,7 @@ import {
 import { requireDigestRef } from "./digest-input.js";
 import type { SigningKeyMaterial } from "./signing-key.js";
 import { afterStep, mergeEnvironments, registryEnvironment, stepCommand, type RegistryCredentials } from "./step-command.js";
-import { timestampEnvironment, timestampTriggers, type TimestampTrust } from "./timestamp-authority.js";
+import { timestampEnvironment, timestampSigning, timestampTriggers, type TimestampTrust } from "./timestamp-authority.js";
 
 /** How the SBOM reaches the registry: a signed attestation, the seed's unsigned attachment, or both. */
 export type SbomDelivery = "attest" | "attach" | "both";
@@ -163,7 +163,7 @@ export class SbomAttestation extends pulumi.ComponentResource {
                 attestStep({
                   ref: r,
                   keyRef,
-                  timestamps: args.timestamps ? { tsaUrl: args.timestamps.tsaUrl } : undefined,
+                  timestamps: timestampSigning(args.timestamps),
                   predicateFile: sbomFile,
                   sbomFormat: format,
                   format: signatureFormat,
@@ -189,6 +189,7 @@ export class SbomAttestation extends pulumi.ComponentResource {
                 sbomFormat: format,
                 format: signatureFormat,
                 signedTimestamps: args.timestamps !== undefined,
+                transparencyLog: args.timestamps?.logUrl !== undefined,
                 cosign: tools.cosign,
                 registryCaFile: args.registryCaFile,
               }),

@@ -11,7 +11,7 @@ import {
 import { requireDigestRef } from "./digest-input.js";
 import type { SigningKeyMaterial } from "./signing-key.js";
 import { afterStep, mergeEnvironments, registryEnvironment, stepCommand, type RegistryCredentials } from "./step-command.js";
-import { timestampEnvironment, timestampTriggers, type TimestampTrust } from "./timestamp-authority.js";
+import { timestampEnvironment, timestampSigning, timestampTriggers, type TimestampTrust } from "./timestamp-authority.js";
 
 /** Arguments of {@link SignedImage}. */
 export interface SignedImageArgs {
@@ -39,7 +39,8 @@ export interface SignedImageArgs {
   readonly repairs?: pulumi.Input<number>;
   /**
    * Sign with a signed timestamp from this timestamp authority, and verify against its trusted
-   * root with signed timestamps required (`transparency: timestamps`; needs `format: bundle`).
+   * root with signed timestamps required (`transparency: timestamps`; needs `format: bundle`);
+   * with its `logUrl` also log the signature and require the entry (`timestamps+log`).
    * Default none: the key alone, offline.
    */
   readonly timestamps?: TimestampTrust;
@@ -70,7 +71,8 @@ export class SignedImage extends pulumi.ComponentResource {
     const registryEnv = registryEnvironment(args.registryCredentials);
     const verifyKey = pulumi.output(args.verifyPublicKeyPem ?? args.key.publicKeyPem);
     const repairs = args.repairs ?? 0;
-    const timestamps = args.timestamps ? { tsaUrl: args.timestamps.tsaUrl } : undefined;
+    const timestamps = timestampSigning(args.timestamps);
+    const transparencyLog = args.timestamps?.logUrl !== undefined;
     const trustEnv = timestampEnvironment(args.timestamps);
 
     const sign = stepCommand(
@@ -91,7 +93,7 @@ export class SignedImage extends pulumi.ComponentResource {
       {
         script: this.signedRef.apply((r) =>
           renderStepScript(
-            verifyStep({ ref: r, format, signedTimestamps: timestamps !== undefined, cosign: args.cosign, registryCaFile: args.registryCaFile }),
+            verifyStep({ ref: r, format, signedTimestamps: timestamps !== undefined, transparencyLog, cosign: args.cosign, registryCaFile: args.registryCaFile }),
           ),
         ),
         environment: mergeEnvironments({ [PublicEnv.cosignPublicKey]: verifyKey }, registryEnv, trustEnv),

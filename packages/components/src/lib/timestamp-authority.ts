@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   parseTimestampAuthorityKey,
   PublicEnv,
+  RekorEnv,
   renderStepScript,
   timestampAuthorityKeyStep,
   TimestampEnv,
@@ -21,8 +22,10 @@ import { afterStep, stepCommand } from "./step-command.js";
 export interface TimestampTrust {
   /** The TSA's RFC 3161 endpoint, `http://127.0.0.1:<port>/api/v1/timestamp`. */
   readonly tsaUrl: string;
-  /** The Sigstore trusted root JSON naming the TSA's certificate chain. Public. */
+  /** The Sigstore trusted root JSON naming the TSA's certificate chain (and the log's key). Public. */
   readonly trustedRoot: pulumi.Input<string>;
+  /** The lab's Rekor v2 log (`timestamps+log`): signatures are logged and verification requires the entry. Default none. */
+  readonly logUrl?: string;
 }
 
 /** Arguments of {@link TimestampAuthority}. */
@@ -40,6 +43,11 @@ export interface TimestampAuthorityArgs {
   readonly readyTimeoutSeconds?: number;
   /** Tool binaries: openssl makes the key and chain, cosign the trusted root, curl waits. Default each on PATH. */
   readonly tools?: { readonly openssl?: string; readonly cosign?: string; readonly curl?: string };
+  /**
+   * The lab's transparency log (`timestamps+log`): its key goes into the trusted root, and
+   * every signature is logged there. Default none.
+   */
+  readonly log?: { readonly url: string; readonly publicKeyPem: pulumi.Input<string> };
 }
 
 /** Resource type token of {@link TimestampAuthority}. */
@@ -62,6 +70,8 @@ export class TimestampAuthority extends pulumi.ComponentResource implements Time
   readonly certificateChainPem: pulumi.Output<string>;
   /** The trusted root JSON, resolving once the server answers. Export it: stock cosign verifies with it. */
   readonly trustedRoot: pulumi.Output<string>;
+  /** The log's URL when there is one. */
+  readonly logUrl?: string;
 
   constructor(name: string, args: TimestampAuthorityArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super(TIMESTAMP_AUTHORITY_TYPE, name, {}, opts);
@@ -107,14 +117,18 @@ export class TimestampAuthority extends pulumi.ComponentResource implements Time
     const root = stepCommand(
       `${name}-trusted-root`,
       {
-        script: renderStepScript(trustedRootStep({ tsaUrl: this.tsaUrl, cosign: tools.cosign })),
-        environment: { [TimestampEnv.certificateChain]: this.certificateChainPem },
-        triggers: [this.certificateChainPem],
+        script: renderStepScript(trustedRootStep({ tsaUrl: this.tsaUrl, log: args.log ? { url: args.log.url } : undefined, cosign: tools.cosign })),
+        environment: {
+          [TimestampEnv.certificateChain]: this.certificateChainPem,
+          ...(args.log ? { [RekorEnv.publicKey]: args.log.publicKeyPem } : {}),
+        },
+        triggers: [this.certificateChainPem, ...(args.log ? [args.log.publicKeyPem] : [])],
       },
       { parent: this },
     );
     this.trustedRoot = afterStep(ready, root.stdout.apply((out) => out.trim()));
-    this.registerOutputs({ tsaUrl: this.tsaUrl, certificateChainPem: this.certificateChainPem, trustedRoot: this.trustedRoot });
+    this.logUrl = args.log?.url;
+    this.registerOutputs({ tsaUrl: this.tsaUrl, certificateChainPem: this.certificateChainPem, trustedRoot: this.trustedRoot, logUrl: this.logUrl });
   }
 }
 
@@ -131,5 +145,11 @@ export function timestampEnvironment(trust?: TimestampTrust): pulumi.Output<Reco
  */
 export function timestampTriggers(trust?: TimestampTrust): pulumi.Output<string>[] {
   if (!trust) return [];
-  return [pulumi.output(trust.trustedRoot).apply((root) => `timestamps:${createHash("sha256").update(root).digest("hex")}`)];
+  const mode = trust.logUrl ? "timestamps+log" : "timestamps";
+  return [pulumi.output(trust.trustedRoot).apply((root) => `${mode}:${createHash("sha256").update(root).digest("hex")}`)];
+}
+
+/** What the signing steps hand cosign: the TSA, and the log when there is one. */
+export function timestampSigning(trust?: TimestampTrust): { tsaUrl: string; logUrl?: string } | undefined {
+  return trust ? { tsaUrl: trust.tsaUrl, ...(trust.logUrl ? { logUrl: trust.logUrl } : {}) } : undefined;
 }

@@ -28,6 +28,9 @@ export function fakeKeyMaterial(publicKeyPem = FAKE_PUBLIC_KEY): SigningKeyMater
 /** What a mocked TSA key step prints: a key and a two-certificate chain (not usable ones). */
 export const FAKE_TSA_PRIVATE_KEY = pemBlock("PRIVATE KEY", "dHNhLWtleQ==");
 export const FAKE_TSA_CHAIN = pemBlock("CERTIFICATE", "dHNhLWxlYWY=") + pemBlock("CERTIFICATE", "dHNhLXJvb3Q=");
+/** What a mocked log key step prints (not a usable key). */
+export const FAKE_LOG_PRIVATE_KEY = pemBlock("PRIVATE KEY", "bG9nLWtleQ==");
+export const FAKE_LOG_PUBLIC_KEY = pemBlock("PUBLIC KEY", "bG9nLXB1Yg==");
 /** What a mocked `cosign trusted-root create` prints. */
 export const FAKE_TRUSTED_ROOT = JSON.stringify({ mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1", timestampAuthorities: [{ uri: "fake" }] });
 
@@ -39,6 +42,7 @@ function fakeDigest(seed: string): string {
 function fakeStdout(name: string, script: string): string {
   const digest = /sha256:[a-f0-9]{64}/.exec(script)?.[0] ?? "";
   if (name.endsWith("-generate")) return FAKE_PRIVATE_KEY + FAKE_PUBLIC_KEY;
+  if (name.endsWith("-log-key")) return FAKE_LOG_PRIVATE_KEY + FAKE_LOG_PUBLIC_KEY;
   if (name.endsWith("-public-key")) return FAKE_PUBLIC_KEY;
   if (name.endsWith("-scan")) return `${JSON.stringify({ sha256: fakeDigest(script).slice(7), packages: 42 })}\n`;
   if (name.endsWith("-inspect")) return JSON.stringify({ Digest: digest, Layers: [fakeDigest("layer")], Created: "2026-11-25T00:00:00Z" });
