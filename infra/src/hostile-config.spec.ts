@@ -88,6 +88,9 @@ const KEYS: KeyCase[] = [
   nested("signingKey.source", "signingKey", "source"),
   nested("signingKey.kmsUri", "signingKey", "kmsUri", { source: "kms" }, { cosignPassword: undefined }),
   ...["image", "keyName", "port"].map((field) => nested(`vaultDevServer.${field}`, "vaultDevServer", field, {}, { vaultToken: "t", cosignPassword: undefined })),
+  top("transparency", { signatureFormat: "bundle" }),
+  ...["image", "port"].map((field) => nested(`timestampAuthority.${field}`, "timestampAuthority", field, {}, { transparency: "timestamps", signatureFormat: "bundle" })),
+  ...["image", "port"].map((field) => nested(`transparencyLog.${field}`, "transparencyLog", field, {}, { transparency: "timestamps+log", signatureFormat: "bundle" })),
   user("username"),
   user("password"),
 ];
@@ -172,7 +175,7 @@ describe("a hostile value in every string key", () => {
   it("covers every top-level key of the schema", async () => {
     const { LAB_CONFIG_KEYS } = await import("@signed-image-lab/components");
     const covered = new Set(KEYS.map((k) => k.key.split(/[.[]/)[0]));
-    const objects = ["image", "images", "tools", "signingKey", "vaultDevServer", "registryAuth"];
+    const objects = ["image", "images", "tools", "signingKey", "vaultDevServer", "registryAuth", "timestampAuthority", "transparencyLog"];
     expect(LAB_CONFIG_KEYS.filter((k) => !covered.has(k) && !objects.includes(k))).toEqual([]);
   });
 });

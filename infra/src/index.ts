@@ -31,3 +31,7 @@ export const appUrl = lab.appUrl;
 export const appRef = lab.appRef;
 export const signatureFormat = lab.signatureFormat;
 export const sbomFormat = lab.sbomFormat;
+export const transparency = lab.transparency;
+export const trustedRoot = lab.trustedRoot;
+export const timestampAuthorityUrl = lab.timestampAuthorityUrl;
+export const transparencyLogUrl = lab.transparencyLogUrl;

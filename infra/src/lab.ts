@@ -5,6 +5,8 @@ import {
   Registry,
   SigningKey,
   SigningPipeline,
+  TimestampAuthority,
+  TransparencyLog,
   VaultDevServer,
   VerifiedContainer,
   type DriftRecord,
@@ -121,6 +123,30 @@ export function createLab(config: LabConfig, site: LabSite) {
     cosign: config.tools.cosign,
   });
 
+  // transparency: timestamps — the lab's own timestamp authority; every signature carries a
+  // signed timestamp from it and every verification requires one from its trusted root.
+  // timestamps+log — also the lab's own Rekor v2: every signature is logged, every
+  // verification requires the entry.
+  const log =
+    config.transparency === "timestamps+log"
+      ? new TransparencyLog("rekor", {
+          port: config.transparencyLog.port,
+          image: config.transparencyLog.image,
+          containerName: `${site.stack}-rekor`,
+          tools: { curl: config.tools.curl },
+        })
+      : undefined;
+  const tsa =
+    config.transparency === "off"
+      ? undefined
+      : new TimestampAuthority("tsa", {
+          port: config.timestampAuthority.port,
+          image: config.timestampAuthority.image,
+          containerName: `${site.stack}-tsa`,
+          tools: { cosign: config.tools.cosign, curl: config.tools.curl },
+          log: log ? { url: log.url, publicKeyPem: log.publicKeyPem } : undefined,
+        });
+
   const images = labImages(config);
   const imageSource = (image: (typeof images)[number]): PipelineImageSource =>
     config.existingImageRef
@@ -147,6 +173,7 @@ export function createLab(config: LabConfig, site: LabSite) {
         workDir,
         tools: config.tools,
         drift: previousDrift ? { previous: previousDrift.apply((records) => records?.[image.name]) } : undefined,
+        timestamps: tsa,
       }),
   );
   const first = pipelines[0]!;
@@ -188,5 +215,10 @@ export function createLab(config: LabConfig, site: LabSite) {
     appRef: app?.runningRef,
     signatureFormat: config.signatureFormat,
     sbomFormat: config.sbomFormat,
+    transparency: config.transparency,
+    /** The Sigstore trusted root (the lab TSA's chain): `cosign verify --trusted-root` with it. */
+    trustedRoot: tsa?.trustedRoot,
+    timestampAuthorityUrl: tsa?.tsaUrl,
+    transparencyLogUrl: log?.url,
   };
 }

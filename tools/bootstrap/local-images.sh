@@ -8,6 +8,11 @@
 #                                          REGISTRY_* env, deletes enabled)
 #   signed-image-lab/node-base:<suite>    debootstrap minbase + Debian's nodejs (no npm:
 #                                          Debian's npm drags in ~450 packages), user node
+#   signed-image-lab/timestamp-authority:<v>  FROM debian-base + the pinned timestamp-server
+#                                          from .tools/bin (signing-tools.sh builds it); its
+#                                          arguments come from the lab's timestamp steps
+#   signed-image-lab/rekor-tiles:<v>      FROM debian-base + the pinned rekor-server (Rekor
+#                                          v2, POSIX storage in /var/lib/rekor)
 # Needs: root, docker daemon (docker-daemon.sh), debootstrap + docker-registry
 # packages (system-packages.sh), the Debian mirror from /etc/apt/sources*.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -19,6 +24,10 @@ DEB_CACHE="$CACHE_DIR/debs-$SUITE"
 BASE_IMAGE="signed-image-lab/debian-base:$SUITE"
 REGISTRY_IMAGE="signed-image-lab/registry:2.8.2"
 NODE_IMAGE="signed-image-lab/node-base:$SUITE"
+TSA_IMAGE=$(node -p "require('$VERSIONS_JSON').timestampAuthority.image")
+TSA_VERSION=$(node -p "require('$VERSIONS_JSON').timestampAuthority.version")
+REKOR_IMAGE=$(node -p "require('$VERSIONS_JSON').rekorTiles.image")
+REKOR_VERSION=$(node -p "require('$VERSIONS_JSON').rekorTiles.version")
 FORCE=${FORCE:-0}
 
 [[ $(id -u) -eq 0 ]] || die "must run as root (debootstrap)"
@@ -148,3 +157,58 @@ else
 fi
 report "$NODE_IMAGE"
 log "node in $NODE_IMAGE: $(docker run --rm "$NODE_IMAGE" node --version)"
+
+# --- (d) timestamp authority -----------------------------------------------
+if [[ $FORCE != 1 ]] && image_exists "$TSA_IMAGE"; then
+  log "$TSA_IMAGE exists, skipping"
+else
+  t0=$SECONDS
+  TSA_BIN="$BIN_DIR/timestamp-server"
+  [[ -x $TSA_BIN ]] || die "$TSA_BIN missing (run tools/bootstrap/signing-tools.sh timestamp-server)"
+  tsa_version=$("$TSA_BIN" version 2>/dev/null | awk '/^GitVersion:/ {print $2}')
+  [[ $tsa_version == "$TSA_VERSION" ]] || die "$TSA_BIN reports '$tsa_version', expected $TSA_VERSION"
+  ctx="$WORK/tsa"; mkdir -p "$ctx"
+  install -m 0755 "$TSA_BIN" "$ctx/timestamp-server"
+  # The key and certificate chain are copied in by the step that creates the container
+  # (never baked into the image); /etc/tsa holds them.
+  cat > "$ctx/Dockerfile" <<EOF2
+FROM $BASE_IMAGE
+COPY timestamp-server /usr/local/bin/timestamp-server
+RUN mkdir -m 0700 /etc/tsa
+EXPOSE 3000
+ENTRYPOINT ["/usr/local/bin/timestamp-server"]
+LABEL org.opencontainers.image.title="Sigstore timestamp-authority $TSA_VERSION (signed-image-lab build)"
+EOF2
+  log "docker build $TSA_IMAGE (legacy builder, DOCKER_BUILDKIT=0)"
+  DOCKER_BUILDKIT=0 docker build -q -t "$TSA_IMAGE" "$ctx" >/dev/null 2>"$WORK/build.log" \
+    || { cat "$WORK/build.log" >&2; die "docker build of $TSA_IMAGE failed"; }
+  log "built $TSA_IMAGE in $((SECONDS - t0))s"
+fi
+report "$TSA_IMAGE"
+
+# --- (e) transparency log (Rekor v2) ----------------------------------------
+if [[ $FORCE != 1 ]] && image_exists "$REKOR_IMAGE"; then
+  log "$REKOR_IMAGE exists, skipping"
+else
+  t0=$SECONDS
+  REKOR_BIN="$BIN_DIR/rekor-server"
+  [[ -x $REKOR_BIN ]] || die "$REKOR_BIN missing (run tools/bootstrap/signing-tools.sh rekor-server)"
+  rekor_version=$("$REKOR_BIN" version 2>/dev/null | awk '/^GitVersion:/ {print $2}')
+  [[ $rekor_version == "$REKOR_VERSION" ]] || die "$REKOR_BIN reports '$rekor_version', expected $REKOR_VERSION"
+  ctx="$WORK/rekor"; mkdir -p "$ctx"
+  install -m 0755 "$REKOR_BIN" "$ctx/rekor-server"
+  cat > "$ctx/Dockerfile" <<EOF2
+FROM $BASE_IMAGE
+COPY rekor-server /usr/local/bin/rekor-server
+RUN mkdir -m 0700 /etc/rekor && mkdir -p /var/lib/rekor
+VOLUME ["/var/lib/rekor"]
+EXPOSE 3000
+ENTRYPOINT ["/usr/local/bin/rekor-server"]
+LABEL org.opencontainers.image.title="Sigstore rekor-tiles $REKOR_VERSION, POSIX storage (signed-image-lab build)"
+EOF2
+  log "docker build $REKOR_IMAGE (legacy builder, DOCKER_BUILDKIT=0)"
+  DOCKER_BUILDKIT=0 docker build -q -t "$REKOR_IMAGE" "$ctx" >/dev/null 2>"$WORK/build.log" \
+    || { cat "$WORK/build.log" >&2; die "docker build of $REKOR_IMAGE failed"; }
+  log "built $REKOR_IMAGE in $((SECONDS - t0))s"
+fi
+report "$REKOR_IMAGE"

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Ensures cosign and syft of the versions pinned in tools/versions.json are
-# available in <repo>/.tools/bin (project-local; add it to PATH).
+# Ensures cosign, syft, the Sigstore timestamp authority (timestamp-server) and Rekor v2
+# (rekor-server, the POSIX build of rekor-tiles) of the versions pinned in tools/versions.json
+# are available in <repo>/.tools/bin (project-local; add it to PATH).
 #  - already in .tools/bin with the right version  -> nothing to do (seconds)
 #  - a binary on PATH reports exactly that version  -> copied into .tools/bin
 #  - otherwise                                      -> GOBIN=.tools/bin go install MODULE@VERSION
 # syft gets the -X main.version/... ldflags its release build uses, so
 # `syft version` and the SBOM creator field carry the version.
-# Arguments: the tools to ensure (cosign, syft, policy-check); default all three. lab:up's
-# preflight asks for the ones the lab itself runs.
+# timestamp-server's go.mod asks for a newer Go than the machine's: it is built with the
+# toolchain pinned beside it (GOTOOLCHAIN, fetched through the Go module proxy).
+# Arguments: the tools to ensure (cosign, syft, timestamp-server, rekor-server, policy-check);
+# default all five. lab:up's preflight asks for the ones the lab itself runs.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 [[ -f $VERSIONS_JSON ]] || die "missing $VERSIONS_JSON"
@@ -16,13 +19,20 @@ COSIGN_VERSION=$(node -p "require('$VERSIONS_JSON').cosign.version")
 COSIGN_MODULE=$(node -p "require('$VERSIONS_JSON').cosign.module")
 SYFT_VERSION=$(node -p "require('$VERSIONS_JSON').syft.version")
 SYFT_MODULE=$(node -p "require('$VERSIONS_JSON').syft.module")
-[[ $COSIGN_VERSION == v* && $SYFT_VERSION == v* ]] || die "versions in $VERSIONS_JSON must start with v"
+TSA_VERSION=$(node -p "require('$VERSIONS_JSON').timestampAuthority.version")
+TSA_MODULE=$(node -p "require('$VERSIONS_JSON').timestampAuthority.module")
+TSA_GOTOOLCHAIN=$(node -p "require('$VERSIONS_JSON').timestampAuthority.goToolchain")
+REKOR_VERSION=$(node -p "require('$VERSIONS_JSON').rekorTiles.version")
+REKOR_MODULE=$(node -p "require('$VERSIONS_JSON').rekorTiles.module")
+[[ $COSIGN_VERSION == v* && $SYFT_VERSION == v* && $TSA_VERSION == v* ]] || die "versions in $VERSIONS_JSON must start with v"
 
 mkdir -p "$BIN_DIR"
 
 # Version strings as reported by the binaries (without the leading v).
 cosign_version_of() { "$1" version 2>/dev/null | awk '/^GitVersion:/ {sub(/^v/, "", $2); print $2}'; }
 syft_version_of()   { SYFT_CHECK_FOR_APP_UPDATE=false "$1" version 2>/dev/null | awk '/^Version:/ {sub(/^v/, "", $2); print $2}'; }
+# timestamp-server and rekor-server print the same release-utils block as cosign (GitVersion).
+release_version_of() { "$1" version 2>/dev/null | awk '/^GitVersion:/ {sub(/^v/, "", $2); print $2}'; }
 
 find_go() {
   if command -v go >/dev/null; then command -v go
@@ -31,6 +41,8 @@ find_go() {
 }
 
 # ensure NAME VERSION MODULE VERSION_FN [extra go install args...]
+# ENSURE_GOTOOLCHAIN: the Go toolchain to build with (default: the caller's GOTOOLCHAIN).
+# ENSURE_BUILT_AS: the name go install gives the binary when it is not NAME (installed as NAME).
 ensure() {
   local name=$1 version=$2 module=$3 version_fn=$4; shift 4
   local want=${version#v} target="$BIN_DIR/$name" have onpath
@@ -58,15 +70,20 @@ ensure() {
   local t0=$SECONDS
   # GOWORK=off / GOFLAGS cleared: a workspace or -mod flag in the caller's
   # environment must not change what `go install pkg@version` does.
-  GOBIN="$BIN_DIR" GOWORK=off GOFLAGS=-buildvcs=false CGO_ENABLED=0 \
+  local gobin=$BIN_DIR
+  [[ -z ${ENSURE_BUILT_AS:-} ]] || gobin=$(mktemp -d "${TMPDIR:-/tmp}/signing-tools.XXXXXX")
+  GOBIN="$gobin" GOWORK=off GOFLAGS=-buildvcs=false CGO_ENABLED=0 GOTOOLCHAIN="${ENSURE_GOTOOLCHAIN:-${GOTOOLCHAIN:-auto}}" \
     "$go" install "$@" "$module@$version" \
     || die "go install $module@$version failed (needs the Go module proxy; if it asks for a newer Go, retry with GOTOOLCHAIN=go1.27.3)"
+  if [[ -n ${ENSURE_BUILT_AS:-} ]]; then
+    install -m 0755 "$gobin/$ENSURE_BUILT_AS" "$target" && rm -rf "$gobin"
+  fi
   have=$($version_fn "$target" || true)
   [[ $have == "$want" ]] || die "built $target but it reports version '${have:-?}', expected $want"
   log "built $name $version in $((SECONDS - t0))s"
 }
 
-wanted=" ${*:-cosign syft policy-check} "
+wanted=" ${*:-cosign syft timestamp-server rekor-server policy-check} "
 wants() { [[ $wanted == *" $1 "* ]]; }
 
 ! wants cosign || ensure cosign "$COSIGN_VERSION" "$COSIGN_MODULE" cosign_version_of -trimpath
@@ -91,6 +108,14 @@ syft_ldflags() {
 }
 ! wants syft || ensure syft "$SYFT_VERSION" "$SYFT_MODULE" syft_version_of -trimpath -ldflags "$(syft_ldflags)"
 
+# The lab's timestamp authority (transparency: timestamps). Its go.mod asks for Go 1.27.
+! wants timestamp-server || ENSURE_GOTOOLCHAIN=$TSA_GOTOOLCHAIN \
+  ensure timestamp-server "$TSA_VERSION" "$TSA_MODULE" release_version_of -trimpath
+
+# The lab's transparency log, Rekor v2 (transparency: timestamps+log).
+! wants rekor-server || ENSURE_BUILT_AS=posix \
+  ensure rekor-server "$REKOR_VERSION" "$REKOR_MODULE" release_version_of -trimpath
+
 # lab-policy-check: the lab's independent signature verifier on containers/image (Debian's
 # skopeo has sigstore disabled). Rebuilt when its sources change (a stamp holds their hash).
 ensure_policy_check() {
@@ -114,3 +139,5 @@ ensure_policy_check() {
 log "in use (add to PATH: export PATH=\"$BIN_DIR:\$PATH\"):"
 ! wants cosign || "$BIN_DIR/cosign" version 2>&1 | sed -n '/^GitVersion:/,/^Platform:/p' | sed 's/^/  cosign: /'
 ! wants syft || SYFT_CHECK_FOR_APP_UPDATE=false "$BIN_DIR/syft" version 2>&1 | sed 's/^/  syft:   /'
+! wants timestamp-server || "$BIN_DIR/timestamp-server" version 2>&1 | sed -n '/^GitVersion:/p' | sed 's/^/  timestamp-server: /'
+! wants rekor-server || "$BIN_DIR/rekor-server" version 2>&1 | sed -n '/^GitVersion:/p' | sed 's/^/  rekor-server: /'

@@ -17,3 +17,5 @@ export * from "./lib/stack-recovery.js";
 export * from "./lib/preflight.js";
 export * from "./lib/release-download.js";
 export * from "./lib/registry-transport.js";
+export * from "./lib/timestamp-commands.js";
+export * from "./lib/rekor-commands.js";

@@ -11,6 +11,8 @@ export * from "./lib/verified-container.js";
 export * from "./lib/stack-config.js";
 export * from "./lib/signing-pipeline.js";
 export * from "./lib/vault-dev-server.js";
+export * from "./lib/timestamp-authority.js";
+export * from "./lib/transparency-log.js";
 export * from "./lib/drift.js";
 export * from "./lib/project-root.js";
 export * from "./lib/previous-outputs.js";

@@ -10,10 +10,20 @@ import {
   TLS_KEY_ENV,
   waitForRegistryStep,
   runStepOrThrow,
+  startRekorServerStep,
+  startTimestampServerStep,
+  RekorEnv,
+  rekorUrl,
+  waitForRekorServerStep,
+  type LogKey,
+  TimestampEnv,
+  timestampUrl,
+  waitForTimestampServerStep,
+  type TimestampAuthorityKey,
 } from "@signed-image-lab/tooling";
 import { execa } from "execa";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,7 +58,22 @@ export interface TestRegistry {
 export const BASE_IMAGE = process.env.LAB_BASE_IMAGE ?? "signed-image-lab/node-base:bookworm";
 /** The registry image: local (built by the bootstrap) unless LAB_REGISTRY_IMAGE says otherwise. */
 export const REGISTRY_IMAGE = process.env.LAB_REGISTRY_IMAGE ?? "signed-image-lab/registry:2.8.2";
+/** The timestamp authority's image: local (built by the bootstrap from the pinned timestamp-server). */
+export const TSA_IMAGE =
+  process.env.LAB_TSA_IMAGE ??
+  (JSON.parse(readFileSync(join(REPO_ROOT, "tools", "versions.json"), "utf8")) as { timestampAuthority: { image: string } }).timestampAuthority.image;
+/** The transparency log's image: local (built by the bootstrap from the pinned rekor-server). */
+export const REKOR_IMAGE =
+  process.env.LAB_REKOR_IMAGE ??
+  (JSON.parse(readFileSync(join(REPO_ROOT, "tools", "versions.json"), "utf8")) as { rekorTiles: { image: string } }).rekorTiles.image;
 const LABEL = "signed-image-lab.e2e";
+
+/** A timestamp authority a spec started. */
+export interface TestTimestampAuthority {
+  /** Its RFC 3161 endpoint on loopback. */
+  readonly url: string;
+  readonly container: string;
+}
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -71,6 +96,8 @@ export class LabFixture {
   private readonly imageIds = new Set<string>();
   private readonly volumes: string[] = [];
   private registries = 0;
+  private timestampAuthorities = 0;
+  private transparencyLogs = 0;
 
   constructor(readonly tools: LabTools) {}
 
@@ -113,6 +140,37 @@ export class LabFixture {
       port,
       credentials: (user) => ({ [SecretEnv.registryUsername]: user.username, [SecretEnv.registryPassword]: user.password }),
     };
+  }
+
+  /**
+   * Starts a timestamp authority container with `key` on a free loopback port, exactly as the
+   * TimestampAuthority component does, and waits until it serves its certificate chain.
+   */
+  async startTimestampAuthority(key: TimestampAuthorityKey, waitSeconds = 30): Promise<TestTimestampAuthority> {
+    const port = await freePort();
+    const container = `${this.runId}-tsa-${++this.timestampAuthorities}`;
+    await runStepOrThrow(
+      `starting timestamp authority ${container}`,
+      startTimestampServerStep({ name: container, image: TSA_IMAGE, hostPort: port, labels: { [LABEL]: this.runId }, docker: this.tools.docker }),
+      { [TimestampEnv.privateKey]: key.privateKeyPem, [TimestampEnv.certificateChain]: key.certificateChainPem },
+    );
+    const url = timestampUrl(port);
+    await runStepOrThrow("waiting for the timestamp authority", waitForTimestampServerStep({ url, timeoutSeconds: waitSeconds, curl: this.tools.curl }));
+    return { url, container };
+  }
+
+  /** Starts Rekor v2 with `key` on a free loopback port, as the TransparencyLog component does, and waits for `/healthz`. */
+  async startTransparencyLog(key: LogKey): Promise<{ readonly url: string; readonly container: string }> {
+    const port = await freePort();
+    const container = `${this.runId}-rekor-${++this.transparencyLogs}`;
+    await runStepOrThrow(
+      `starting transparency log ${container}`,
+      startRekorServerStep({ name: container, image: REKOR_IMAGE, hostPort: port, labels: { [LABEL]: this.runId }, docker: this.tools.docker }),
+      { [RekorEnv.privateKey]: key.privateKeyPem },
+    );
+    const url = rekorUrl(port);
+    await runStepOrThrow("waiting for the transparency log", waitForRekorServerStep({ url, timeoutSeconds: 30, curl: this.tools.curl }));
+    return { url, container };
   }
 
   /** Builds studentbook on the lab's base image and pushes it; returns the digest reference. */

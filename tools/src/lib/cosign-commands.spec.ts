@@ -42,6 +42,55 @@ describe("cosign steps", () => {
     expect(step.registryHost).toBe("localhost:5001");
   });
 
+  it("sign and attest with a timestamp through a signing config naming only the lab's TSA, no tlog flags", () => {
+    const timestamps = { tsaUrl: "http://127.0.0.1:3000/api/v1/timestamp" };
+    for (const step of [
+      signStep({ ref: REF, keyRef: PRIVATE_KEY_FROM_ENV, format: "bundle", timestamps }),
+      attestStep({ ref: REF, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: "/s.json", sbomFormat: "spdx-json", sbomSha256: SBOM_SHA, format: "bundle", timestamps }),
+    ]) {
+      const script = renderStepScript(step);
+      expect(script).toContain(`printenv LAB_TRUSTED_ROOT >"\${lab_tmp}"/trusted-root.json`);
+      expect(script).toContain(
+        "cosign signing-config create --tsa url=http://127.0.0.1:3000/api/v1/timestamp,api-version=1,start-time=2020-01-01T00:00:00Z,operator=signed-image-lab --tsa-config EXACT:1",
+      );
+      expect(script).toMatch(/--signing-config "\$\{lab_tmp\}"\/signing-config.json --trusted-root "\$\{lab_tmp\}"\/trusted-root.json --new-bundle-format=true/);
+      expect(script).not.toMatch(/--tlog-upload|--use-signing-config|--timestamp-server-url/);
+    }
+  });
+
+  it("refuse a timestamp in the legacy format, which cosign cannot sign through a signing config", () => {
+    const timestamps = { tsaUrl: "http://127.0.0.1:3000/api/v1/timestamp" };
+    expect(() => signStep({ ref: REF, keyRef: PRIVATE_KEY_FROM_ENV, format: "legacy", timestamps })).toThrow(/needs the bundle signature format/);
+    expect(() =>
+      attestStep({ ref: REF, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: "/s.json", sbomFormat: "spdx-json", sbomSha256: SBOM_SHA, format: "legacy", timestamps }),
+    ).toThrow(/attesting with a signed timestamp needs the bundle/);
+  });
+
+  it("verify with the lab's trusted root and signed timestamps required when asked, and only then", () => {
+    for (const step of [verifyStep({ ref: REF, format: "bundle", signedTimestamps: true }), verifyAttestationStep({ ref: REF, sbomFormat: "spdx-json", format: "bundle", signedTimestamps: true })]) {
+      const script = renderStepScript(step);
+      expect(script).toMatch(/--trusted-root "\$\{lab_tmp\}"\/trusted-root.json --use-signed-timestamps/);
+      expect(script).toContain("printenv LAB_TRUSTED_ROOT");
+    }
+    expect(renderStepScript(verifyStep({ ref: REF, format: "bundle" }))).not.toMatch(/trusted-root|use-signed-timestamps/);
+  });
+
+  it("log in the lab's Rekor v2 when given one, and drop --insecure-ignore-tlog only when a log is required", () => {
+    const timestamps = { tsaUrl: "http://127.0.0.1:3030/api/v1/timestamp", logUrl: "http://127.0.0.1:3031" };
+    expect(renderStepScript(signStep({ ref: REF, keyRef: PRIVATE_KEY_FROM_ENV, format: "bundle", timestamps }))).toContain(
+      "--rekor url=http://127.0.0.1:3031,api-version=2,start-time=2020-01-01T00:00:00Z,operator=signed-image-lab --rekor-config EXACT:1",
+    );
+    for (const step of [
+      verifyStep({ ref: REF, format: "bundle", signedTimestamps: true, transparencyLog: true }),
+      verifyAttestationStep({ ref: REF, sbomFormat: "spdx-json", format: "bundle", signedTimestamps: true, transparencyLog: true }),
+    ]) {
+      expect(renderStepScript(step)).not.toContain("--insecure-ignore-tlog");
+      expect(renderStepScript(step)).toContain("--use-signed-timestamps");
+    }
+    expect(renderStepScript(verifyStep({ ref: REF, format: "bundle", signedTimestamps: true }))).toContain("--insecure-ignore-tlog");
+    expect(() => verifyStep({ ref: REF, format: "bundle", transparencyLog: true })).toThrow(/needs signedTimestamps/);
+  });
+
   it("switch to the bundle format when asked, for signing and for verifying", () => {
     expect(argvOf(signStep({ ref: REF, keyRef: "hashivault://lab", format: "bundle" }))).toContain("--new-bundle-format=true");
     expect(argvOf(verifyStep({ ref: REF, format: "bundle" }))).toContain("--new-bundle-format=true");

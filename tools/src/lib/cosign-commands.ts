@@ -1,8 +1,9 @@
 import { parseDigestRef, registryHostOf } from "./image-ref.js";
 import { SBOM_FORMATS, type SbomFormat } from "./sbom-formats.js";
-import { expand } from "./shell-words.js";
+import { expand, type Word } from "./shell-words.js";
 import { sbomUnchangedInvocation } from "./syft-commands.js";
-import { PublicEnv, SecretEnv, STEP_TMP, type StepScript } from "./step-script.js";
+import { PublicEnv, SecretEnv, STEP_TMP, type StepScript, type ToolInvocation } from "./step-script.js";
+import { SIGNING_CONFIG_FILE, TRUSTED_ROOT_FILE, writeSigningConfig, writeTrustedRoot } from "./timestamp-commands.js";
 
 /**
  * Where cosign writes signatures: `legacy` is the `sha256-<hex>.sig` tag that `cosign
@@ -34,6 +35,70 @@ export interface CosignRefStepOptions extends CosignStepOptions, CosignRegistryT
  */
 export function offlineSigningFlags(format: SignatureFormat): string[] {
   return ["--tlog-upload=false", "--use-signing-config=false", `--new-bundle-format=${format === "bundle"}`];
+}
+
+/**
+ * What anchors a signature beyond the key: `off` nothing (the key alone, offline), `timestamps`
+ * a signed RFC 3161 timestamp from the lab's timestamp authority, `timestamps+log` also an entry
+ * in a transparency log (not available yet).
+ */
+export type Transparency = "off" | "timestamps" | "timestamps+log";
+
+/**
+ * Signing with a signed timestamp from the lab's timestamp authority (RFC 3161): cosign signs
+ * through a signing config that names only that TSA, with the lab's trusted root from
+ * LAB_TRUSTED_ROOT. cosign takes a signing config in the bundle format only.
+ */
+export interface TimestampSigning {
+  /** The TSA's timestamp endpoint, `http://127.0.0.1:<port>/api/v1/timestamp`. */
+  readonly tsaUrl: string;
+  /** The lab's Rekor v2 log, `http://127.0.0.1:<port>` (`timestamps+log`): every signature is also logged there. Default none. */
+  readonly logUrl?: string;
+}
+
+/** Options of a step that signs: with a timestamp, or offline with the key alone. */
+export interface CosignSigningOptions {
+  /** Default none: no timestamp (the key alone; nothing says when it signed). */
+  readonly timestamps?: TimestampSigning;
+}
+
+/** Options of a step that verifies. */
+export interface CosignVerifyingOptions {
+  /**
+   * Require a signed timestamp from a TSA of the lab's trusted root (LAB_TRUSTED_ROOT):
+   * `--trusted-root` with `--use-signed-timestamps`. A signature without one, or with one from
+   * another authority, fails. Default false.
+   */
+  readonly signedTimestamps?: boolean;
+  /**
+   * Require an entry in a transparency log of the trusted root (`timestamps+log`): no
+   * `--insecure-ignore-tlog`. A signature missing from the log, or logged by a log whose key the
+   * trusted root does not hold, fails. Needs `signedTimestamps`. Default false.
+   */
+  readonly transparencyLog?: boolean;
+}
+
+/** The flags and setup commands of a signing step (sign or attest). */
+function signingSetup(cosign: string, format: SignatureFormat, options: CosignSigningOptions, what: string): { setup: ToolInvocation[]; flags: Word[] } {
+  if (!options.timestamps) return { setup: [], flags: offlineSigningFlags(format) };
+  if (format !== "bundle") {
+    throw new Error(`${what} with a signed timestamp needs the bundle signature format (cosign takes a signing config only with bundles)`);
+  }
+  return {
+    setup: [writeTrustedRoot(), writeSigningConfig({ tsaUrl: options.timestamps.tsaUrl, logUrl: options.timestamps.logUrl, cosign })],
+    flags: ["--signing-config", SIGNING_CONFIG_FILE, "--trusted-root", TRUSTED_ROOT_FILE, "--new-bundle-format=true"],
+  };
+}
+
+/**
+ * The flags and setup commands of a verifying step: `--insecure-ignore-tlog` unless a
+ * transparency log is required (offline there is no public log to ask).
+ */
+function verifyingSetup(options: CosignVerifyingOptions): { setup: ToolInvocation[]; flags: Word[] } {
+  if (options.transparencyLog && !options.signedTimestamps) throw new Error("requiring a transparency log needs signedTimestamps (the lab's trusted root)");
+  const tlog = options.transparencyLog ? [] : ["--insecure-ignore-tlog"];
+  if (!options.signedTimestamps) return { setup: [], flags: tlog };
+  return { setup: [writeTrustedRoot()], flags: [...tlog, "--trusted-root", TRUSTED_ROOT_FILE, "--use-signed-timestamps"] };
 }
 
 /** Trust for a registry that serves TLS with a certificate from a private CA. */
@@ -74,20 +139,21 @@ export function publicKeyStep(options: CosignStepOptions & { readonly keyRef: st
   return { invocations: [{ argv: [options.cosign ?? "cosign", "public-key", "--key", options.keyRef] }] };
 }
 
-/** `cosign sign` of a digest-pinned reference, offline. */
+/**
+ * `cosign sign` of a digest-pinned reference: offline with the key alone, or (with
+ * `timestamps`) with a signed timestamp from the lab's TSA and nothing else.
+ */
 export function signStep(
-  options: CosignRefStepOptions & { readonly keyRef: string; readonly format: SignatureFormat },
+  options: CosignRefStepOptions & CosignSigningOptions & { readonly keyRef: string; readonly format: SignatureFormat },
 ): StepScript {
+  const cosign = options.cosign ?? "cosign";
+  const { setup, flags } = signingSetup(cosign, options.format, options, "signing");
   return {
     registryHost: registryOf(options.ref, "the image to sign"),
     subject: options.ref,
     invocations: [
-      {
-        argv: [
-          options.cosign ?? "cosign", "sign", "--key", options.keyRef, ...offlineSigningFlags(options.format),
-          ...registryTlsFlags(options), "-y", options.ref,
-        ],
-      },
+      ...setup,
+      { argv: [cosign, "sign", "--key", options.keyRef, ...flags, ...registryTlsFlags(options), "-y", options.ref] },
     ],
   };
 }
@@ -115,7 +181,7 @@ const SIGNATURE_CLAIM_CHECK_SCRIPT = [
  */
 export function verifyStep(
   options: CosignRefStepOptions &
-    {
+    CosignVerifyingOptions & {
       readonly format: SignatureFormat;
       readonly node?: string;
       /** The `--key` to verify with. Default the PEM in COSIGN_PUBLIC_KEY; a KMS URI works too. */
@@ -124,13 +190,15 @@ export function verifyStep(
 ): StepScript {
   const { repository, digest } = parseDigestRef(options.ref, "the image to verify");
   const claims = expand(STEP_TMP, "/claims.json");
+  const { setup, flags } = verifyingSetup(options);
   return {
     registryHost: registryHostOf(repository),
     subject: options.ref,
     invocations: [
+      ...setup,
       {
         argv: [
-          options.cosign ?? "cosign", "verify", "--key", options.keyRef ?? PUBLIC_KEY_FROM_ENV, "--insecure-ignore-tlog",
+          options.cosign ?? "cosign", "verify", "--key", options.keyRef ?? PUBLIC_KEY_FROM_ENV, ...flags,
           `--new-bundle-format=${options.format === "bundle"}`, ...registryTlsFlags(options), "--output", "json", options.ref,
         ],
         stdoutTo: claims,
@@ -187,7 +255,7 @@ export function downloadSbomStep(options: CosignRefStepOptions): StepScript {
 
 /** `cosign attest`: a signed in-toto attestation whose predicate is the SBOM file. */
 export function attestStep(
-  options: CosignRefStepOptions & {
+  options: CosignRefStepOptions & CosignSigningOptions & {
     readonly keyRef: string;
     readonly predicateFile: string;
     readonly sbomFormat: SbomFormat;
@@ -196,16 +264,19 @@ export function attestStep(
     readonly format: SignatureFormat;
   },
 ): StepScript {
+  const cosign = options.cosign ?? "cosign";
+  const { setup, flags } = signingSetup(cosign, options.format, options, "attesting");
   return {
     registryHost: registryOf(options.ref, "the image to attest"),
     subject: options.ref,
     invocations: [
       sbomUnchangedInvocation(options.predicateFile, options.sbomSha256),
+      ...setup,
       {
         argv: [
-          options.cosign ?? "cosign", "attest", "--key", options.keyRef,
+          cosign, "attest", "--key", options.keyRef,
           "--type", SBOM_FORMATS[options.sbomFormat].attestType, "--predicate", options.predicateFile,
-          ...offlineSigningFlags(options.format), ...registryTlsFlags(options), "-y", options.ref,
+          ...flags, ...registryTlsFlags(options), "-y", options.ref,
         ],
       },
     ],
@@ -217,15 +288,17 @@ export function attestStep(
  * payload (the whole SBOM) is discarded; the exit status is the verdict.
  */
 export function verifyAttestationStep(
-  options: CosignRefStepOptions & { readonly sbomFormat: SbomFormat; readonly format: SignatureFormat },
+  options: CosignRefStepOptions & CosignVerifyingOptions & { readonly sbomFormat: SbomFormat; readonly format: SignatureFormat },
 ): StepScript {
+  const { setup, flags } = verifyingSetup(options);
   return {
     registryHost: registryOf(options.ref, "the image whose attestation to verify"),
     subject: options.ref,
     invocations: [
+      ...setup,
       {
         argv: [
-          options.cosign ?? "cosign", "verify-attestation", "--key", PUBLIC_KEY_FROM_ENV, "--insecure-ignore-tlog",
+          options.cosign ?? "cosign", "verify-attestation", "--key", PUBLIC_KEY_FROM_ENV, ...flags,
           `--new-bundle-format=${options.format === "bundle"}`,
           "--type", SBOM_FORMATS[options.sbomFormat].attestType, ...registryTlsFlags(options), options.ref,
         ],

@@ -48,6 +48,19 @@ describe("probeArtifacts", () => {
     expect(await probeArtifacts(ref, "bundle")).toEqual({ signature: true, attestation: false, attachment: false });
   });
 
+  it("reads the predicate type from the bundle's own manifest when the index entry lacks it (signed through a signing config)", async () => {
+    manifests.clear();
+    const [sig, att] = [`sha256:${"01".repeat(32)}`, `sha256:${"02".repeat(32)}`];
+    manifests.set(`/v2/team/app/manifests/${TAG}`, JSON.stringify({ manifests: [{ digest: sig }, { digest: att }] }));
+    const bundle = (type: string) => JSON.stringify({ annotations: { "dev.sigstore.bundle.predicateType": type } });
+    manifests.set(`/v2/team/app/manifests/${sig}`, bundle("https://sigstore.dev/cosign/sign/v1"));
+    manifests.set(`/v2/team/app/manifests/${att}`, bundle("https://spdx.dev/Document"));
+    expect(await probeArtifacts(ref, "bundle")).toEqual({ signature: true, attestation: true, attachment: false });
+    manifests.delete(`/v2/team/app/manifests/${att}`);
+    // A bundle manifest the registry cannot produce: cannot tell, never "lost".
+    expect(await probeArtifacts(ref, "bundle")).toEqual({});
+  });
+
   it("sends registry credentials as a Basic header only", async () => {
     seen.length = 0;
     await probeArtifacts(ref, "legacy", { username: "alice", password: "s3cret" });

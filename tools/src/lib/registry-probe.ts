@@ -73,8 +73,18 @@ async function bundlePredicates(host: string, repoPath: string, digest: string, 
   if (answer.status === 404) answer = await get("GET", host, `/v2/${repoPath}/manifests/${digest.replace(":", "-")}`, access);
   if (answer.status === 404) return [];
   if (answer.status !== 200) throw new Error(`${host} answered ${answer.status} for the referrers of ${digest}`);
-  const index = JSON.parse(answer.body) as { manifests?: { annotations?: Record<string, string> }[] };
-  return (index.manifests ?? []).map((m) => m.annotations?.[BUNDLE_PREDICATE_ANNOTATION] ?? "");
+  const index = JSON.parse(answer.body) as { manifests?: { digest?: string; annotations?: Record<string, string> }[] };
+  // cosign copies the predicate type into the index entry when it signs offline, but not when it
+  // signs through a signing config (transparency: timestamps): then the bundle's own manifest has it.
+  return Promise.all(
+    (index.manifests ?? []).map(async (m) => {
+      const annotated = m.annotations?.[BUNDLE_PREDICATE_ANNOTATION];
+      if (annotated !== undefined || !m.digest) return annotated ?? "";
+      const manifest = await get("GET", host, `/v2/${repoPath}/manifests/${m.digest}`, access);
+      if (manifest.status !== 200) throw new Error(`${host} answered ${manifest.status} for ${repoPath}@${m.digest}`);
+      return (JSON.parse(manifest.body) as { annotations?: Record<string, string> }).annotations?.[BUNDLE_PREDICATE_ANNOTATION] ?? "";
+    }),
+  );
 }
 
 /**

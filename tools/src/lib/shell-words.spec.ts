@@ -37,6 +37,12 @@ describe("renderWords", () => {
     expect(argvSeenBySh(renderWords([expand("dir", "/my file")]), { dir: "/tmp/a b" })).toEqual(["/tmp/a b/my file"]);
   });
 
+  it("renders a literal prefix before the expansion (a key=value flag whose value is a path)", () => {
+    const word = expand("dir", "/chain.pem", "url=http://127.0.0.1:3000/x,certificate-chain=");
+    expect(renderWords([word])).toBe(`url=http://127.0.0.1:3000/x,certificate-chain="\${dir}"/chain.pem`);
+    expect(argvSeenBySh(renderWords([expand("dir", "", "it's ")]), { dir: "/tmp/a b" })).toEqual(["it's /tmp/a b"]);
+  });
+
   it("refuses an empty command and a bad variable name", () => {
     expect(() => renderWords([])).toThrow(/empty command/);
     expect(() => expand("1bad")).toThrow(/not a shell variable name/);

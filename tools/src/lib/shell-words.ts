@@ -3,10 +3,12 @@
  * so a word is quoted exactly once, by one function.
  */
 
-/** A word that the shell expands at run time: `"${name}"` followed by a literal suffix. */
+/** A word that the shell expands at run time: a literal prefix, `"${name}"`, a literal suffix. */
 export interface ShellExpansion {
   readonly variable: string;
   readonly suffix?: string;
+  /** Literal text before the expansion, e.g. `certificate-chain=` of a `key=value` flag. */
+  readonly prefix?: string;
 }
 
 /** One argv word: a literal string, or a shell variable the step script defines. */
@@ -23,12 +25,15 @@ export function quoteShellWord(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** A word that expands the step script's variable `variable`, then appends `suffix` literally. */
-export function expand(variable: string, suffix?: string): ShellExpansion {
+/**
+ * A word that expands the step script's variable `variable`, then appends `suffix` literally;
+ * `prefix`, when given, goes literally before it.
+ */
+export function expand(variable: string, suffix?: string, prefix?: string): ShellExpansion {
   if (!VARIABLE_NAME.test(variable)) {
     throw new Error(`not a shell variable name: ${JSON.stringify(variable)}`);
   }
-  return { variable, suffix };
+  return prefix ? { variable, suffix, prefix } : { variable, suffix };
 }
 
 function renderWord(word: Word): string {
@@ -36,7 +41,8 @@ function renderWord(word: Word): string {
     return quoteShellWord(word);
   }
   const suffix = word.suffix ? quoteShellWord(word.suffix) : "";
-  return `"\${${word.variable}}"${suffix}`;
+  const prefix = word.prefix ? quoteShellWord(word.prefix) : "";
+  return `${prefix}"\${${word.variable}}"${suffix}`;
 }
 
 /** Renders an argv array as one shell command line. */

@@ -21,6 +21,11 @@ export const SecretEnv = {
 export const PublicEnv = {
   /** The cosign public key PEM, read by cosign through `--key env://…`. */
   cosignPublicKey: "COSIGN_PUBLIC_KEY",
+  /**
+   * The lab's Sigstore trusted root JSON (its timestamp authority's certificate chain), written
+   * to a file in the step's temporary directory for cosign's `--trusted-root`.
+   */
+  trustedRoot: "LAB_TRUSTED_ROOT",
 } as const;
 
 /** One command of a step: its argv and the non-secret environment it needs. */

@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
 import { DEFAULT_BASE_IMAGE, LAB_CONFIG_KEYS, LabConfigError, parseLabConfig, type RawConfig } from "./lab-config.js";
 
 const NS = "signed-image-lab";
@@ -39,6 +39,38 @@ describe("parseLabConfig", () => {
   it("pins the default base image in studentbook's Dockerfile to the same digest as the schema", () => {
     const dockerfile = readFileSync(resolve(import.meta.dirname, "../../../studentbook/Dockerfile"), "utf8");
     expect(dockerfile).toContain(`ARG BASE_IMAGE=${DEFAULT_BASE_IMAGE}\n`);
+  });
+
+  it("leaves transparency off by default and reads the TSA's port and image", () => {
+    expect(parse({}).transparency).toBe("off");
+    expect(parse({}).timestampAuthority).toEqual({ port: 3030, image: "signed-image-lab/timestamp-authority:v2.1.5" });
+    const config = parse({ transparency: "timestamps", signatureFormat: "bundle", timestampAuthority: JSON.stringify({ port: 3061 }) });
+    expect(config.transparency).toBe("timestamps");
+    expect(config.timestampAuthority.port).toBe(3061);
+  });
+
+  it("names transparency when it cannot work: legacy format, an unknown mode, a TSA or log port taken", () => {
+    expect(problemsOf({ transparency: "timestamps" })).toEqual([
+      `${NS}:transparency: timestamps needs signatureFormat: bundle (cosign signs with a timestamp only in the bundle format)`,
+    ]);
+    expect(problemsOf({ transparency: "rekor" })[0]).toMatch(new RegExp(`^${NS}:transparency: Invalid option: expected one of "off"\\|"timestamps"\\|"timestamps\\+log"`));
+    expect(parse({ transparency: "timestamps+log", signatureFormat: "bundle" }).transparencyLog).toEqual({ port: 3031, image: "signed-image-lab/rekor-tiles:v2.3.0" });
+    expect(problemsOf({ transparency: "timestamps+log", signatureFormat: "bundle", transparencyLog: JSON.stringify({ port: 3030 }) })).toEqual([
+      `${NS}:transparencyLog.port: must differ from timestampAuthority.port (3030)`,
+    ]);
+    expect(problemsOf({ transparency: "timestamps", signatureFormat: "bundle", timestampAuthority: JSON.stringify({ port: 8090 }) })).toEqual([
+      `${NS}:timestampAuthority.port: must differ from appPort (8090)`,
+    ]);
+    expect(problemsOf({ timestampAuthority: JSON.stringify({ port: 3061, tls: true }) })[0]).toBe(`${NS}:timestampAuthority.tls: unknown key`);
+  });
+
+  it("pins the TSA and log images that tools/versions.json pins and local-images.sh builds", () => {
+    const versions = JSON.parse(readFileSync(join(import.meta.dirname, "../../../../tools/versions.json"), "utf8")) as {
+      timestampAuthority: { image: string };
+      rekorTiles: { image: string };
+    };
+    expect(parse({}).timestampAuthority.image).toBe(versions.timestampAuthority.image);
+    expect(parse({}).transparencyLog.image).toBe(versions.rekorTiles.image);
   });
 
   it("reads numbers, booleans and objects as Pulumi stores them (strings, JSON)", () => {

@@ -9,6 +9,7 @@ import {
   type SbomFormat,
   type SbomScope,
   type SignatureFormat,
+  type Transparency,
 } from "@signed-image-lab/tooling";
 import { createPublicKey } from "node:crypto";
 import { z } from "zod";
@@ -160,6 +161,15 @@ export const labConfigSchema = z
     verifyPublicKey: publicKeyPem.optional(),
     workDir: argumentText.default(".lab"),
     driftCheck: z.union([z.boolean(), z.stringbool()]).default(true),
+    transparency: z.enum(["off", "timestamps", "timestamps+log"] satisfies Transparency[]).default("off"),
+    timestampAuthority: z
+      .object({ port: port.default(3030), image: imageRef.default("signed-image-lab/timestamp-authority:v2.1.5") })
+      .strict()
+      .default({ port: 3030, image: "signed-image-lab/timestamp-authority:v2.1.5" }),
+    transparencyLog: z
+      .object({ port: port.default(3031), image: imageRef.default("signed-image-lab/rekor-tiles:v2.3.0") })
+      .strict()
+      .default({ port: 3031, image: "signed-image-lab/rekor-tiles:v2.3.0" }),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -183,6 +193,8 @@ export const labConfigSchema = z
       ...(config.existingRegistry ? [] : [["registryPort", config.registryPort] as [string, number]]),
       ...(config.runApp ? [["appPort", config.appPort] as [string, number]] : []),
       ...(config.vaultDevServer ? [["vaultDevServer.port", config.vaultDevServer.port] as [string, number]] : []),
+      ...(config.transparency !== "off" ? [["timestampAuthority.port", config.timestampAuthority.port] as [string, number]] : []),
+      ...(config.transparency === "timestamps+log" ? [["transparencyLog.port", config.transparencyLog.port] as [string, number]] : []),
     ];
     published.forEach(([key, value], i) => {
       const clash = published.slice(0, i).find(([, other]) => other === value);
@@ -195,6 +207,7 @@ export const labConfigSchema = z
       const host = registryHostOf(config.existingImageRef);
       if (host !== expected) issue(["existingImageRef"], `must be in the lab's registry ${expected}, not ${host} (its credentials go there)`);
     }
+    checkTransparency(config, issue);
     const { source, kmsUri } = config.signingKey;
     if (config.vaultDevServer) {
       // The lab's own dev server holds the key: no other key source, no password, a token.
@@ -220,6 +233,19 @@ export const labConfigSchema = z
       issue(["cosignPrivateKey"], `only used when signingKey.source is config (it is ${source})`);
     }
   });
+
+/**
+ * `transparency` needs the bundle format (cosign signs through a signing config only with
+ * bundles). Its ports are checked with every other published port.
+ */
+function checkTransparency(
+  config: { transparency: Transparency; signatureFormat: SignatureFormat },
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  if (config.transparency !== "off" && config.signatureFormat !== "bundle") {
+    issue(["transparency"], `${config.transparency} needs signatureFormat: bundle (cosign signs with a timestamp only in the bundle format)`);
+  }
+}
 
 /** The validated lab config, secrets still in plain text: keep it inside the program. */
 export type LabConfig = z.infer<typeof labConfigSchema>;
@@ -248,7 +274,7 @@ function formatPath(namespace: string, path: readonly PropertyKey[]): string {
 /** The raw config of one key: a string as Pulumi stores it, or absent. */
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
-const JSON_KEYS = new Set(["registryAuth", "image", "images", "tools", "signingKey", "vaultDevServer"]);
+const JSON_KEYS = new Set(["registryAuth", "image", "images", "tools", "signingKey", "vaultDevServer", "timestampAuthority", "transparencyLog"]);
 
 /**
  * Validates raw stack config (strings as Pulumi stores them; objects as JSON). `secretKeys`

@@ -18,6 +18,7 @@ import {
 import { requireDigestRef } from "./digest-input.js";
 import type { SigningKeyMaterial } from "./signing-key.js";
 import { afterStep, mergeEnvironments, registryEnvironment, stepCommand, type RegistryCredentials } from "./step-command.js";
+import { timestampEnvironment, timestampSigning, timestampTriggers, type TimestampTrust } from "./timestamp-authority.js";
 
 /** How the SBOM reaches the registry: a signed attestation, the seed's unsigned attachment, or both. */
 export type SbomDelivery = "attest" | "attach" | "both";
@@ -57,6 +58,12 @@ export interface SbomAttestationArgs {
    * them when the SBOM file, the attestation or the attachment is gone). Default 0 each.
    */
   readonly repairs?: SbomRepairs;
+  /**
+   * Attest with a signed timestamp from this timestamp authority, and verify the attestation
+   * against its trusted root with signed timestamps required (needs `signatureFormat: bundle`).
+   * Default none: the key alone, offline.
+   */
+  readonly timestamps?: TimestampTrust;
 }
 
 /** Repair counts of the SBOM steps; see {@link SbomAttestationArgs.repairs}. */
@@ -156,6 +163,7 @@ export class SbomAttestation extends pulumi.ComponentResource {
                 attestStep({
                   ref: r,
                   keyRef,
+                  timestamps: timestampSigning(args.timestamps),
                   predicateFile: sbomFile,
                   sbomFormat: format,
                   sbomSha256,
@@ -165,8 +173,8 @@ export class SbomAttestation extends pulumi.ComponentResource {
                 }),
               ),
             ),
-          environment: mergeEnvironments(args.key.signerEnvironment, registryEnv),
-          triggers: [attestRef, this.sbomSha256, args.key.publicKeyFingerprint, signatureFormat, repairs.attest ?? 0],
+          environment: mergeEnvironments(args.key.signerEnvironment, registryEnv, timestampEnvironment(args.timestamps)),
+          triggers: [attestRef, this.sbomSha256, args.key.publicKeyFingerprint, signatureFormat, repairs.attest ?? 0, ...timestampTriggers(args.timestamps)],
         },
         { parent: this },
       );
@@ -177,11 +185,19 @@ export class SbomAttestation extends pulumi.ComponentResource {
         {
           script: attestedRef.apply((r) =>
             renderStepScript(
-              verifyAttestationStep({ ref: r, sbomFormat: format, format: signatureFormat, cosign: tools.cosign, registryCaFile: args.registryCaFile }),
+              verifyAttestationStep({
+                ref: r,
+                sbomFormat: format,
+                format: signatureFormat,
+                signedTimestamps: args.timestamps !== undefined,
+                transparencyLog: args.timestamps?.logUrl !== undefined,
+                cosign: tools.cosign,
+                registryCaFile: args.registryCaFile,
+              }),
             ),
           ),
-          environment: mergeEnvironments({ [PublicEnv.cosignPublicKey]: verifyKey }, registryEnv),
-          triggers: [attestedRef, this.sbomSha256, verifyKey.apply(publicKeyFingerprint), repairs.attest ?? 0],
+          environment: mergeEnvironments({ [PublicEnv.cosignPublicKey]: verifyKey }, registryEnv, timestampEnvironment(args.timestamps)),
+          triggers: [attestedRef, this.sbomSha256, verifyKey.apply(publicKeyFingerprint), repairs.attest ?? 0, ...timestampTriggers(args.timestamps)],
         },
         { parent: this },
       );

@@ -1,7 +1,7 @@
 import { publicKeyFingerprint } from "@signed-image-lab/tooling";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { stepEnvironment, scriptOf, fakeKeyMaterial, FAKE_PRIVATE_KEY, FAKE_PUBLIC_KEY, holdsSecretInput, installRecordingMocks, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { stepEnvironment, scriptOf, fakeKeyMaterial, FAKE_PRIVATE_KEY, FAKE_PUBLIC_KEY, holdsSecretInput, installRecordingMocks, plain, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
 
 const DIGEST_A = `sha256:${"a".repeat(64)}`;
 const DIGEST_B = `sha256:${"b".repeat(64)}`;
@@ -46,6 +46,26 @@ describe("SignedImage", () => {
     expect(await valueOf(image.signedRef)).toBe(REF_A);
     expect(await valueOf(image.verifiedRef)).toBe(REF_A);
     expect(await valueOf(image.signatureRef!)).toBe(`localhost:5001/x:sha256-${"a".repeat(64)}.sig`);
+  });
+
+  it("signs with a timestamp from the lab's TSA and verifies with its trusted root when given one (bundle format)", async () => {
+    const trust = { tsaUrl: "http://127.0.0.1:3030/api/v1/timestamp", trustedRoot: pulumi.output("{\"root\":1}") };
+    await signed("timed", REF_A, fakeKeyMaterial(), { format: "bundle", timestamps: trust });
+    const sign = mocks.named("timed-sign");
+    expect(scriptOf(sign)).toContain("cosign signing-config create --tsa url=http://127.0.0.1:3030/api/v1/timestamp,");
+    expect(scriptOf(sign)).toMatch(/cosign sign --key env:\/\/COSIGN_PRIVATE_KEY --signing-config \S+ --trusted-root \S+ --new-bundle-format=true -y /);
+    expect(scriptOf(sign)).not.toContain("--tlog-upload");
+    expect(stepEnvironment(sign).LAB_TRUSTED_ROOT).toBe("{\"root\":1}");
+    const verify = mocks.named("timed-verify");
+    expect(scriptOf(verify)).toMatch(/cosign verify --key env:\/\/COSIGN_PUBLIC_KEY --insecure-ignore-tlog --trusted-root \S+ --use-signed-timestamps/);
+    expect(stepEnvironment(verify).LAB_TRUSTED_ROOT).toBe("{\"root\":1}");
+    // A new trusted root (a new TSA key) re-signs and re-verifies; no timestamps leaves the triggers as they were.
+    expect(plain(sign.inputs.triggers)).toHaveLength(5);
+    expect(plain(sign.inputs.triggers)[4]).toMatch(/^timestamps:[a-f0-9]{64}$/);
+    expect(plain(verify.inputs.triggers)[4]).toBe(plain(sign.inputs.triggers)[4]);
+    await signed("untimed", REF_A, fakeKeyMaterial(), { format: "bundle" });
+    expect(plain(mocks.named("untimed-sign").inputs.triggers)).toHaveLength(4);
+    expect(stepEnvironment(mocks.named("untimed-verify"))).not.toHaveProperty("LAB_TRUSTED_ROOT");
   });
 
   it("verifies against a pinned public key when one is given", async () => {

@@ -11,6 +11,7 @@ import {
 import { requireDigestRef } from "./digest-input.js";
 import type { SigningKeyMaterial } from "./signing-key.js";
 import { afterStep, mergeEnvironments, registryEnvironment, stepCommand, type RegistryCredentials } from "./step-command.js";
+import { timestampEnvironment, timestampSigning, timestampTriggers, type TimestampTrust } from "./timestamp-authority.js";
 
 /** Arguments of {@link SignedImage}. */
 export interface SignedImageArgs {
@@ -36,6 +37,13 @@ export interface SignedImageArgs {
    * drift check bumps it when the signature is gone from the registry). Default 0.
    */
   readonly repairs?: pulumi.Input<number>;
+  /**
+   * Sign with a signed timestamp from this timestamp authority, and verify against its trusted
+   * root with signed timestamps required (`transparency: timestamps`; needs `format: bundle`);
+   * with its `logUrl` also log the signature and require the entry (`timestamps+log`).
+   * Default none: the key alone, offline.
+   */
+  readonly timestamps?: TimestampTrust;
 }
 
 /** Resource type token of {@link SignedImage}. */
@@ -63,15 +71,18 @@ export class SignedImage extends pulumi.ComponentResource {
     const registryEnv = registryEnvironment(args.registryCredentials);
     const verifyKey = pulumi.output(args.verifyPublicKeyPem ?? args.key.publicKeyPem);
     const repairs = args.repairs ?? 0;
+    const timestamps = timestampSigning(args.timestamps);
+    const transparencyLog = args.timestamps?.logUrl !== undefined;
+    const trustEnv = timestampEnvironment(args.timestamps);
 
     const sign = stepCommand(
       `${name}-sign`,
       {
         script: pulumi
           .all([ref, args.key.keyRef])
-          .apply(([r, keyRef]) => renderStepScript(signStep({ ref: r, keyRef, format, cosign: args.cosign, registryCaFile: args.registryCaFile }))),
-        environment: mergeEnvironments(args.key.signerEnvironment, registryEnv),
-        triggers: [ref, args.key.publicKeyFingerprint, format, repairs],
+          .apply(([r, keyRef]) => renderStepScript(signStep({ ref: r, keyRef, format, timestamps, cosign: args.cosign, registryCaFile: args.registryCaFile }))),
+        environment: mergeEnvironments(args.key.signerEnvironment, registryEnv, trustEnv),
+        triggers: [ref, args.key.publicKeyFingerprint, format, repairs, ...timestampTriggers(args.timestamps)],
       },
       { parent: this },
     );
@@ -80,9 +91,13 @@ export class SignedImage extends pulumi.ComponentResource {
     const verify = stepCommand(
       `${name}-verify`,
       {
-        script: this.signedRef.apply((r) => renderStepScript(verifyStep({ ref: r, format, cosign: args.cosign, registryCaFile: args.registryCaFile }))),
-        environment: mergeEnvironments({ [PublicEnv.cosignPublicKey]: verifyKey }, registryEnv),
-        triggers: [this.signedRef, verifyKey.apply(publicKeyFingerprint), format, repairs],
+        script: this.signedRef.apply((r) =>
+          renderStepScript(
+            verifyStep({ ref: r, format, signedTimestamps: timestamps !== undefined, transparencyLog, cosign: args.cosign, registryCaFile: args.registryCaFile }),
+          ),
+        ),
+        environment: mergeEnvironments({ [PublicEnv.cosignPublicKey]: verifyKey }, registryEnv, trustEnv),
+        triggers: [this.signedRef, verifyKey.apply(publicKeyFingerprint), format, repairs, ...timestampTriggers(args.timestamps)],
       },
       { parent: this },
     );

@@ -7,6 +7,7 @@ import type { RegistryAccess } from "./registry.js";
 import { SbomAttestation, sbomFileOf, type SbomDelivery } from "./sbom-attestation.js";
 import { SignedImage } from "./signed-image.js";
 import type { SigningKeyMaterial } from "./signing-key.js";
+import type { TimestampTrust } from "./timestamp-authority.js";
 
 /** What to sign: an image to build and push, or one already pushed (pinned by digest). */
 export type PipelineImageSource =
@@ -45,6 +46,11 @@ export interface SigningPipelineArgs {
    * off: the steps run only when their inputs change.
    */
   readonly drift?: { readonly previous: pulumi.Input<DriftRecord | undefined> };
+  /**
+   * Sign and attest with signed timestamps from this timestamp authority; every verification
+   * requires one from its trusted root (needs `signatureFormat: bundle`). Default none.
+   */
+  readonly timestamps?: TimestampTrust;
 }
 
 /** Resource type token of {@link SigningPipeline}. */
@@ -118,6 +124,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
         format: args.signatureFormat,
         cosign: tools.cosign,
         repairs: repairsOf("signature"),
+        timestamps: args.timestamps,
       },
       { parent: this },
     );
@@ -137,6 +144,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
         registryCaFile,
         tools,
         repairs: { scan: repairsOf("sbomFile"), attest: repairsOf("attestation"), attach: repairsOf("attachment") },
+        timestamps: args.timestamps,
       },
       { parent: this },
     );

@@ -26,6 +26,15 @@ export function fakeKeyMaterial(publicKeyPem = FAKE_PUBLIC_KEY): SigningKeyMater
   };
 }
 
+/** What a mocked TSA key step prints: a key and a two-certificate chain (not usable ones). */
+export const FAKE_TSA_PRIVATE_KEY = pemBlock("PRIVATE KEY", "dHNhLWtleQ==");
+export const FAKE_TSA_CHAIN = pemBlock("CERTIFICATE", "dHNhLWxlYWY=") + pemBlock("CERTIFICATE", "dHNhLXJvb3Q=");
+/** What a mocked log key step prints (not a usable key). */
+export const FAKE_LOG_PRIVATE_KEY = pemBlock("PRIVATE KEY", "bG9nLWtleQ==");
+export const FAKE_LOG_PUBLIC_KEY = pemBlock("PUBLIC KEY", "bG9nLXB1Yg==");
+/** What a mocked `cosign trusted-root create` prints. */
+export const FAKE_TRUSTED_ROOT = JSON.stringify({ mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1", timestampAuthorities: [{ uri: "fake" }] });
+
 function fakeDigest(seed: string): string {
   return `sha256:${createHash("sha256").update(seed).digest("hex")}`;
 }
@@ -34,6 +43,7 @@ function fakeDigest(seed: string): string {
 function fakeStdout(name: string, script: string): string {
   const digest = /sha256:[a-f0-9]{64}/.exec(script)?.[0] ?? "";
   if (name.endsWith("-generate")) return FAKE_PRIVATE_KEY + FAKE_PUBLIC_KEY;
+  if (name.endsWith("-log-key")) return FAKE_LOG_PRIVATE_KEY + FAKE_LOG_PUBLIC_KEY;
   if (name.endsWith("-public-key")) return FAKE_PUBLIC_KEY;
   if (name.endsWith("-scan")) return `${JSON.stringify({ sha256: fakeDigest(script).slice(7), packages: 42 })}\n`;
   if (name.endsWith("-inspect")) return JSON.stringify({ Digest: digest, Layers: [fakeDigest("layer")], Created: "2026-11-25T00:00:00Z" });
@@ -43,6 +53,10 @@ function fakeStdout(name: string, script: string): string {
   if (name.endsWith("-key")) {
     return JSON.stringify({ data: { name: "lab-signer", type: "ecdsa-p256", latest_version: 1, exportable: false, keys: { "1": { public_key: FAKE_PUBLIC_KEY } } } });
   }
+  if (name.endsWith("-certificates")) {
+    return FAKE_TSA_PRIVATE_KEY + FAKE_TSA_CHAIN;
+  }
+  if (name.endsWith("-trusted-root")) return `${FAKE_TRUSTED_ROOT}\n`;
   if (name.endsWith("-ca") || name.endsWith("-server-certificate")) {
     return pemBlock("PRIVATE KEY", "ZmFrZQ==") + pemBlock("CERTIFICATE", "ZmFrZQ==");
   }
