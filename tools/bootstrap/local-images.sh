@@ -158,57 +158,38 @@ fi
 report "$NODE_IMAGE"
 log "node in $NODE_IMAGE: $(docker run --rm "$NODE_IMAGE" node --version)"
 
-# --- (d) timestamp authority -----------------------------------------------
-if [[ $FORCE != 1 ]] && image_exists "$TSA_IMAGE"; then
-  log "$TSA_IMAGE exists, skipping"
-else
-  t0=$SECONDS
-  TSA_BIN="$BIN_DIR/timestamp-server"
-  [[ -x $TSA_BIN ]] || die "$TSA_BIN missing (run tools/bootstrap/signing-tools.sh timestamp-server)"
-  tsa_version=$("$TSA_BIN" version 2>/dev/null | awk '/^GitVersion:/ {print $2}')
-  [[ $tsa_version == "$TSA_VERSION" ]] || die "$TSA_BIN reports '$tsa_version', expected $TSA_VERSION"
-  ctx="$WORK/tsa"; mkdir -p "$ctx"
-  install -m 0755 "$TSA_BIN" "$ctx/timestamp-server"
-  # The key and certificate chain are copied in by the step that creates the container
-  # (never baked into the image); /etc/tsa holds them.
+# --- (d), (e) Sigstore servers: a pinned Go binary on the Debian base ------
+# server_image IMAGE BINARY VERSION SETUP TITLE: builds IMAGE from .tools/bin/BINARY (which must
+# report VERSION), running SETUP in the image; keys are copied in by the step that creates the
+# container, never baked into the image.
+server_image() {
+  local image=$1 binary=$2 version=$3 setup=$4 title=$5 t0=$SECONDS bin reported ctx
+  if [[ $FORCE != 1 ]] && image_exists "$image"; then
+    log "$image exists, skipping"
+    report "$image"
+    return
+  fi
+  bin="$BIN_DIR/$binary"
+  [[ -x $bin ]] || die "$bin missing (run tools/bootstrap/signing-tools.sh $binary)"
+  reported=$("$bin" version 2>/dev/null | awk '/^GitVersion:/ {print $2}')
+  [[ $reported == "$version" ]] || die "$bin reports '$reported', expected $version"
+  ctx="$WORK/$binary"; mkdir -p "$ctx"
+  install -m 0755 "$bin" "$ctx/$binary"
   cat > "$ctx/Dockerfile" <<EOF2
 FROM $BASE_IMAGE
-COPY timestamp-server /usr/local/bin/timestamp-server
-RUN mkdir -m 0700 /etc/tsa
+COPY $binary /usr/local/bin/$binary
+RUN $setup
 EXPOSE 3000
-ENTRYPOINT ["/usr/local/bin/timestamp-server"]
-LABEL org.opencontainers.image.title="Sigstore timestamp-authority $TSA_VERSION (signed-image-lab build)"
+ENTRYPOINT ["/usr/local/bin/$binary"]
+LABEL org.opencontainers.image.title="$title (signed-image-lab build)"
 EOF2
-  log "docker build $TSA_IMAGE (legacy builder, DOCKER_BUILDKIT=0)"
-  DOCKER_BUILDKIT=0 docker build -q -t "$TSA_IMAGE" "$ctx" >/dev/null 2>"$WORK/build.log" \
-    || { cat "$WORK/build.log" >&2; die "docker build of $TSA_IMAGE failed"; }
-  log "built $TSA_IMAGE in $((SECONDS - t0))s"
-fi
-report "$TSA_IMAGE"
-
-# --- (e) transparency log (Rekor v2) ----------------------------------------
-if [[ $FORCE != 1 ]] && image_exists "$REKOR_IMAGE"; then
-  log "$REKOR_IMAGE exists, skipping"
-else
-  t0=$SECONDS
-  REKOR_BIN="$BIN_DIR/rekor-server"
-  [[ -x $REKOR_BIN ]] || die "$REKOR_BIN missing (run tools/bootstrap/signing-tools.sh rekor-server)"
-  rekor_version=$("$REKOR_BIN" version 2>/dev/null | awk '/^GitVersion:/ {print $2}')
-  [[ $rekor_version == "$REKOR_VERSION" ]] || die "$REKOR_BIN reports '$rekor_version', expected $REKOR_VERSION"
-  ctx="$WORK/rekor"; mkdir -p "$ctx"
-  install -m 0755 "$REKOR_BIN" "$ctx/rekor-server"
-  cat > "$ctx/Dockerfile" <<EOF2
-FROM $BASE_IMAGE
-COPY rekor-server /usr/local/bin/rekor-server
-RUN mkdir -m 0700 /etc/rekor && mkdir -p /var/lib/rekor
-VOLUME ["/var/lib/rekor"]
-EXPOSE 3000
-ENTRYPOINT ["/usr/local/bin/rekor-server"]
-LABEL org.opencontainers.image.title="Sigstore rekor-tiles $REKOR_VERSION, POSIX storage (signed-image-lab build)"
-EOF2
-  log "docker build $REKOR_IMAGE (legacy builder, DOCKER_BUILDKIT=0)"
-  DOCKER_BUILDKIT=0 docker build -q -t "$REKOR_IMAGE" "$ctx" >/dev/null 2>"$WORK/build.log" \
-    || { cat "$WORK/build.log" >&2; die "docker build of $REKOR_IMAGE failed"; }
-  log "built $REKOR_IMAGE in $((SECONDS - t0))s"
-fi
-report "$REKOR_IMAGE"
+  log "docker build $image (legacy builder, DOCKER_BUILDKIT=0)"
+  DOCKER_BUILDKIT=0 docker build -q -t "$image" "$ctx" >/dev/null 2>"$WORK/build.log" \
+    || { cat "$WORK/build.log" >&2; die "docker build of $image failed"; }
+  log "built $image in $((SECONDS - t0))s"
+  report "$image"
+}
+server_image "$TSA_IMAGE" timestamp-server "$TSA_VERSION" "mkdir -m 0700 /etc/tsa" \
+  "Sigstore timestamp-authority $TSA_VERSION"
+server_image "$REKOR_IMAGE" rekor-server "$REKOR_VERSION" "mkdir -m 0700 /etc/rekor && mkdir -p /var/lib/rekor" \
+  "Sigstore rekor-tiles $REKOR_VERSION, POSIX storage"
