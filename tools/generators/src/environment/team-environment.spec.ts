@@ -1,5 +1,7 @@
 import { createTreeWithEmptyWorkspace } from "@nx/devkit/testing";
 import { parseLabConfig } from "@signed-image-lab/components";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { planEnvironment } from "./environment-config.js";
@@ -67,6 +69,13 @@ describe("environment generator, --mode team", () => {
     );
     expect(plan.nextSteps.join("\n")).not.toMatch(/cosignPassword/);
     expect(planEnvironment({ name: "solo" }).environment).toEqual([]);
+  });
+
+  it("has no schema default for keySource: Nx would pass `generate` and refuse every --mode team", () => {
+    const schema = JSON.parse(readFileSync(join(__dirname, "schema.json"), "utf8")) as { properties: Record<string, { default?: unknown }> };
+    expect(schema.properties.keySource).toBeDefined();
+    expect(schema.properties.keySource!.default).toBeUndefined();
+    expect(schema.properties.mode!.default).toBe("local");
   });
 
   it.each([
