@@ -3,6 +3,7 @@
 #   docker.io (dockerd + containerd), skopeo, apache2-utils (htpasswd),
 #   debootstrap (builds base images without Docker Hub), docker-registry
 #   (distribution 2.8.2 binary, copied into the local registry image),
+#   postgresql (the server team mode's state specs run: tools/bootstrap/postgres.sh),
 #   plus iptables/ca-certificates/curl/jq/xz-utils used around them.
 # Idempotent: packages already installed are skipped (dpkg-query), so a second
 # run does no apt work at all. Package postinst scripts are prevented from
@@ -17,6 +18,7 @@ PACKAGES=(
   apache2-utils
   debootstrap
   docker-registry
+  postgresql
   curl
   jq
   xz-utils
@@ -40,7 +42,7 @@ if [[ ${#missing[@]} -eq 0 ]]; then
 fi
 log "missing packages: ${missing[*]}"
 
-# Keep postinst scripts from starting services (docker, docker-registry).
+# Keep postinst scripts from starting services (docker, docker-registry, postgresql).
 POLICY=/usr/sbin/policy-rc.d
 policy_created=0
 if [[ ! -e $POLICY ]]; then

@@ -10,6 +10,13 @@
 #                             only as an encrypted stack secret
 #   LAB_LOCAL_IMAGES=1        use the images tools/bootstrap/local-images.sh builds (machines
 #                             without Docker Hub) as registryImage and baseImage
+#
+# Team mode (README "For teams"): state in a shared backend instead of .pulumi-state/, e.g.
+#   PULUMI_BACKEND_URL=postgres://pulumi@db:5432/pulumi?sslmode=verify-full  PGPASSWORD=…
+#   PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE  the team's passphrase (required:
+#                             a passphrase generated on one machine would lock the others out)
+#   LAB_TEAM_ENV=<file>       reads those from a KEY=value file (mode 0600, never committed;
+#                             tools/bootstrap/postgres.sh writes one); the environment wins
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 action=${1:-up}
@@ -28,8 +35,29 @@ stage() {
 }
 
 export PATH="$PWD/.tools/bin:$PATH"
+if [[ -n ${LAB_TEAM_ENV:-} ]]; then
+  [[ -f $LAB_TEAM_ENV ]] || die "LAB_TEAM_ENV: no file $LAB_TEAM_ENV"
+  [[ $(stat -c %a "$LAB_TEAM_ENV") == [0-7]00 ]] || die "LAB_TEAM_ENV: $LAB_TEAM_ENV holds secrets but others may read it: chmod 600 it"
+  ! git ls-files --error-unmatch "$LAB_TEAM_ENV" >/dev/null 2>&1 || die "LAB_TEAM_ENV: $LAB_TEAM_ENV is committed to git; it holds secrets: remove it from the repository"
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+    [[ $line =~ ^((PULUMI|PG|VAULT|LAB)[A-Z0-9_]*)=(.*)$ ]] || die "LAB_TEAM_ENV: $LAB_TEAM_ENV: expected PULUMI_*/PG*/VAULT_*/LAB_*=value lines, got '${line%%=*}'"
+    [[ -n ${!BASH_REMATCH[1]:-} ]] || export "${BASH_REMATCH[1]}=${BASH_REMATCH[3]}"
+  done <"$LAB_TEAM_ENV"
+fi
 export PULUMI_BACKEND_URL=${PULUMI_BACKEND_URL:-file://$PWD/.pulumi-state}
 export PULUMI_SKIP_UPDATE_CHECK=true
+if [[ $PULUMI_BACKEND_URL != file://* ]]; then
+  [[ -n ${PULUMI_CONFIG_PASSPHRASE:-}${PULUMI_CONFIG_PASSPHRASE_FILE:-} ]] ||
+    die "team mode (PULUMI_BACKEND_URL is not file://): set the team's PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE (or LAB_TEAM_ENV)"
+  [[ ! $PULUMI_BACKEND_URL =~ ^[a-z]+://[^/@]*:[^/@]*@ ]] ||
+    log "warning: PULUMI_BACKEND_URL holds a password; put it in PGPASSWORD instead (the CLI may print the URL)"
+  # A running update from this checkout: stop before the build below rewrites what it runs.
+  for pid in $(pgrep -x pulumi || true); do
+    [[ $(readlink "/proc/$pid/cwd" 2>/dev/null) == "$PWD" ]] && tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL" &&
+      die "an update from this checkout is running right now (pid $pid); wait for it, or stop that process"
+  done
+fi
 mkdir -p .pulumi-state
 if [[ -z ${PULUMI_CONFIG_PASSPHRASE:-} && -z ${PULUMI_CONFIG_PASSPHRASE_FILE:-} ]]; then
   if [[ ! -f .pulumi-state/passphrase ]]; then

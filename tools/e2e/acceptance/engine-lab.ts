@@ -90,10 +90,10 @@ export class EngineLab {
   }
 
   /** `npm run <script>` started, not awaited: its output streams on `.all`. */
-  npmProcess(script: string, stack = "dev"): ResultPromise<{ all: true; reject: false }> {
+  npmProcess(script: string, stack = "dev", extraEnv: Record<string, string> = {}): ResultPromise<{ all: true; reject: false }> {
     return execa("npm", ["run", script], {
       cwd: this.root,
-      env: { LAB_LOCAL_IMAGES: "1", LAB_STACK: stack, PATH: pathWithoutProjectTools() },
+      env: { LAB_LOCAL_IMAGES: "1", LAB_STACK: stack, PATH: pathWithoutProjectTools(), ...extraEnv },
       reject: false,
       all: true,
       timeout: 900_000,

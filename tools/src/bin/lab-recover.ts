@@ -6,6 +6,11 @@
 // makes it again). Says what it found and did in one line; nothing when there was nothing.
 //
 //   node tools/dist/bin/lab-recover.js --stack dev      (PULUMI_BACKEND_URL: the file backend)
+//
+// On another backend (team mode's PostgreSQL) only this machine's leftovers (orphaned engine
+// processes, step temp folders) are cleaned: a lock or pending operation there may belong to
+// another machine's live update, which this one cannot see. The CLI refuses an update while the
+// stack is locked; `pulumi cancel` releases a lock once its holder (named in the error) is gone.
 import { execa } from "execa";
 import { readFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";

@@ -1,9 +1,10 @@
 import { parseLabConfig } from "@signed-image-lab/components";
 import { pemBlock } from "@signed-image-lab/tooling";
 import { Document } from "yaml";
+import { planTeamSettings, type TeamOptions } from "./team-environment.js";
 
 /** Options of the `environment` generator (see schema.json). */
-export interface EnvironmentOptions {
+export interface EnvironmentOptions extends TeamOptions {
   readonly name: string;
   readonly registryPort?: number;
   readonly appPort?: number;
@@ -24,6 +25,8 @@ export interface EnvironmentPlan {
   readonly yaml: string;
   /** The commands that set the secrets the file must not hold. */
   readonly nextSteps: readonly string[];
+  /** Team mode: the environment variables to export (backend, passphrase); empty otherwise. */
+  readonly environment: readonly string[];
 }
 
 const NAMESPACE = "signed-image-lab";
@@ -44,9 +47,10 @@ export function planEnvironment(options: EnvironmentOptions): EnvironmentPlan {
     return { name: name ?? "", tag: "1.0", context: context || "packages/studentbook", dockerfile: "Dockerfile" };
   });
   const users = list(options.authUsers);
-  const keySource = options.keySource ?? "generate";
+  const team = options.mode === "team" ? planTeamSettings(options) : undefined;
+  const keySource = options.keySource ?? (team ? "kms" : "generate");
   const plain: Record<string, unknown> = {
-    registryPort: String(options.registryPort ?? 5001),
+    ...(team ? {} : { registryPort: String(options.registryPort ?? 5001) }),
     appPort: String(options.appPort ?? 8090),
     images,
     signingKey: keySource === "kms" ? { source: "kms", kmsUri: options.kmsUri } : { source: keySource },
@@ -55,6 +59,7 @@ export function planEnvironment(options: EnvironmentOptions): EnvironmentPlan {
     sbomScope: "all-layers",
     sbomAttach: "both",
     signatureFormat: "legacy",
+    ...team?.config,
   };
 
   // Validate as the program will, with placeholders where secrets go.
@@ -66,6 +71,7 @@ export function planEnvironment(options: EnvironmentOptions): EnvironmentPlan {
     ...(users.length > 0
       ? { registryAuth: JSON.stringify({ enabled: true, users: users.map((username) => ({ username, password: "placeholder" })) }) }
       : {}),
+    ...team?.secretPlaceholders,
   };
   const raw = Object.fromEntries(
     Object.entries(plain).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
@@ -89,7 +95,8 @@ export function planEnvironment(options: EnvironmentOptions): EnvironmentPlan {
       `pulumi config set --secret --path 'registryAuth.users[${i}].username' ${username} ${stack}`,
       `pulumi config set --secret --path 'registryAuth.users[${i}].password' ${stack}   # ${username}'s password`,
     ]),
+    ...(team?.nextSteps ?? []),
     `LAB_STACK=${options.name} npm run lab:up`,
   ];
-  return { path: `Pulumi.${options.name}.yaml`, yaml: doc.toString(), nextSteps };
+  return { path: `Pulumi.${options.name}.yaml`, yaml: doc.toString(), nextSteps, environment: team?.environment ?? [] };
 }

@@ -14,6 +14,11 @@ export default async function environmentGenerator(tree: Tree, options: Environm
   tree.write(plan.path, plan.yaml);
   return () => {
     logger.info(`Environment "${options.name}" written to ${plan.path}. Next steps:`);
+    if (plan.environment.length > 0) {
+      logger.info("First, on every machine, the team's environment (never in a committed file):");
+      for (const line of plan.environment) logger.info(`  ${line}`);
+      logger.info("Then:");
+    }
     for (const step of plan.nextSteps) logger.info(`  ${step}`);
   };
 }
