@@ -79,6 +79,12 @@ describe.skipIf(!team)("team state: two clones share a stack in PostgreSQL (real
     if (base) rmSync(base, { recursive: true, force: true });
   });
 
+  it("reads a state table the CLI has not made yet (a fresh database) as no rows, and deletes nothing from it", async () => {
+    // The engine acceptance run on a fresh cluster found this: the CLI makes pulumi_state on first use.
+    expect(await stateRows(team!, "lab_never_made")).toEqual([]);
+    await expect(deleteStateRows(team!, "%", "lab_never_made")).resolves.toBeUndefined();
+  });
+
   it("clone A creates the stack in PostgreSQL and clone B lists it", async () => {
     await ok(cloneA, ["stack", "init", stack, "--secrets-provider", "passphrase"]);
     const keys = (await stateRows(team!)).map((r) => r.key);

@@ -70,12 +70,23 @@ export interface StateRow {
   readonly text: string;
 }
 
+/** Whether `table` exists in the team database. */
+async function tableExists(team: TeamState, table: string): Promise<boolean> {
+  const result = await execa(join(team.env.LAB_PG_BIN!, "psql"), ["-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-v", `table=${table}`], {
+    env: team.env,
+    input: "SELECT to_regclass(:'table') IS NOT NULL;\n",
+  });
+  return result.stdout.trim() === "t";
+}
+
 /**
  * Every row of the CLI's state table (`pulumi_state`), decoded: the postgres backend stores each
  * blob base64-encoded in a JSON column, so a search of the raw column alone would never find
  * plaintext even if it were there.
  */
 export async function stateRows(team: TeamState, table = "pulumi_state"): Promise<StateRow[]> {
+  // The CLI makes its table on first use: a fresh database has none, which means no rows.
+  if (!(await tableExists(team, table))) return [];
   const result = await execa(join(team.env.LAB_PG_BIN!, "psql"), ["-X", "-q", "-tA", "-F", "\t", "-c", `SELECT key, data->>'data' FROM ${table} ORDER BY key`], {
     env: team.env,
   });
@@ -90,6 +101,7 @@ export async function stateRows(team: TeamState, table = "pulumi_state"): Promis
 
 /** Deletes the state table's rows whose key is LIKE `pattern` (a spec's leftovers). */
 export async function deleteStateRows(team: TeamState, pattern: string, table = "pulumi_state"): Promise<void> {
+  if (!(await tableExists(team, table))) return;
   await execa(join(team.env.LAB_PG_BIN!, "psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", `pattern=${pattern}`], {
     env: team.env,
     input: `DELETE FROM ${table} WHERE key LIKE :'pattern';\n`,
