@@ -91,7 +91,20 @@ describe.skipIf(!team)("team mode: two clones share one lab through PostgreSQL (
     expect(firstEnded, "clone A's lab:up ended before it took the lock").toBe(false);
     const holder = JSON.parse((await locks())[0]!.text) as { pid: number; hostname: string };
 
-    const second = await b.npm("lab:up", STACK, npmEnv());
+    // Clone B's lab:up builds and runs its preflight before it reaches the lock, which can take
+    // longer than A's whole update on a busy machine: hold A's update at its registry (paused)
+    // until B has been refused, so that the two updates really overlap.
+    const registry = `${STACK}-registry`;
+    const running = async () => (await execa("docker", ["inspect", "-f", "{{.State.Running}}", registry], { reject: false })).stdout.trim() === "true";
+    while (!(await running()) && !firstEnded) await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(firstEnded, "clone A's lab:up ended before its registry ran").toBe(false);
+    await execa("docker", ["pause", registry]);
+    let second: Awaited<ReturnType<typeof b.npm>>;
+    try {
+      second = await b.npm("lab:up", STACK, npmEnv());
+    } finally {
+      await execa("docker", ["unpause", registry]);
+    }
     const done = await first;
     expect(second.exitCode).not.toBe(0);
     expect(String(second.all)).toMatch(/the stack is currently locked by 1 lock/);
