@@ -80,13 +80,7 @@ export class EngineLab {
 
   /** `npm run <script>` in the clone, as the README says, with the local images on this machine. */
   npm(script: string, stack = "dev", extraEnv: Record<string, string> = {}): Promise<Result> {
-    return execa("npm", ["run", script], {
-      cwd: this.root,
-      env: { LAB_LOCAL_IMAGES: "1", LAB_STACK: stack, PATH: pathWithoutProjectTools(), ...extraEnv },
-      reject: false,
-      all: true,
-      timeout: 900_000,
-    });
+    return this.npmProcess(script, stack, extraEnv);
   }
 
   /** `npm run <script>` started, not awaited: its output streams on `.all`. */

