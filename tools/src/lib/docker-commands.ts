@@ -1,6 +1,6 @@
 import { parseDigestRef, registryHostOf } from "./image-ref.js";
 import { expand } from "./shell-words.js";
-import { STEP_TMP, type StepScript } from "./step-script.js";
+import { STEP_TMP, type StepScript, type ToolInvocation } from "./step-script.js";
 
 /** The docker CLI. Default `docker` on PATH. */
 export interface DockerStepOptions {
@@ -73,20 +73,14 @@ export interface StartRegistryOptions extends DockerStepOptions {
 export function startRegistryStep(options: StartRegistryOptions): StepScript {
   const docker = options.docker ?? "docker";
   const tls = options.tls ?? false;
-  const envFlags = Object.entries(registryContainerEnv(options.authEnabled, tls)).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
-  const labelFlags = Object.entries(options.labels ?? {}).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
   const htpasswdFile = expand(STEP_TMP, "/htpasswd");
   const certFile = expand(STEP_TMP, "/tls.crt");
   const keyFile = expand(STEP_TMP, "/tls.key");
   return {
     invocations: [
-      {
-        argv: [
-          docker, "create", "--name", options.name, "--restart", "always",
-          "-p", `127.0.0.1:${options.hostPort}:5000`, ...labelFlags, ...envFlags, options.image,
-        ],
-        stdoutTo: "/dev/null",
-      },
+      createLoopbackContainer({
+        ...options, docker, containerPort: 5000, env: registryContainerEnv(options.authEnabled, tls),
+      }),
       ...(options.authEnabled
         ? [
             { argv: ["printenv", HTPASSWD_ENV], stdoutTo: htpasswdFile },
@@ -200,4 +194,33 @@ export function removeBuiltTagStep(options: DockerStepOptions & { readonly tag: 
     'if printf "%s\\n" "$digests" | grep -qxF "$2"; then "$0" image rm "$1" >/dev/null; fi',
   ].join("\n");
   return { invocations: [{ argv: ["sh", "-c", script, options.docker ?? "docker", options.tag, options.digestRef] }] };
+}
+
+/** What {@link createLoopbackContainer} makes: a service container published on 127.0.0.1 only. */
+export interface LoopbackContainer {
+  readonly name: string;
+  readonly image: string;
+  readonly hostPort: number;
+  readonly containerPort: number;
+  /** Labels, e.g. a test run's id for its cleanup. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Variables set in the container (not secrets: those are copied in as files). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** The server's own arguments after the image. */
+  readonly args?: readonly string[];
+  /** The docker binary. Default `docker` on PATH. */
+  readonly docker?: string;
+}
+
+/** `docker create` of a service on loopback that restarts with the daemon; `docker start` comes after its files are copied in. */
+export function createLoopbackContainer(container: LoopbackContainer): ToolInvocation {
+  const labelFlags = Object.entries(container.labels ?? {}).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
+  const envFlags = Object.entries(container.env ?? {}).flatMap(([k, v]) => ["-e", `${k}=${v}`]);
+  return {
+    argv: [
+      container.docker ?? "docker", "create", "--name", container.name, "--restart", "always",
+      "-p", `127.0.0.1:${container.hostPort}:${container.containerPort}`, ...labelFlags, ...envFlags, container.image, ...(container.args ?? []),
+    ],
+    stdoutTo: "/dev/null",
+  };
 }

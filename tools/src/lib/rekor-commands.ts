@@ -1,3 +1,4 @@
+import { createLoopbackContainer } from "./docker-commands.js";
 import { splitPemBlocks } from "./pem.js";
 import { expand } from "./shell-words.js";
 import { STEP_TMP, type StepScript } from "./step-script.js";
@@ -101,17 +102,10 @@ export interface StartRekorServerOptions {
  */
 export function startRekorServerStep(options: StartRekorServerOptions): StepScript {
   const docker = options.docker ?? "docker";
-  const labelFlags = Object.entries(options.labels ?? {}).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
   const keyFile = expand(STEP_TMP, "/log.key");
   return {
     invocations: [
-      {
-        argv: [
-          docker, "create", "--name", options.name, "--restart", "always",
-          "-p", `127.0.0.1:${options.hostPort}:${REKOR_CONTAINER_PORT}`, ...labelFlags, options.image, ...rekorServerArgs(),
-        ],
-        stdoutTo: "/dev/null",
-      },
+      createLoopbackContainer({ ...options, docker, containerPort: REKOR_CONTAINER_PORT, args: rekorServerArgs() }),
       { argv: ["install", "-m", "600", "/dev/null", keyFile] },
       { argv: ["printenv", RekorEnv.privateKey], stdoutTo: keyFile },
       { argv: [docker, "cp", keyFile, `${options.name}:${REKOR_KEY_PATH_IN_CONTAINER}`] },

@@ -1,3 +1,4 @@
+import { createLoopbackContainer } from "./docker-commands.js";
 import { splitPemBlocks } from "./pem.js";
 import { expand, type Word } from "./shell-words.js";
 import { REKOR_ORIGIN, RekorEnv } from "./rekor-commands.js";
@@ -159,18 +160,11 @@ export interface StartTimestampServerOptions {
  */
 export function startTimestampServerStep(options: StartTimestampServerOptions): StepScript {
   const docker = options.docker ?? "docker";
-  const labelFlags = Object.entries(options.labels ?? {}).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
   const keyFile = expand(STEP_TMP, "/tsa.key");
   const chainFile = expand(STEP_TMP, "/chain.pem");
   return {
     invocations: [
-      {
-        argv: [
-          docker, "create", "--name", options.name, "--restart", "always",
-          "-p", `127.0.0.1:${options.hostPort}:${TSA_CONTAINER_PORT}`, ...labelFlags, options.image, ...timestampServerArgs(),
-        ],
-        stdoutTo: "/dev/null",
-      },
+      createLoopbackContainer({ ...options, docker, containerPort: TSA_CONTAINER_PORT, args: timestampServerArgs() }),
       privateFile(keyFile),
       { argv: ["printenv", TimestampEnv.privateKey], stdoutTo: keyFile },
       { argv: ["printenv", TimestampEnv.certificateChain], stdoutTo: chainFile },
