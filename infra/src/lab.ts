@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
+  findProjectRoot,
   labImages,
+  loadLabConfig,
   readCheckpointOutputs,
   Registry,
   SigningKey,
@@ -15,7 +17,8 @@ import {
   type RegistryAccess,
   type SigningKeySource,
 } from "@signed-image-lab/components";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Where the lab runs: the project root that relative config paths mean, and the stack. */
 export interface LabSite {
@@ -221,4 +224,16 @@ export function createLab(config: LabConfig, site: LabSite) {
     timestampAuthorityUrl: tsa?.tsaUrl,
     transparencyLogUrl: log?.url,
   };
+}
+
+/**
+ * The stack program: the lab for this stack's config (read and validated before any resource is
+ * made). The engine runs it with cwd = infra; relative config paths are the project root's.
+ */
+export function labProgram(config: LabConfig = loadLabConfig()) {
+  return createLab(config, {
+    projectRoot: findProjectRoot(dirname(fileURLToPath(import.meta.url))),
+    stack: pulumi.getStack(),
+    previousDrift: config.driftCheck ? readPreviousDrift() : undefined,
+  });
 }
