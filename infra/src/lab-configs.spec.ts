@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { FAKE_TRUSTED_ROOT, holdsSecretInput, scriptOf, stepEnvironment, valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
+import { FAKE_TRUSTED_ROOT, holdsSecretInput, scriptOf, stepEnvironment, outputValue, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
 import { runLabProgram, type LabProgram } from "./test-support/run-lab-program.js";
 
 // One file, any config: the program is a function (labProgram), each block registers it under fresh mocks.
@@ -11,7 +11,7 @@ describe("config: auth", () => {
     const auth = JSON.stringify({ enabled: true, users: [{ username: "alice", password: "reg-pw" }] });
     const run = await runLabProgram({ cosignPassword: "key-pw", registryAuth: auth }, ["cosignPassword", "registryAuth"]);
     mocks = run.mocks;
-    await valueOf(run.program.appRef!);
+    await outputValue(run.program.appRef!);
   });
 
   describe("the lab program with registry auth", () => {
@@ -43,13 +43,13 @@ describe("config: existing", () => {
       { cosignPassword: "pw", existingRegistry: "registry.example:5000", existingImageRef: REF, runApp: "false" },
       ["cosignPassword"],
     ));
-    await valueOf(program.attestedRef!);
+    await outputValue(program.attestedRef!);
   });
 
   describe("the lab program on an existing registry and image", () => {
     it("signs, verifies and attests the given digest with command resources only (and reads its own last outputs)", async () => {
-      expect(await valueOf(program.verifiedRef)).toBe(REF);
-      expect(await valueOf(program.attestedRef!)).toBe(REF);
+      expect(await outputValue(program.verifiedRef)).toBe(REF);
+      expect(await outputValue(program.attestedRef!)).toBe(REF);
       const types = new Set(mocks.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:") && r.type !== "pulumi:pulumi:StackReference").map((r) => r.type));
       expect([...types]).toEqual(["command:local:Command"]);
       expect(program.appUrl).toBeUndefined();
@@ -67,14 +67,14 @@ describe("config: many-images", () => {
 
   beforeAll(async () => {
     ({ mocks, program } = await runLabProgram({ cosignPassword: "pw", images: JSON.stringify(images) }, ["cosignPassword"]));
-    await Promise.all(Object.values(program.images).map((image) => valueOf(image.attestedRef!)));
-    await valueOf(program.appRef!);
+    await Promise.all(Object.values(program.images).map((image) => outputValue(image.attestedRef!)));
+    await outputValue(program.appRef!);
   });
 
   describe("the lab program with several images", () => {
     it("builds, signs, verifies and attests each image on its own chain, named after it", async () => {
-      const studentbook = await valueOf(program.images.studentbook!.verifiedRef);
-      const api = await valueOf(program.images["team/api"]!.verifiedRef);
+      const studentbook = await outputValue(program.images.studentbook!.verifiedRef);
+      const api = await outputValue(program.images["team/api"]!.verifiedRef);
       expect(studentbook).toMatch(/^localhost:5001\/studentbook@sha256:/);
       expect(api).toMatch(/^localhost:5001\/team\/api@sha256:/);
       expect(mocks.named("team/api", "docker:index/image:Image").inputs.imageName).toBe("localhost:5001/team/api:2.0");
@@ -86,12 +86,12 @@ describe("config: many-images", () => {
 
     it("signs every image with the one key and runs only the first as the app", async () => {
       expect(mocks.ofType("command:local:Command").filter((r) => r.name.endsWith("-generate"))).toHaveLength(1);
-      expect(await valueOf(program.appRef!)).toBe(await valueOf(program.images.studentbook!.verifiedRef));
+      expect(await outputValue(program.appRef!)).toBe(await outputValue(program.images.studentbook!.verifiedRef));
     });
 
     it("reports per image in the stack outputs", async () => {
       expect(Object.keys(program.images)).toEqual(["studentbook", "team/api"]);
-      expect(await valueOf(program.images["team/api"]!.sbomPackageCount)).toBe(42);
+      expect(await outputValue(program.images["team/api"]!.sbomPackageCount)).toBe(42);
     });
   });
 
@@ -112,7 +112,7 @@ describe("config: tls", () => {
 
   beforeAll(async () => {
     ({ mocks, program } = await runLabProgram({ cosignPassword: "pw", registryTls: "true" }, ["cosignPassword"]));
-    await valueOf(program.appRef!);
+    await outputValue(program.appRef!);
   });
 
   describe("the lab program with registry TLS", () => {
@@ -137,13 +137,13 @@ describe("config: transparency", () => {
       { cosignPassword: "pw", transparency: "timestamps", signatureFormat: "bundle", timestampAuthority: JSON.stringify({ port: 3061 }) },
       ["cosignPassword"],
     ));
-    await valueOf(program.appRef!);
+    await outputValue(program.appRef!);
   });
 
   describe("the lab program with transparency: timestamps", () => {
     it("runs the lab's TSA and exports its trusted root and URL", async () => {
       expect(program.transparency).toBe("timestamps");
-      expect(await valueOf(program.trustedRoot!)).toBe(FAKE_TRUSTED_ROOT);
+      expect(await outputValue(program.trustedRoot!)).toBe(FAKE_TRUSTED_ROOT);
       expect(program.timestampAuthorityUrl).toBe("http://127.0.0.1:3061/api/v1/timestamp");
       expect(mocks.named("tsa", "docker:index/container:Container").inputs.name).toBe("dev-tsa");
     });
@@ -174,7 +174,7 @@ describe("config: transparency-log", () => {
 
   beforeAll(async () => {
     ({ mocks, program } = await runLabProgram({ cosignPassword: "pw", transparency: "timestamps+log", signatureFormat: "bundle" }, ["cosignPassword"]));
-    await valueOf(program.appRef!);
+    await outputValue(program.appRef!);
   });
 
   describe("the lab program with transparency: timestamps+log", () => {
@@ -211,7 +211,7 @@ describe("config: vault", () => {
       },
       ["vaultToken"],
     ));
-    await valueOf(program.verifiedRef);
+    await outputValue(program.verifiedRef);
   });
 
   describe("the lab program with the key in Vault (or OpenBao) transit", () => {
@@ -233,7 +233,7 @@ describe("config: vault-dev-server", () => {
 
   beforeAll(async () => {
     ({ mocks, program } = await runLabProgram({ vaultDevServer: JSON.stringify({ keyName: "lab-signer" }), vaultToken: "root-t0ken" }, ["vaultToken"]));
-    await valueOf(program.attestedRef!);
+    await outputValue(program.attestedRef!);
   });
 
   describe("the lab program with its own vault dev server", () => {

@@ -166,7 +166,7 @@ export function createLab(config: LabConfig, site: LabSite) {
   const previousDrift = config.driftCheck ? pulumi.output(site.previousDrift) : undefined;
   const pipelines = images.map(
     (image) =>
-      new SigningPipeline(image.name, {
+      [image.name, new SigningPipeline(image.name, {
         registry,
         image: imageSource(image),
         key,
@@ -177,19 +177,20 @@ export function createLab(config: LabConfig, site: LabSite) {
         tools: config.tools,
         drift: previousDrift ? { previous: previousDrift.apply((records) => records?.[image.name]) } : undefined,
         timestamps: tsa,
-      }),
+      })] as const,
   );
-  const first = pipelines[0]!;
+  const [appImage, first] = pipelines[0] ?? [];
+  if (!appImage || !first) throw new Error("the lab config names no image");
 
   // The first image is the app: it runs from its verified digest once its attestation verified too.
   const app = config.runApp
     ? new VerifiedContainer(
-        `${images[0]!.name}-app`,
+        `${appImage}-app`,
         {
           verifiedRef: first.verifiedRef,
           hostPort: config.appPort,
           registryCredentials: registry.credentials,
-          containerName: `${site.stack}-${images[0]!.name}-app`,
+          containerName: `${site.stack}-${appImage}-app`,
         },
         { dependsOn: [first] },
       )
@@ -204,9 +205,9 @@ export function createLab(config: LabConfig, site: LabSite) {
     vaultAddress: vault?.address,
     publicKeyFingerprint: key.publicKeyFingerprint,
     /** Per image, keyed by its name. */
-    images: Object.fromEntries(images.map((image, i) => [image.name, imageOutputs(pipelines[i]!)])),
+    images: Object.fromEntries(pipelines.map(([name, pipeline]) => [name, imageOutputs(pipeline)])),
     /** Per image: what the next update's drift check starts from. */
-    drift: config.driftCheck ? Object.fromEntries(images.map((image, i) => [image.name, pipelines[i]!.driftRecord])) : undefined,
+    drift: config.driftCheck ? Object.fromEntries(pipelines.map(([name, pipeline]) => [name, pipeline.driftRecord])) : undefined,
     imageDigestRef: first.digestRef,
     signedRef: first.signedRef,
     verifiedRef: first.verifiedRef,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { installRecordingMocks, valueOf, type RecordingMocks } from "../../../packages/components/src/test-support/recording-mocks.js";
+import { installRecordingMocks, outputValue, type RecordingMocks } from "../../../packages/components/src/test-support/recording-mocks.js";
 
 import { labProgram } from "../lab.js";
 
@@ -17,8 +17,7 @@ export async function runLabProgram(
   const mocks = await installLabMocks(config, secretKeys);
   const program = labProgram();
   // Every registration of this run lands in these mocks before the next run installs its own.
-  await Promise.all(Object.values(program).map((output) => valueOf(output)));
-  await pulumi.runtime.waitForRPCs();
+  await Promise.all(Object.values(program).map((output) => outputValue(pulumi.output(output as pulumi.Input<unknown>))));
   return { mocks, program };
 }
 

@@ -5,6 +5,7 @@ import { PipelineStepError, runPipeline } from "./pipeline-runner.js";
 import type { SbomFormat } from "./sbom-formats.js";
 import { inspectTagStep } from "./skopeo-commands.js";
 import { PublicEnv, type StepScript } from "./step-script.js";
+import { renderTextTable } from "./text-table.js";
 import type { StepResult } from "./step-runner.js";
 
 /** One image as the stack says it is deployed (`pulumi stack output --json`, `images.<name>`). */
@@ -131,13 +132,10 @@ export async function checkDeployedImage(
 /** The summary table people read after `up` and from `lab:status`. */
 export function renderStatusTable(statuses: readonly ImageStatus[]): string {
   const yesNo = (v: boolean | undefined) => (v === undefined ? "-" : v ? "yes" : "NO");
-  const rows = [
+  const lines = renderTextTable(
     ["image", "digest", "tag", "signed+verified", "attested", "SBOM packages"],
-    ...statuses.map((s) => [s.name, `${s.digest.slice(0, 19)}…`, s.tag, yesNo(s.signed), yesNo(s.attested), s.packages === undefined ? "-" : String(s.packages)]),
-  ];
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
-  const lines = rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col]!)).join("  ").trimEnd());
-  lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
+    statuses.map((s) => [s.name, `${s.digest.slice(0, 19)}…`, s.tag, yesNo(s.signed), yesNo(s.attested), s.packages === undefined ? "-" : String(s.packages)]),
+  );
   const problems = statuses.flatMap((s) => s.problems.map((p) => `${s.name}: ${p}`));
   return [...lines, ...(problems.length > 0 ? ["", "MISMATCH:", ...problems.map((p) => `  ${p}`)] : ["", "all images as deployed"])].join("\n");
 }

@@ -99,9 +99,10 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
   };
 
   const settled = await Promise.allSettled(steps.map(start));
-  const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected" && s.reason instanceof PipelineStepError);
-  const other = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-  if (failure ?? other) throw (failure ?? other)!.reason;
+  const rejected = settled.filter((s): s is PromiseRejectedResult => s.status === "rejected");
+  // The step that failed, rather than a step it kept from starting.
+  const failure = rejected.find((s) => s.reason instanceof PipelineStepError) ?? rejected[0];
+  if (failure) throw failure.reason;
   return { results, ran };
 }
 

@@ -3,7 +3,7 @@ import { NO_REPAIRS, PIPELINE_STEPS, pipelineSteps, type PipelineOptions, type P
 import { runPipeline, PipelineStepError, type PipelineMemory, type PipelineStepRun } from "./pipeline-runner.js";
 import type { StepScript } from "./step-script.js";
 
-const REF = "localhost:5001/studentbook@sha256:" + "a".repeat(64);
+const REF = `localhost:5001/studentbook@sha256:${"a".repeat(64)}`;
 const OPTIONS: PipelineOptions = {
   signatureFormat: "legacy",
   sbom: { format: "spdx-json", scope: "all-layers", delivery: "both", file: "/tmp/lab/studentbook.spdx.json" },

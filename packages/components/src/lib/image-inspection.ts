@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { summariseInspection, type InspectionSummary } from "@signed-image-lab/tooling";
 import { requireDigestRef } from "./digest-input.js";
-import { pipelineCommands } from "./pipeline-commands.js";
+import { pipelineCommands, stepOutput } from "./pipeline-commands.js";
 import { pipelineOptions, pipelineSteps } from "./pipeline-inputs.js";
 import { registryEnvironment, type RegistryCredentials } from "./step-command.js";
 
@@ -44,7 +44,7 @@ export class ImageInspection extends pulumi.ComponentResource {
       },
       this,
     );
-    this.summary = results.inspect!;
+    this.summary = stepOutput(results, "inspect");
     this.registerOutputs({ summary: this.summary });
   }
 }

@@ -72,3 +72,10 @@ function given<T>(record: Readonly<Record<string, T | undefined>>, key: string, 
   if (value === undefined) throw new Error(`${what}, which was not given`);
   return value;
 }
+
+/** The output of a step the adapter ran; a clear error when the graph had no such step. */
+export function stepOutput<N extends StepName>(results: PipelineResultOutputs, step: N): pulumi.Output<PipelineResults[N]> {
+  const output = results[step];
+  if (output === undefined) throw new Error(`pipeline: step ${step} did not run here`);
+  return output as pulumi.Output<PipelineResults[N]>;
+}

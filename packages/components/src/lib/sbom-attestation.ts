@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { sbomFileOf, type SbomDelivery, type SbomFormat, type SbomScope, type SignatureFormat } from "@signed-image-lab/tooling";
 import { requireDigestRef } from "./digest-input.js";
-import { pipelineCommands } from "./pipeline-commands.js";
+import { pipelineCommands, stepOutput } from "./pipeline-commands.js";
 import { pipelineEnvironments, pipelineOptions, pipelineSteps, pipelineValues } from "./pipeline-inputs.js";
 import type { SigningKeyMaterial } from "./signing-key.js";
 import type { RegistryCredentials } from "./step-command.js";
@@ -111,7 +111,7 @@ export class SbomAttestation extends pulumi.ComponentResource {
       },
       this,
     );
-    const summary = results.scan!;
+    const summary = stepOutput(results, "scan");
     this.sbomSha256 = summary.sha256;
     this.packageCount = summary.packages;
     this.attachedRef = results.attach;

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { SignatureFormat } from "@signed-image-lab/tooling";
 import { requireDigestRef } from "./digest-input.js";
-import { pipelineCommands } from "./pipeline-commands.js";
+import { pipelineCommands, stepOutput } from "./pipeline-commands.js";
 import { pipelineEnvironments, pipelineOptions, pipelineSteps, pipelineValues } from "./pipeline-inputs.js";
 import type { SigningKeyMaterial } from "./signing-key.js";
 import type { RegistryCredentials } from "./step-command.js";
@@ -71,8 +71,8 @@ export class SignedImage extends pulumi.ComponentResource {
       },
       this,
     );
-    this.signedRef = results.sign!;
-    this.verifiedRef = results.verify!;
+    this.signedRef = stepOutput(results, "sign");
+    this.verifiedRef = stepOutput(results, "verify");
     this.signatureRef = results.triangulate;
     this.registerOutputs({ signedRef: this.signedRef, verifiedRef: this.verifiedRef, signatureRef: this.signatureRef });
   }
