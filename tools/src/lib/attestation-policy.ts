@@ -39,12 +39,15 @@ export interface DeniedPackage {
   readonly version?: string;
 }
 
+/** A package name: no whitespace, and an `@` only to open an npm scope (`@scope/name`). */
+const PACKAGE_NAME = /^(?:@[^\s@/]+\/[^\s@]+|[^\s@][^\s@]*)$/;
+
 /** Parses a deny-list entry, `name` or `name@version` (`@scope/name[@version]` for scoped npm names). */
 export function parseDeniedPackage(entry: string): DeniedPackage {
   const at = entry.indexOf("@", 1);
   const name = at < 0 ? entry : entry.slice(0, at);
   const version = at < 0 ? undefined : entry.slice(at + 1);
-  if (name.trim() === "" || name !== name.trim() || version === "" || (version !== undefined && /\s/.test(version))) {
+  if (!PACKAGE_NAME.test(name) || (version !== undefined && !/^\S+$/.test(version))) {
     throw new Error(`deniedPackages: ${JSON.stringify(entry)} is not a package name or name@version`);
   }
   return version === undefined ? { entry, name } : { entry, name, version };
