@@ -21,3 +21,7 @@ export * from "./lib/timestamp-commands.js";
 export * from "./lib/rekor-commands.js";
 export * from "./lib/pipeline.js";
 export * from "./lib/pipeline-runner.js";
+export * from "./lib/provenance.js";
+export * from "./lib/provenance-commands.js";
+export * from "./lib/attestation-policy.js";
+export * from "./lib/attestation-policy-commands.js";

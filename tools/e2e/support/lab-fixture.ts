@@ -186,12 +186,13 @@ export class LabFixture {
 
   /**
    * Builds a changed image on top of `fromTag` (one extra file), tags it as `tag` and pushes
-   * it: the same repository, a different digest.
+   * it: the same repository, a different digest. Images made with different `marker`s differ
+   * from each other too.
    */
-  async pushChangedImage(fromTag: string, tag: string, env: Record<string, string> = {}): Promise<string> {
+  async pushChangedImage(fromTag: string, tag: string, env: Record<string, string> = {}, marker = ""): Promise<string> {
     const context = this.tempDir("changed");
     writeFileSync(join(context, "Dockerfile"), `FROM ${fromTag}\nCOPY changed.txt /changed.txt\n`);
-    writeFileSync(join(context, "changed.txt"), `${this.runId}\n`);
+    writeFileSync(join(context, "changed.txt"), `${this.runId}${marker}\n`);
     await runStepOrThrow("docker build (changed image)", buildImageStep({ tag, context, docker: this.tools.docker }));
     return this.push(tag, env);
   }

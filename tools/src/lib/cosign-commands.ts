@@ -253,6 +253,45 @@ export function downloadSbomStep(options: CosignRefStepOptions): StepScript {
   };
 }
 
+/**
+ * What the lab attests: an SBOM in one of {@link SBOM_FORMATS}, or SLSA provenance v1
+ * (`slsaprovenance1`, https://slsa.dev/provenance/v1).
+ */
+export type PredicateType = SbomFormat | "slsaprovenance1";
+
+/** cosign's `--type` for a {@link PredicateType}. */
+export function cosignPredicateType(type: PredicateType): string {
+  return type === "slsaprovenance1" ? type : SBOM_FORMATS[type].attestType;
+}
+
+/** Options of {@link attestInvocations}. */
+export interface AttestOptions extends CosignRefStepOptions, CosignSigningOptions {
+  readonly keyRef: string;
+  readonly predicateType: PredicateType;
+  /** The predicate JSON file: a path, or a file in the step's temporary directory. */
+  readonly predicateFile: Word;
+  readonly format: SignatureFormat;
+}
+
+/**
+ * The commands of `cosign attest` of one predicate: signing setup (trusted root and signing
+ * config with `timestamps`), then the attestation, offline with the key otherwise.
+ */
+export function attestInvocations(options: AttestOptions): ToolInvocation[] {
+  const cosign = options.cosign ?? "cosign";
+  const { setup, flags } = signingSetup(cosign, options.format, options, "attesting");
+  return [
+    ...setup,
+    {
+      argv: [
+        cosign, "attest", "--key", options.keyRef,
+        "--type", cosignPredicateType(options.predicateType), "--predicate", options.predicateFile,
+        ...flags, ...registryTlsFlags(options), "-y", options.ref,
+      ],
+    },
+  ];
+}
+
 /** `cosign attest`: a signed in-toto attestation whose predicate is the SBOM file. */
 export function attestStep(
   options: CosignRefStepOptions & CosignSigningOptions & {
@@ -264,22 +303,41 @@ export function attestStep(
     readonly format: SignatureFormat;
   },
 ): StepScript {
-  const cosign = options.cosign ?? "cosign";
-  const { setup, flags } = signingSetup(cosign, options.format, options, "attesting");
+  const { sbomFormat, sbomSha256, ...rest } = options;
   return {
     registryHost: registryOf(options.ref, "the image to attest"),
     subject: options.ref,
-    invocations: [
-      sbomUnchangedInvocation(options.predicateFile, options.sbomSha256),
-      ...setup,
-      {
-        argv: [
-          cosign, "attest", "--key", options.keyRef,
-          "--type", SBOM_FORMATS[options.sbomFormat].attestType, "--predicate", options.predicateFile,
-          ...flags, ...registryTlsFlags(options), "-y", options.ref,
-        ],
-      },
-    ],
+    invocations: [sbomUnchangedInvocation(options.predicateFile, sbomSha256), ...attestInvocations({ ...rest, predicateType: sbomFormat })],
+  };
+}
+
+/** Options of {@link verifyAttestationInvocations}. */
+export interface VerifyAttestationOptions extends CosignRefStepOptions, CosignVerifyingOptions {
+  readonly predicateType: PredicateType;
+  readonly format: SignatureFormat;
+  /** The `--key` to verify with. Default the PEM in COSIGN_PUBLIC_KEY. */
+  readonly keyRef?: string;
+  /** Rego or CUE policy files cosign evaluates over each verified statement (`--policy`). Default none. */
+  readonly policyFiles?: readonly Word[];
+}
+
+/**
+ * The commands of `cosign verify-attestation` of one predicate type: verifying setup, then the
+ * verification, its verified payload discarded (the exit status is the verdict).
+ */
+export function verifyAttestationInvocations(options: VerifyAttestationOptions): { setup: ToolInvocation[]; verify: ToolInvocation } {
+  const { setup, flags } = verifyingSetup(options);
+  return {
+    setup,
+    verify: {
+      argv: [
+        options.cosign ?? "cosign", "verify-attestation", "--key", options.keyRef ?? PUBLIC_KEY_FROM_ENV, ...flags,
+        `--new-bundle-format=${options.format === "bundle"}`,
+        "--type", cosignPredicateType(options.predicateType), ...(options.policyFiles ?? []).flatMap((file) => ["--policy", file]),
+        ...registryTlsFlags(options), options.ref,
+      ],
+      stdoutTo: "/dev/null",
+    },
   };
 }
 
@@ -290,21 +348,12 @@ export function attestStep(
 export function verifyAttestationStep(
   options: CosignRefStepOptions & CosignVerifyingOptions & { readonly sbomFormat: SbomFormat; readonly format: SignatureFormat },
 ): StepScript {
-  const { setup, flags } = verifyingSetup(options);
+  const { sbomFormat, ...rest } = options;
+  const { setup, verify } = verifyAttestationInvocations({ ...rest, predicateType: sbomFormat });
   return {
     registryHost: registryOf(options.ref, "the image whose attestation to verify"),
     subject: options.ref,
-    invocations: [
-      ...setup,
-      {
-        argv: [
-          options.cosign ?? "cosign", "verify-attestation", "--key", PUBLIC_KEY_FROM_ENV, ...flags,
-          `--new-bundle-format=${options.format === "bundle"}`,
-          "--type", SBOM_FORMATS[options.sbomFormat].attestType, ...registryTlsFlags(options), options.ref,
-        ],
-        stdoutTo: "/dev/null",
-      },
-    ],
+    invocations: [...setup, verify],
   };
 }
 
