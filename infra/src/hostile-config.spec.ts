@@ -17,6 +17,9 @@ import { createLab } from "./lab.js";
 
 const NS = "signed-image-lab";
 const work = mkdtempSync(join(tmpdir(), "hostile-config-"));
+// The default build context: the lab hashes it for the provenance, as the real one.
+mkdirSync(join(work, "packages", "studentbook"), { recursive: true });
+writeFileSync(join(work, "packages", "studentbook", "Dockerfile"), "FROM scratch\n");
 const CANARY = join(work, "canary");
 const bin = join(work, "bin");
 const LOG = join(work, "argv.log");

@@ -13,10 +13,13 @@ import {
   VerifiedContainer,
   type DriftRecord,
   type LabConfig,
+  type LabImageConfig,
+  LabConfigError,
   type PipelineImageSource,
   type RegistryAccess,
   type SigningKeySource,
 } from "@signed-image-lab/components";
+import { existsSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -49,6 +52,21 @@ export function readPreviousDrift(backendUrl = process.env.PULUMI_BACKEND_URL): 
   return self.getOutput("drift") as pulumi.Output<Record<string, DriftRecord> | undefined>;
 }
 
+/**
+ * Refuses, before any resource is made, an image whose build context or Dockerfile is not
+ * there: the build would fail late, and its provenance hashes them.
+ */
+function requireBuildSources(images: readonly LabImageConfig[], key: "image" | "images", fromRoot: (path: string) => string): void {
+  const problems = images.flatMap((image, i) => {
+    const at = key === "images" ? `images[${i}]` : "image";
+    const context = fromRoot(image.context);
+    if (!existsSync(context) || !statSync(context).isDirectory()) return [`signed-image-lab:${at}.context: no folder ${context}`];
+    const dockerfile = resolve(context, image.dockerfile ?? "Dockerfile");
+    return existsSync(dockerfile) ? [] : [`signed-image-lab:${at}.dockerfile: no file ${dockerfile}`];
+  });
+  if (problems.length > 0) throw new LabConfigError(problems);
+}
+
 /** Where the signing key comes from, by config. */
 function keySource(config: LabConfig, vault: VaultDevServer | undefined): SigningKeySource {
   if (vault) return { kind: "kms", uri: vault.keyRef, environment: vault.environment };
@@ -79,6 +97,8 @@ function imageOutputs(pipeline: SigningPipeline) {
     sbomSha256: pipeline.sbomSha256,
     sbomPackageCount: pipeline.packageCount,
     inspection: pipeline.inspection,
+    provenanceRef: pipeline.provenanceRef,
+    admittedRef: pipeline.admittedRef,
   };
 }
 
@@ -151,6 +171,7 @@ export function createLab(config: LabConfig, site: LabSite) {
         });
 
   const images = labImages(config);
+  if (!config.existingImageRef) requireBuildSources(images, config.images ? "images" : "image", fromRoot);
   const imageSource = (image: (typeof images)[number]): PipelineImageSource =>
     config.existingImageRef
       ? { kind: "existing", ref: config.existingImageRef }
@@ -161,6 +182,7 @@ export function createLab(config: LabConfig, site: LabSite) {
           context: fromRoot(image.context),
           dockerfile: image.dockerfile,
           buildArgs: { BASE_IMAGE: config.baseImage },
+          baseImage: config.baseImage,
         };
 
   const previousDrift = config.driftCheck ? pulumi.output(site.previousDrift) : undefined;
@@ -187,7 +209,7 @@ export function createLab(config: LabConfig, site: LabSite) {
     ? new VerifiedContainer(
         `${appImage}-app`,
         {
-          verifiedRef: first.verifiedRef,
+          verifiedRef: first.admittedRef,
           hostPort: config.appPort,
           registryCredentials: registry.credentials,
           containerName: `${site.stack}-${appImage}-app`,

@@ -2,14 +2,16 @@ import {
   legacyArtifactRef,
   NO_REPAIRS,
   parseDigestRef,
-  PIPELINE_STEPS,
   pipelineOptions,
+  pipelineSteps,
   PipelineStepError,
   PRIVATE_KEY_FROM_ENV,
   publicKeyFingerprint,
   runPipeline,
   runStep,
   verifyAttestationStep,
+  LAB_BUILDER_ID,
+  readBuildSources,
   type PipelineMemory,
   type PipelineRun,
   type SignatureFormat,
@@ -17,7 +19,8 @@ import {
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { labToolsOrSkip } from "./support/lab-tools.js";
+import { BASE_IMAGE } from "./support/lab-fixture.js";
+import { labToolsOrSkip, REPO_ROOT } from "./support/lab-tools.js";
 import { useSigningLab } from "./support/signing-lab.js";
 import { signerEnv, verifierEnv, type TestKey } from "./support/signing.js";
 
@@ -32,7 +35,7 @@ describe.skipIf(!tools)("the pipeline graph the components run, run for real by 
     options: pipelineOptions({
       signatureFormat: format,
       sbom: { file: join(sbomDir, "studentbook.spdx.json") },
-      tools: { cosign: tools!.cosign, syft: tools!.syft, node: tools!.node, skopeo: tools!.skopeo },
+      tools: { cosign: tools!.cosign, syft: tools!.syft, node: tools!.node, skopeo: tools!.skopeo, docker: tools!.docker },
     }),
     values: {
       ref,
@@ -49,7 +52,7 @@ describe.skipIf(!tools)("the pipeline graph the components run, run for real by 
     const memory: PipelineMemory = new Map();
     const run = graph(env.ref, "legacy", env.lab.tempDir("legacy"));
     const first = await runPipeline({ ...run, memory });
-    expect([...first.ran].sort()).toEqual(PIPELINE_STEPS.map((s) => s.name).sort());
+    expect([...first.ran].sort()).toEqual(pipelineSteps(run.options).map((s) => s.name).sort());
     const { results } = first;
     expect(results.inspect?.digest).toBe(parseDigestRef(env.ref).digest);
     expect(results.verify).toBe(env.ref);
@@ -65,9 +68,10 @@ describe.skipIf(!tools)("the pipeline graph the components run, run for real by 
 
   it("runs the bundle graph (no triangulate) and stock cosign verifies its attestation", async () => {
     const bundled = await env.lab.pushChangedImage(`${env.registry.endpoint}/studentbook:1.0`, `${env.registry.endpoint}/pipeline-bundle:1.0`, env.auth);
-    const outcome = await runPipeline(graph(bundled, "bundle", env.lab.tempDir("bundle")));
+    const run = graph(bundled, "bundle", env.lab.tempDir("bundle"));
+    const outcome = await runPipeline(run);
     expect(outcome.ran).not.toContain("triangulate");
-    expect(outcome.ran).toHaveLength(PIPELINE_STEPS.length - 1);
+    expect([...outcome.ran].sort()).toEqual(["attach", "attest", "inspect", "scan", "sign", "verify", "verify-attestation"]);
     const stock = await runStep(verifyAttestationStep({ ref: bundled, sbomFormat: "spdx-json", format: "bundle", cosign: tools!.cosign }), {
       ...verifierEnv(env.labKey),
       ...env.auth,
@@ -95,6 +99,29 @@ describe.skipIf(!tools)("the pipeline graph the components run, run for real by 
     expect(failure).toBeInstanceOf(PipelineStepError);
     expect((failure as PipelineStepError).step).toMatch(/^studentbook-(attest|attach)$/);
     expect(memory.get("verify-attestation")).toBe(verifiedBefore);
+  });
+
+  it("runs provenance and the attestation policy as the last steps, and the policy names the rule an image breaks", async () => {
+    const build = { ...readBuildSources(join(REPO_ROOT, "packages", "studentbook"), "Dockerfile"), buildArgs: { BASE_IMAGE }, baseImage: BASE_IMAGE, startedOn: "2026-11-26T00:00:00Z" };
+    const run = graph(env.ref, "bundle", env.lab.tempDir("admitted"));
+    const admitted = await runPipeline({
+      ...run,
+      options: { ...run.options, provenance: { builderId: LAB_BUILDER_ID }, policy: { builderId: LAB_BUILDER_ID } },
+      values: { ...run.values, build },
+    });
+    expect(admitted.ran).toEqual(expect.arrayContaining(["base", "attest-provenance", "verify-provenance", "policy"]));
+    // The local base image was never pulled: it is pinned by its image ID.
+    expect(admitted.results.base).toMatch(new RegExp(`^${BASE_IMAGE}@sha256:[a-f0-9]{64}$`));
+    expect(admitted.results.policy).toBe(env.ref);
+
+    const denied = await runPipeline({
+      ...run,
+      options: { ...run.options, provenance: { builderId: LAB_BUILDER_ID }, policy: { builderId: LAB_BUILDER_ID, deniedPackages: ["express"] } },
+      values: { ...run.values, build },
+    }).catch((e: unknown) => e);
+    expect(denied).toBeInstanceOf(PipelineStepError);
+    expect((denied as PipelineStepError).step).toBe("studentbook-policy");
+    expect((denied as PipelineStepError).result.stderr).toContain("policy rule denied-packages violated");
   });
 
   it("leaves nothing behind", async () => {

@@ -25,3 +25,4 @@ export * from "./lib/provenance.js";
 export * from "./lib/provenance-commands.js";
 export * from "./lib/attestation-policy.js";
 export * from "./lib/attestation-policy-commands.js";
+export * from "./lib/build-facts.js";

@@ -75,6 +75,8 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
     if (already) return already;
     const promise = (async () => {
       await Promise.all(step.needs.filter((n) => !(n in (run.results ?? {}))).map((n) => start(stepNamed(steps, n, step))));
+      // Steps it only runs after, where this run has them.
+      await Promise.all(steps.filter((s) => step.after?.includes(s.name)).map(start));
       if (failed) throw new Error(`${run.name}-${step.name} not started: an earlier step failed`);
       const inputs = { ...run.values, ...results } as StepInputs;
       // Without memory every step runs, and the triggers (which may read more) are not needed.
@@ -82,7 +84,11 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
       const remembered = run.memory?.get(step.name);
       let stdout = remembered?.stdout;
       if (triggers === undefined || remembered?.triggers !== triggers) {
-        const env: Record<string, string> = Object.assign({}, ...step.environment.map((e) => run.environments?.[e] ?? {}));
+        const env: Record<string, string> = Object.assign(
+          {},
+          ...step.environment.map((e) => run.environments?.[e] ?? {}),
+          step.variables?.(inputs, run.options) ?? {},
+        );
         const result = await execute(step.script(inputs, run.options), env);
         if (result.exitCode !== 0) {
           failed = true;
@@ -92,7 +98,7 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
         if (triggers !== undefined) run.memory?.set(step.name, { triggers, stdout });
         ran.push(step.name);
       }
-      (results as Record<string, unknown>)[step.name] = stepResult(step, stdout ?? "", run.values.ref);
+      (results as Record<string, unknown>)[step.name] = stepResult(step, stdout ?? "", run.values.ref, inputs);
     })();
     started.set(step.name, promise);
     return promise;

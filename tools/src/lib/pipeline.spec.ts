@@ -57,11 +57,17 @@ describe("the pipeline as data", () => {
     expect(names({ signatureFormat: "bundle" })).not.toContain("triangulate");
     expect(names({ delivery: "attest" })).not.toContain("attach");
     expect(names({ delivery: "attach" })).toEqual(["inspect", "sign", "verify", "triangulate", "scan", "attach"]);
+    expect(names({ provenance: { builderId: "https://b" }, policy: { builderId: "https://b" } }).slice(-4)).toEqual([
+      "base",
+      "attest-provenance",
+      "verify-provenance",
+      "policy",
+    ]);
   });
 
   it("keeps the triggers the components stored before the pipeline became data (no re-run after an upgrade)", () => {
     const inputs = { ...VALUES, sign: REF, attest: REF, scan: { sha256: "5".repeat(64), packages: 42 } };
-    const triggers = Object.fromEntries(PIPELINE_STEPS.map((s) => [s.name, s.triggers(inputs, OPTIONS)]));
+    const triggers = Object.fromEntries(pipelineSteps(OPTIONS).map((s) => [s.name, s.triggers(inputs, OPTIONS)]));
     expect(triggers).toEqual({
       inspect: [REF],
       sign: [REF, "f".repeat(64), "legacy", 0],

@@ -8,10 +8,16 @@ import {
   type SignatureFormat,
   type TimestampSigning,
 } from "./cosign-commands.js";
+import type { AttestationPolicyOptions } from "./attestation-policy.js";
+import { attestationPolicyEnv, verifyImagePolicyStep } from "./attestation-policy-commands.js";
+import { pinnedBaseImage, resolveBaseImageStep, type BuildInputs } from "./build-facts.js";
 import { legacyArtifactRef, parseDigestRef } from "./image-ref.js";
+import { LAB_BUILD_TYPE, slsaProvenancePredicate, type SlsaProvenancePredicate } from "./provenance.js";
+import { attestProvenanceStep, provenancePredicateEnv, verifyProvenanceStep } from "./provenance-commands.js";
 import type { RegistryArtifact } from "./registry-probe.js";
 import { SBOM_FORMATS, type SbomFormat } from "./sbom-formats.js";
 import { inspectStep, summariseInspection, type InspectionSummary } from "./skopeo-commands.js";
+import { createHash } from "node:crypto";
 import { renderStepScript, type StepScript } from "./step-script.js";
 import { parseSbomSummary, scanStep, type SbomScope, type SbomSummary } from "./syft-commands.js";
 
@@ -36,7 +42,18 @@ export interface PipelineOptions {
   /** CA certificate file of a registry that serves TLS with a private CA. Default none. */
   readonly registryCaFile?: string;
   /** Tool binaries. Default each on PATH. */
-  readonly tools: { readonly cosign?: string; readonly syft?: string; readonly node?: string; readonly skopeo?: string };
+  readonly tools: { readonly cosign?: string; readonly syft?: string; readonly node?: string; readonly skopeo?: string; readonly docker?: string };
+  /**
+   * Attest SLSA v1 provenance of the build, naming this builder, and verify it (needs the
+   * `build` value). Default none: an image the lab did not build has no provenance of the lab's.
+   */
+  readonly provenance?: { readonly builderId: string };
+  /**
+   * Admit the image only when the attestation policy passes: a signature, an SBOM attestation
+   * and provenance from the trusted key, provenance naming the builder and a base pinned by
+   * digest, no denied package in the SBOM. Default none.
+   */
+  readonly policy?: AttestationPolicyOptions;
 }
 
 /** Values a step reads that become known while the program runs (Pulumi outputs in the adapter). */
@@ -53,6 +70,8 @@ export interface PipelineValues {
   readonly trustTriggers: readonly string[];
   /** Repair counts from the drift check: a new count re-runs the steps that make that thing. */
   readonly repairs: Readonly<Record<Repairable, number>>;
+  /** What the build was made from: needed with provenance. Default none (an image the lab did not build). */
+  readonly build?: BuildInputs;
 }
 
 /** What each step yields once it succeeded. */
@@ -73,6 +92,14 @@ export interface PipelineResults {
   readonly attest: string;
   /** The digest reference, once the attestation verified. */
   readonly "verify-attestation": string;
+  /** The build's base image, pinned by digest. */
+  readonly base: string;
+  /** The digest reference, once its provenance is attested. */
+  readonly "attest-provenance": string;
+  /** The digest reference, once its provenance verified. */
+  readonly "verify-provenance": string;
+  /** The digest reference, once it passed the attestation policy: what may run. */
+  readonly policy: string;
 }
 
 /** A step's name: the Command resource is `<image>-<name>`. */
@@ -91,18 +118,22 @@ export interface PipelineStep {
   readonly when?: (options: PipelineOptions) => boolean;
   /** Steps whose results it reads: it runs only after they succeeded. */
   readonly needs: readonly StepName[];
+  /** Steps it runs after when this pipeline has them (it reads no result of theirs). Default none. */
+  readonly after?: readonly StepName[];
   /** Values it reads. */
   readonly reads: readonly (keyof PipelineValues)[];
   /** Environments it is handed. */
   readonly environment: readonly EnvironmentName[];
+  /** Public variables built from its inputs (a predicate, a policy), handed beside the environments. Default none. */
+  readonly variables?: (inputs: StepInputs, options: PipelineOptions) => Record<string, string>;
   /** Exactly what makes it run again (as the Command provider compares them). */
   readonly triggers: (inputs: StepInputs, options: PipelineOptions) => readonly unknown[];
   /** The script it runs. */
   readonly script: (inputs: StepInputs, options: PipelineOptions) => StepScript;
   /** The script run when it is deleted. Default none. */
   readonly deleteScript?: (options: PipelineOptions) => StepScript;
-  /** Its result from its stdout and the image's digest reference. Default that reference, once it succeeded. */
-  readonly parse?: (stdout: string, ref: string) => PipelineResults[StepName];
+  /** Its result from its stdout, the image's digest reference and its inputs. Default that reference, once it succeeded. */
+  readonly parse?: (stdout: string, ref: string, inputs: StepInputs) => PipelineResults[StepName];
 }
 
 /** A result a step needs; a clear error when the graph handed it none. */
@@ -243,7 +274,119 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
         registryCaFile: o.registryCaFile,
       }),
   },
+  {
+    name: "base",
+    when: (o) => o.provenance !== undefined,
+    needs: [],
+    reads: ["ref", "build"],
+    environment: [],
+    triggers: (i) => [i.ref, buildOf(i).baseImage],
+    script: (i, o) => resolveBaseImageStep({ image: buildOf(i).baseImage, docker: o.tools.docker }),
+    parse: (stdout, _ref, i) => pinnedBaseImage(buildOf(i).baseImage, stdout),
+  },
+  {
+    name: "attest-provenance",
+    when: (o) => o.provenance !== undefined,
+    needs: ["sign", "inspect", "base"],
+    // In the bundle format two attestations never rewrite the image's referrers index at once.
+    after: ["verify-attestation"],
+    reads: ["ref", "keyRef", "keyFingerprint", "trustTriggers", "build"],
+    environment: ["signer", "registry", "trust"],
+    variables: (i, o) => provenancePredicateEnv(provenanceOf(i, o)),
+    triggers: (i, o) => [i.ref, digestOf(provenanceOf(i, o)), i.keyFingerprint, o.signatureFormat, ...i.trustTriggers],
+    script: (i, o) =>
+      attestProvenanceStep({
+        ref: resultOf(i, "sign"),
+        keyRef: i.keyRef,
+        format: o.signatureFormat,
+        timestamps: o.timestamps,
+        cosign: o.tools.cosign,
+        registryCaFile: o.registryCaFile,
+      }),
+  },
+  {
+    name: "verify-provenance",
+    when: (o) => o.provenance !== undefined,
+    needs: ["attest-provenance", "inspect", "base"],
+    reads: ["build", "verifyKeyFingerprint", "trustTriggers"],
+    environment: ["verifier", "registry", "trust"],
+    triggers: (i, o) => [resultOf(i, "attest-provenance"), digestOf(provenanceOf(i, o)), i.verifyKeyFingerprint, o.signatureFormat, ...i.trustTriggers],
+    script: (i, o) =>
+      verifyProvenanceStep({
+        ref: resultOf(i, "attest-provenance"),
+        format: o.signatureFormat,
+        ...verifying(o),
+        cosign: o.tools.cosign,
+        registryCaFile: o.registryCaFile,
+      }),
+  },
+  {
+    name: "policy",
+    when: (o) => o.policy !== undefined,
+    needs: ["verify", "scan"],
+    after: ["verify-attestation", "verify-provenance"],
+    reads: ["ref", "verifyKeyFingerprint", "repairs", "trustTriggers"],
+    environment: ["verifier", "registry", "trust"],
+    variables: (_i, o) => attestationPolicyEnv(policyOf(o)),
+    // Again whenever what it judges changed: the key, the policy, the SBOM, a re-made signature or attestation.
+    triggers: (i, o) => [
+      i.ref,
+      i.verifyKeyFingerprint,
+      digestOf(attestationPolicyEnv(policyOf(o))),
+      resultOf(i, "scan").sha256,
+      i.repairs.signature,
+      i.repairs.attestation,
+      ...i.trustTriggers,
+    ],
+    script: (i, o) =>
+      verifyImagePolicyStep({
+        ref: resultOf(i, "verify"),
+        format: o.signatureFormat,
+        sbomFormat: o.sbom.format,
+        ...verifying(o),
+        cosign: o.tools.cosign,
+        node: o.tools.node,
+        registryCaFile: o.registryCaFile,
+      }),
+  },
 ];
+
+/** The SLSA provenance of this build, from what the program knows and what the steps found. */
+function provenanceOf(i: StepInputs, o: PipelineOptions): SlsaProvenancePredicate {
+  const builderId = o.provenance?.builderId;
+  if (builderId === undefined) throw new Error("pipeline: provenance without a builder id");
+  const build = buildOf(i);
+  const startedOn = build.startedOn;
+  // The image's creation time; a build from cache keeps an older one, so never before the start.
+  const created = resultOf(i, "inspect").created;
+  const finishedOn = created && Date.parse(created) > Date.parse(startedOn) ? new Date(Date.parse(created)).toISOString().replace(/\.\d{3}Z$/, "Z") : startedOn;
+  return slsaProvenancePredicate({
+    imageDigestRef: i.ref,
+    sourceDigest: build.sourceDigest,
+    dockerfile: build.dockerfile,
+    buildArgs: build.buildArgs,
+    baseImage: resultOf(i, "base"),
+    builderId,
+    buildType: LAB_BUILD_TYPE,
+    startedOn,
+    finishedOn,
+  });
+}
+
+function buildOf(i: StepInputs): BuildInputs {
+  if (i.build === undefined) throw new Error("pipeline: provenance of an image without its build inputs");
+  return i.build;
+}
+
+function policyOf(o: PipelineOptions): AttestationPolicyOptions {
+  if (o.policy === undefined) throw new Error("pipeline: a policy step without a policy");
+  return o.policy;
+}
+
+/** sha256 of a value's JSON: what a trigger holds of a document. */
+function digestOf(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("hex");
+}
 
 /** The steps of a pipeline with these options, in an order where every step comes after those it needs. */
 export function pipelineSteps(options: PipelineOptions, names?: readonly StepName[]): PipelineStep[] {
@@ -258,8 +401,8 @@ export function pipelineStep(name: StepName): PipelineStep {
 }
 
 /** The result a step yields from its stdout. */
-export function stepResult(step: PipelineStep, stdout: string, ref: string): PipelineResults[StepName] {
-  return step.parse ? step.parse(stdout, ref) : ref;
+export function stepResult(step: PipelineStep, stdout: string, ref: string, inputs: StepInputs): PipelineResults[StepName] {
+  return step.parse ? step.parse(stdout, ref, inputs) : ref;
 }
 
 /** The step's script, rendered for `/bin/sh -c`. */
@@ -287,6 +430,8 @@ export function pipelineOptions(
     timestamps: partial.timestamps,
     registryCaFile: partial.registryCaFile,
     tools: partial.tools ?? {},
+    provenance: partial.provenance,
+    policy: partial.policy,
   };
 }
 

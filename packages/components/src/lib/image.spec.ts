@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { holdsSecretInput, installRecordingMocks, plain, registeredUrns, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { FAKE_BUILD_STARTED, holdsSecretInput, installRecordingMocks, plain, registeredUrns, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { tempBuildContext } from "../test-support/build-context.js";
+
+const CONTEXT = tempBuildContext();
 
 let mocks: RecordingMocks;
 let module: typeof import("./image.js");
@@ -14,7 +17,7 @@ describe("Image", () => {
   it("builds the context with the base image as build argument and exposes the pushed digest", async () => {
     const image = new module.Image("studentbook", {
       registry: { endpoint: "localhost:5001" },
-      context: "/repo/packages/studentbook",
+      context: CONTEXT,
       buildArgs: { BASE_IMAGE: "signed-image-lab/node-base:bookworm" },
     });
     const ref = await outputValue(image.ref);
@@ -23,10 +26,21 @@ describe("Image", () => {
     const built = mocks.named("studentbook", "docker:index/image:Image");
     expect(built.inputs.imageName).toBe("localhost:5001/studentbook:1.0");
     expect(built.inputs.build).toMatchObject({
-      context: "/repo/packages/studentbook",
-      dockerfile: "/repo/packages/studentbook/Dockerfile",
+      context: CONTEXT,
+      dockerfile: `${CONTEXT}/Dockerfile`,
       args: { BASE_IMAGE: "signed-image-lab/node-base:bookworm" },
     });
+  });
+
+  it("records what the build is made from, and starts its clock only when that changes", async () => {
+    const image = new module.Image("clocked", { registry: { endpoint: "localhost:5001" }, context: CONTEXT, buildArgs: { BASE_IMAGE: "base:1" } });
+    const build = await outputValue(image.build);
+    expect(build).toMatchObject({ dockerfile: { path: "Dockerfile" }, buildArgs: { BASE_IMAGE: "base:1" }, baseImage: "base:1" });
+    expect(build.sourceDigest).toMatch(/^[a-f0-9]{64}$/);
+    expect(build.dockerfile.sha256).toMatch(/^[a-f0-9]{64}$/);
+    const clock = mocks.named("clocked-build-clock");
+    expect(plain(clock.inputs.triggers)).toEqual([{ sourceDigest: build.sourceDigest, dockerfile: build.dockerfile }, { BASE_IMAGE: "base:1" }]);
+    expect(build.startedOn).toBe(FAKE_BUILD_STARTED);
   });
 
   it("pushes with the registry credentials, the password as a secret", async () => {
@@ -34,7 +48,7 @@ describe("Image", () => {
       registry: { endpoint: "localhost:5001", credentials: { username: "alice", password: pulumi.secret("pw") } },
       repository: "team/app",
       tag: "2.0",
-      context: "/ctx",
+      context: CONTEXT,
     });
     await outputValue(image.ref);
     const built = mocks.named("private", "docker:index/image:Image");

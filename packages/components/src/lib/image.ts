@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { formatDigestRef, parseDigestRef, removeBuiltTagStep, renderStepScript } from "@signed-image-lab/tooling";
+import { buildClockStep, formatDigestRef, parseDigestRef, readBuildSources, removeBuiltTagStep, renderStepScript, type BuildInputs } from "@signed-image-lab/tooling";
 import { stepCommand } from "./step-command.js";
 import type { RegistryAccess } from "./registry.js";
 
@@ -18,6 +18,8 @@ export interface ImageArgs {
   readonly dockerfile?: pulumi.Input<string>;
   /** Build arguments, e.g. `BASE_IMAGE` for machines without Docker Hub. Default none. */
   readonly buildArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** The image the Dockerfile builds `FROM`, as the provenance records it. Default the build argument `BASE_IMAGE`. */
+  readonly baseImage?: pulumi.Input<string>;
 }
 
 /** Resource type token of {@link Image}. */
@@ -32,12 +34,23 @@ export class Image extends pulumi.ComponentResource {
   readonly ref: pulumi.Output<string>;
   /** The tag reference that was pushed too (moves on the next push; for people, not for signing). */
   readonly taggedRef: pulumi.Output<string>;
+  /** What the build was made from, and when it started: the inputs of its provenance. */
+  readonly build: pulumi.Output<BuildInputs>;
 
   constructor(name: string, args: ImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super(IMAGE_TYPE, name, {}, opts);
     const registry = pulumi.output(args.registry.endpoint);
     const credentials = args.registry.credentials ? pulumi.output(args.registry.credentials) : undefined;
     this.taggedRef = pulumi.interpolate`${registry}/${args.repository ?? "studentbook"}:${args.tag ?? "1.0"}`;
+    const dockerfile = pulumi.output(args.dockerfile ?? "Dockerfile");
+    const buildArgs = pulumi.output(args.buildArgs ?? {}) as pulumi.Output<Record<string, string>>;
+    const sources = pulumi.all([args.context, dockerfile]).apply(([context, file]) => readBuildSources(context, file));
+    // The build's start, read once per set of inputs: a rebuild of the same sources keeps it.
+    const clock = stepCommand(
+      `${name}-build-clock`,
+      { script: renderStepScript(buildClockStep()), triggers: [sources, buildArgs] },
+      { parent: this },
+    );
     const image = new docker.Image(
       name,
       {
@@ -54,8 +67,11 @@ export class Image extends pulumi.ComponentResource {
           password: credentials ? pulumi.secret(credentials.password) : undefined,
         },
       },
-      { parent: this },
+      { parent: this, dependsOn: [clock] },
     );
+    this.build = pulumi
+      .all([sources, buildArgs, args.baseImage ?? buildArgs.apply((a) => a.BASE_IMAGE ?? ""), clock.stdout])
+      .apply(([source, argsUsed, baseImage, started]): BuildInputs => ({ ...source, buildArgs: argsUsed, baseImage, startedOn: started.trim() }));
     this.ref = image.repoDigest.apply((digestRef) => formatDigestRef(parseDigestRef(digestRef, "the pushed image")));
     // docker.Image leaves its local build tag behind on destroy; this step's delete removes it.
     stepCommand(
@@ -69,6 +85,6 @@ export class Image extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.registerOutputs({ ref: this.ref, taggedRef: this.taggedRef });
+    this.registerOutputs({ ref: this.ref, taggedRef: this.taggedRef, build: this.build });
   }
 }

@@ -46,23 +46,33 @@ export function pipelineCommands(name: string, args: PipelineCommandsArgs, paren
       if (result === undefined) throw new Error(`pipeline ${name}: step ${step.name} needs ${need}, which is not in this graph`);
       return [need, result] as const;
     });
+    // Steps it only runs after, where this graph has them.
+    const preceding = (step.after ?? []).flatMap((before) => {
+      const result = results[before];
+      return result === undefined ? [] : [[before, result] as const];
+    });
     const read = step.reads.map((key) => [key, given(values, key, `pipeline ${name}: step ${step.name} reads ${key}`)] as const);
-    const picked: Record<string, pulumi.Input<unknown>> = Object.fromEntries([...read, ...needed]);
+    const picked: Record<string, pulumi.Input<unknown>> = Object.fromEntries([...read, ...needed, ...preceding]);
     const inputs = pulumi.all(picked) as unknown as pulumi.Output<StepInputs>;
     const command = stepCommand(
       `${name}-${step.name}`,
       {
         script: inputs.apply((i) => renderPipelineStep(step, i, args.options)),
-        environment: mergeEnvironments(...step.environment.map((e) => given(args.environments, e, `pipeline ${name}: step ${step.name} is handed the ${e} environment`))),
+        environment: mergeEnvironments(
+          ...step.environment.map((e) => given(args.environments, e, `pipeline ${name}: step ${step.name} is handed the ${e} environment`)),
+          ...(step.variables ? [inputs.apply((i) => step.variables?.(i, args.options) ?? {})] : []),
+        ),
         triggers: inputs.apply((i) => [...step.triggers(i, args.options)]),
         deleteScript: step.deleteScript ? renderStepScript(step.deleteScript(args.options)) : undefined,
       },
       { parent },
     );
-    // The result holds only the step's stdout and the digest: never a value it merely read.
+    // The result holds the step's stdout and the digest, and only a parser's own inputs: never
+    // a value a step merely read (a secret one would make the result secret).
+    const parsed = step.parse ? inputs : pulumi.output({} as StepInputs);
     (results as Record<string, pulumi.Output<unknown>>)[step.name] = pulumi
-      .all([command.stdout, pulumi.output(values.ref) as pulumi.Output<string>])
-      .apply(([stdout, ref]) => stepResult(step, stdout, ref));
+      .all([command.stdout, pulumi.output(values.ref) as pulumi.Output<string>, parsed])
+      .apply(([stdout, ref, i]) => stepResult(step, stdout, ref, i));
   }
   return results;
 }

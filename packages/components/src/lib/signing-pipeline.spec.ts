@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { scriptOf, fakeKeyMaterial, installRecordingMocks, registeredUrns, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { tempBuildContext } from "../test-support/build-context.js";
+
+const CONTEXT = tempBuildContext();
 
 const EXISTING = `registry.example:5000/team/app@sha256:${"9".repeat(64)}`;
 let mocks: RecordingMocks;
@@ -14,7 +17,7 @@ describe("SigningPipeline", () => {
   it("builds, inspects, signs, verifies and attests one image, all children under the pipeline", async () => {
     const pipeline = new module.SigningPipeline("web", {
       registry: { endpoint: "localhost:5001" },
-      image: { kind: "build", repository: "web", tag: "1.0", context: "/ctx" },
+      image: { kind: "build", repository: "web", tag: "1.0", context: CONTEXT },
       key: fakeKeyMaterial(),
       workDir: "/lab/dev",
     });
@@ -50,7 +53,7 @@ describe("SigningPipeline", () => {
   it("has every step trust the registry's CA file when the registry serves TLS", async () => {
     const pipeline = new module.SigningPipeline("secure", {
       registry: { endpoint: "localhost:5001", caFile: "/lab/ca/ca.crt" },
-      image: { kind: "build", repository: "secure", tag: "1.0", context: "/ctx" },
+      image: { kind: "build", repository: "secure", tag: "1.0", context: CONTEXT },
       key: fakeKeyMaterial(),
       workDir: "/lab/dev",
     });

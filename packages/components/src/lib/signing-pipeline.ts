@@ -1,13 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { probeArtifacts, type SbomFormat, type SbomScope, type SignatureFormat } from "@signed-image-lab/tooling";
+import { probeArtifacts, type AttestationPolicyOptions, type SbomFormat, type SbomScope, type SignatureFormat } from "@signed-image-lab/tooling";
 import { checkDrift, presenceWithSbomFile, type DriftCheck, type DriftRecord, type Repairable } from "./drift.js";
 import { Image } from "./image.js";
+import { pipelineCommands, type PipelineResultOutputs } from "./pipeline-commands.js";
+import { pipelineEnvironments, pipelineOptions, pipelineSteps, pipelineValues } from "./pipeline-inputs.js";
 import { ImageInspection, type InspectionSummary } from "./image-inspection.js";
 import type { RegistryAccess } from "./registry.js";
 import { SbomAttestation, sbomFileOf, type SbomDelivery } from "./sbom-attestation.js";
 import { SignedImage } from "./signed-image.js";
 import type { SigningKeyMaterial } from "./signing-key.js";
-import type { TimestampTrust } from "./timestamp-authority.js";
+import { timestampSigning, type TimestampTrust } from "./timestamp-authority.js";
 
 /** What to sign: an image to build and push, or one already pushed (pinned by digest). */
 export type PipelineImageSource =
@@ -21,6 +23,8 @@ export type PipelineImageSource =
       /** Relative to the context. Default `Dockerfile`. */
       readonly dockerfile?: string;
       readonly buildArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+      /** The `FROM` image, as its provenance records it. Default the build argument `BASE_IMAGE`. */
+      readonly baseImage?: pulumi.Input<string>;
     }
   | { readonly kind: "existing"; readonly ref: pulumi.Input<string> };
 
@@ -51,6 +55,18 @@ export interface SigningPipelineArgs {
    * requires one from its trusted root (needs `signatureFormat: bundle`). Default none.
    */
   readonly timestamps?: TimestampTrust;
+  /**
+   * Attest SLSA v1 provenance of the build naming this builder id, and verify it. Only for an
+   * image the pipeline builds. Default none.
+   */
+  readonly provenance?: { readonly builderId: string };
+  /**
+   * Admit the image (`admittedRef`) only when the attestation policy passes: signature, SBOM
+   * attestation and provenance from the trusted key, the builder, a base pinned by digest, no
+   * denied package. Needs `provenance` and an attested SBOM. Default none: `admittedRef` is
+   * the verified ref.
+   */
+  readonly policy?: AttestationPolicyOptions;
 }
 
 /** Resource type token of {@link SigningPipeline}. */
@@ -81,6 +97,10 @@ export class SigningPipeline extends pulumi.ComponentResource {
   readonly inspection: pulumi.Output<InspectionSummary>;
   /** What the next update's drift check starts from (export it; see {@link SigningPipelineArgs.drift}). */
   readonly driftRecord: pulumi.Output<DriftRecord>;
+  /** Resolves once the provenance attestation verified (undefined without provenance). */
+  readonly provenanceRef?: pulumi.Output<string>;
+  /** What may run: the ref once it passed the policy, or once verified when there is none. */
+  readonly admittedRef: pulumi.Output<string>;
 
   constructor(name: string, args: SigningPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super(SIGNING_PIPELINE_TYPE, name, {}, opts);
@@ -98,6 +118,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
               context: source.context,
               dockerfile: source.dockerfile,
               buildArgs: source.buildArgs,
+              baseImage: source.baseImage,
             },
             { parent: this },
           )
@@ -150,6 +171,15 @@ export class SigningPipeline extends pulumi.ComponentResource {
     );
     this.signedRef = signed.signedRef;
     this.verifiedRef = signed.verifiedRef;
+    const admission = this.admit(name, args, built, { signature: repairsOf("signature"), attestation: repairsOf("attestation") }, {
+      sign: signed.signedRef,
+      verify: signed.verifiedRef,
+      inspect: this.inspection,
+      scan: pulumi.all([sbom.sbomSha256, sbom.packageCount]).apply(([sha256, packages]) => ({ sha256, packages })),
+      ...(sbom.attestedRef ? { "verify-attestation": sbom.attestedRef } : {}),
+    });
+    this.provenanceRef = admission["verify-provenance"];
+    this.admittedRef = admission.policy ?? this.verifiedRef;
     this.signatureRef = signed.signatureRef;
     this.attestedRef = sbom.attestedRef;
     this.sbomFile = sbom.sbomFile;
@@ -170,7 +200,42 @@ export class SigningPipeline extends pulumi.ComponentResource {
       packageCount: this.packageCount,
       inspection: this.inspection,
       driftRecord: this.driftRecord,
+      provenanceRef: this.provenanceRef,
+      admittedRef: this.admittedRef,
     });
+  }
+
+  /**
+   * The pipeline's last steps, once the image is signed and its SBOM attested: its provenance
+   * attested and verified (a built image only), then the attestation policy.
+   */
+  private admit(
+    name: string,
+    args: SigningPipelineArgs,
+    built: Image | undefined,
+    repairs: Partial<Record<Repairable, pulumi.Input<number>>>,
+    results: PipelineResultOutputs,
+  ): PipelineResultOutputs {
+    const options = pipelineOptions({
+      signatureFormat: args.signatureFormat,
+      sbom: { format: args.sbom?.format, scope: args.sbom?.scope, delivery: args.sbom?.delivery },
+      timestamps: timestampSigning(args.timestamps),
+      registryCaFile: args.registry.caFile,
+      tools: args.tools,
+      provenance: built ? args.provenance : undefined,
+      policy: args.policy,
+    });
+    return pipelineCommands(
+      name,
+      {
+        steps: pipelineSteps(options, ["base", "attest-provenance", "verify-provenance", "policy"]),
+        options,
+        values: { ...pipelineValues({ ...args, ref: this.digestRef, repairs, registryCredentials: args.registry.credentials }), build: built?.build },
+        environments: pipelineEnvironments({ ...args, registryCredentials: args.registry.credentials }),
+        results,
+      },
+      this,
+    );
   }
 
   /**

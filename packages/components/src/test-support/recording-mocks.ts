@@ -41,6 +41,9 @@ function fakeDigest(seed: string): string {
 }
 
 /** What a mocked Command prints, by the step its name ends with. */
+/** When a build clock says a build started: before the fake inspection's creation time. */
+export const FAKE_BUILD_STARTED = "2026-11-24T23:00:00Z";
+
 function fakeStdout(name: string, script: string): string {
   const digest = /sha256:[a-f0-9]{64}/.exec(script)?.[0] ?? "";
   if (name.endsWith("-generate")) return FAKE_PRIVATE_KEY + FAKE_PUBLIC_KEY;
@@ -50,6 +53,8 @@ function fakeStdout(name: string, script: string): string {
   if (name.endsWith("-inspect")) return JSON.stringify({ Digest: digest, Layers: [fakeDigest("layer")], Created: "2026-11-25T00:00:00Z" });
   if (name.endsWith("-triangulate")) return `localhost:5001/x:${digest.replace(":", "-")}.sig\n`;
   if (name.endsWith("-ready")) return "200\n";
+  if (name.endsWith("-build-clock")) return `${FAKE_BUILD_STARTED}\n`;
+  if (name.endsWith("-base")) return `[] ${fakeDigest("base-image-id")}\n`;
   if (name.endsWith("-htpasswd-seed")) return "5eed".repeat(16);
   if (name.endsWith("-key")) {
     return JSON.stringify({ data: { name: "lab-signer", type: "ecdsa-p256", latest_version: 1, exportable: false, keys: { "1": { public_key: FAKE_PUBLIC_KEY } } } });
