@@ -19,3 +19,4 @@ export * from "./lib/release-download.js";
 export * from "./lib/registry-transport.js";
 export * from "./lib/timestamp-commands.js";
 export * from "./lib/rekor-commands.js";
+export * from "./lib/promotion-commands.js";
