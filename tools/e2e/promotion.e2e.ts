@@ -1,9 +1,11 @@
 import {
   attachSbomStep,
   attestStep,
+  certificateAuthorityStep,
   cleanStep,
   downloadSbomStep,
   parseDigestRef,
+  parseKeyAndCertificate,
   parseSbomSummary,
   PRIVATE_KEY_FROM_ENV,
   promoteStep,
@@ -11,13 +13,17 @@ import {
   runStepOrThrow,
   scanStep,
   SecretEnv,
+  serverCertificateStep,
+  TLS_CA_CERT_ENV,
+  TLS_CA_KEY_ENV,
   verifyAttestationStep,
+  verifyStep,
   type SignatureFormat,
   type StepResult,
 } from "@signed-image-lab/tooling";
 import { execa } from "execa";
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LabFixture, type TestRegistry, type TestUser } from "./support/lab-fixture.js";
@@ -150,6 +156,49 @@ describe.skipIf(!tools)("promotion from a staging registry to a production one (
       if (format === "bundle") expect(await productionManifest(`prod/${format}`, "1.0")).toEqual({ status: 200, digest });
     });
   }
+
+  it("promotes to and from a registry over TLS, trusting each side's CA for that side only", async () => {
+    const ca = parseKeyAndCertificate(await runStepOrThrow("openssl CA", certificateAuthorityStep({ days: 1 })));
+    const server = parseKeyAndCertificate(
+      await runStepOrThrow("openssl server certificate", serverCertificateStep({ days: 1 }), { [TLS_CA_KEY_ENV]: ca.privateKeyPem, [TLS_CA_CERT_ENV]: ca.certificatePem }),
+    );
+    const caFile = join(lab.tempDir("ca"), "ca.crt");
+    writeFileSync(caFile, ca.certificatePem);
+    const secure = await lab.startRegistry([RELEASER], { certificatePem: server.certificatePem, privateKeyPem: server.privateKeyPem, caFile });
+    const step = (options: Omit<Parameters<typeof promoteStep>[0], "oras" | "cosign" | "node" | "format">) =>
+      promoteStep({ ...options, format: "legacy", sbomAttached: true, oras: tools!.oras, cosign: tools!.cosign, node: tools!.node });
+
+    // Without a CA a loopback registry is plain HTTP by the one transport rule: the TLS registry
+    // refuses that, and oras neither retries over unverified https nor copies anything.
+    const withoutCa = await runStep(step({ sourceRef: refs.legacy, targetRepository: `${secure.endpoint}/prod/app` }), {
+      ...verifierEnv(labKey), ...stagingAuth(), ...targetAuth(),
+    });
+    expect(withoutCa.exitCode).not.toBe(0);
+    expect(withoutCa.stderr).toMatch(/Error from destination registry .*"http:\/\/localhost:\d+\/v2\/prod\/app\/manifests\/sha256:[a-f0-9]{64}": response status code 400/);
+
+    const impostorCaFile = join(lab.tempDir("impostor-ca"), "ca.crt");
+    writeFileSync(impostorCaFile, parseKeyAndCertificate(await runStepOrThrow("openssl CA", certificateAuthorityStep({ days: 1 }))).certificatePem);
+    const impostor = await runStep(step({ sourceRef: refs.legacy, targetRepository: `${secure.endpoint}/prod/app`, targetCaFile: impostorCaFile }), {
+      ...verifierEnv(labKey), ...stagingAuth(), ...targetAuth(),
+    });
+    expect(impostor.exitCode).not.toBe(0);
+    expect(impostor.stderr).toMatch(/x509: certificate signed by unknown authority/);
+
+    const first = await runStep(step({ sourceRef: refs.legacy, targetRepository: `${secure.endpoint}/prod/app`, targetCaFile: caFile }), {
+      ...verifierEnv(labKey), ...stagingAuth(), ...targetAuth(),
+    });
+    expect(first.exitCode, first.stderr).toBe(0);
+    // From the TLS registry on: its credentials are now the source's, production's the target's.
+    const second = await runStep(step({ sourceRef: first.stdout, targetRepository: `${production.endpoint}/prod/via-tls`, sourceCaFile: caFile }), {
+      ...verifierEnv(labKey), ...secure.credentials(RELEASER), ...targetAuth(),
+    });
+    expect(second.exitCode, second.stderr).toBe(0);
+    expect(second.stdout).toBe(`${production.endpoint}/prod/via-tls@${parseDigestRef(refs.legacy).digest}`);
+    const verified = await runStep(verifyStep({ ref: second.stdout, format: "legacy", cosign: tools!.cosign, node: tools!.node }), {
+      ...verifierEnv(labKey), ...productionAuth(),
+    });
+    expect(verified.exitCode, verified.stderr).toBe(0);
+  });
 
   it("refuses a source signed by another key and copies nothing", async () => {
     const tampered = await lab.pushChangedImage(`${staging.endpoint}/staging/legacy:1.0`, `${staging.endpoint}/staging/tampered:1.0`, stagingAuth());
