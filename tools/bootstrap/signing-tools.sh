@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Ensures cosign, syft, the Sigstore timestamp authority (timestamp-server) and Rekor v2
-# (rekor-server, the POSIX build of rekor-tiles) of the versions pinned in tools/versions.json
+# Ensures cosign, syft, oras (promotion between registries), the Sigstore timestamp authority
+# (timestamp-server) and Rekor v2 (rekor-server, the POSIX build of rekor-tiles) of the versions
+# pinned in tools/versions.json
 # are available in <repo>/.tools/bin (project-local; add it to PATH).
 #  - already in .tools/bin with the right version  -> nothing to do (seconds)
 #  - a binary on PATH reports exactly that version  -> copied into .tools/bin
@@ -9,8 +10,8 @@
 # `syft version` and the SBOM creator field carry the version.
 # timestamp-server's go.mod asks for a newer Go than the machine's: it is built with the
 # toolchain pinned beside it (GOTOOLCHAIN, fetched through the Go module proxy).
-# Arguments: the tools to ensure (cosign, syft, timestamp-server, rekor-server, policy-check);
-# default all five. lab:up's preflight asks for the ones the lab itself runs.
+# Arguments: the tools to ensure (cosign, syft, oras, timestamp-server, rekor-server,
+# policy-check); default all six. lab:up's preflight asks for the ones the lab itself runs.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 [[ -f $VERSIONS_JSON ]] || die "missing $VERSIONS_JSON"
@@ -19,18 +20,22 @@ COSIGN_VERSION=$(node -p "require('$VERSIONS_JSON').cosign.version")
 COSIGN_MODULE=$(node -p "require('$VERSIONS_JSON').cosign.module")
 SYFT_VERSION=$(node -p "require('$VERSIONS_JSON').syft.version")
 SYFT_MODULE=$(node -p "require('$VERSIONS_JSON').syft.module")
+ORAS_VERSION=$(node -p "require('$VERSIONS_JSON').oras.version")
+ORAS_MODULE=$(node -p "require('$VERSIONS_JSON').oras.module")
 TSA_VERSION=$(node -p "require('$VERSIONS_JSON').timestampAuthority.version")
 TSA_MODULE=$(node -p "require('$VERSIONS_JSON').timestampAuthority.module")
 TSA_GOTOOLCHAIN=$(node -p "require('$VERSIONS_JSON').timestampAuthority.goToolchain")
 REKOR_VERSION=$(node -p "require('$VERSIONS_JSON').rekorTiles.version")
 REKOR_MODULE=$(node -p "require('$VERSIONS_JSON').rekorTiles.module")
-[[ $COSIGN_VERSION == v* && $SYFT_VERSION == v* && $TSA_VERSION == v* ]] || die "versions in $VERSIONS_JSON must start with v"
+[[ $COSIGN_VERSION == v* && $SYFT_VERSION == v* && $ORAS_VERSION == v* && $TSA_VERSION == v* ]] || die "versions in $VERSIONS_JSON must start with v"
 
 mkdir -p "$BIN_DIR"
 
 # Version strings as reported by the binaries (without the leading v).
 cosign_version_of() { "$1" version 2>/dev/null | awk '/^GitVersion:/ {sub(/^v/, "", $2); print $2}'; }
 syft_version_of()   { SYFT_CHECK_FOR_APP_UPDATE=false "$1" version 2>/dev/null | awk '/^Version:/ {sub(/^v/, "", $2); print $2}'; }
+# oras reads its version from the module's build info (go install sets it).
+oras_version_of()   { "$1" version 2>/dev/null | awk '/^Version:/ {sub(/^v/, "", $2); print $2}'; }
 # timestamp-server and rekor-server print the same release-utils block as cosign (GitVersion).
 release_version_of() { "$1" version 2>/dev/null | awk '/^GitVersion:/ {sub(/^v/, "", $2); print $2}'; }
 
@@ -83,7 +88,7 @@ ensure() {
   log "built $name $version in $((SECONDS - t0))s"
 }
 
-wanted=" ${*:-cosign syft timestamp-server rekor-server policy-check} "
+wanted=" ${*:-cosign syft oras timestamp-server rekor-server policy-check} "
 wants() { [[ $wanted == *" $1 "* ]]; }
 
 ! wants cosign || ensure cosign "$COSIGN_VERSION" "$COSIGN_MODULE" cosign_version_of -trimpath
@@ -107,6 +112,9 @@ syft_ldflags() {
     "${SYFT_VERSION#v}" "${commit:-unknown}" "${date:-unknown}" "$SYFT_VERSION"
 }
 ! wants syft || ensure syft "$SYFT_VERSION" "$SYFT_MODULE" syft_version_of -trimpath -ldflags "$(syft_ldflags)"
+
+# Promotion between registries: `oras cp -r` (cosign v3 deprecates `cosign copy`).
+! wants oras || ensure oras "$ORAS_VERSION" "$ORAS_MODULE" oras_version_of -trimpath
 
 # The lab's timestamp authority (transparency: timestamps). Its go.mod asks for Go 1.27.
 ! wants timestamp-server || ENSURE_GOTOOLCHAIN=$TSA_GOTOOLCHAIN \
@@ -139,5 +147,6 @@ ensure_policy_check() {
 log "in use (add to PATH: export PATH=\"$BIN_DIR:\$PATH\"):"
 ! wants cosign || "$BIN_DIR/cosign" version 2>&1 | sed -n '/^GitVersion:/,/^Platform:/p' | sed 's/^/  cosign: /'
 ! wants syft || SYFT_CHECK_FOR_APP_UPDATE=false "$BIN_DIR/syft" version 2>&1 | sed 's/^/  syft:   /'
+! wants oras || "$BIN_DIR/oras" version 2>&1 | sed -n '/^Version:/p' | sed 's/^/  oras:   /'
 ! wants timestamp-server || "$BIN_DIR/timestamp-server" version 2>&1 | sed -n '/^GitVersion:/p' | sed 's/^/  timestamp-server: /'
 ! wants rekor-server || "$BIN_DIR/rekor-server" version 2>&1 | sed -n '/^GitVersion:/p' | sed 's/^/  rekor-server: /'

@@ -26,3 +26,4 @@ export * from "./lib/provenance-commands.js";
 export * from "./lib/attestation-policy.js";
 export * from "./lib/attestation-policy-commands.js";
 export * from "./lib/build-facts.js";
+export * from "./lib/promotion-commands.js";

@@ -11,6 +11,8 @@ export interface LabTools {
   readonly node: string;
   /** The lab's containers/image policy verifier (tools/policy-check). */
   readonly policyCheck: string;
+  /** oras, the copy tool of promotion between registries. */
+  readonly oras: string;
 }
 
 /** The repository root. */
@@ -30,6 +32,7 @@ function which(name: string): string | undefined {
 export function findLabTools(): { tools?: LabTools; missing: string[] } {
   const binaries: Record<keyof LabTools, string> = {
     cosign: "cosign", syft: "syft", skopeo: "skopeo", docker: "docker", curl: "curl", node: "node", policyCheck: "lab-policy-check",
+    oras: "oras",
   };
   const found = Object.fromEntries(Object.entries(binaries).map(([key, binary]) => [key, which(binary)]));
   const missing = Object.entries(binaries).filter(([key]) => !found[key]).map(([, binary]) => binary);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run lab:doctor`: what `lab:up` needs, at which pinned version, found where, or how it
 // will be obtained. With --obtain (lab:up runs it so), first gets into .tools/bin what needs no
-// root — cosign and syft (go install, or a checksum-verified release), the Pulumi CLI (go build) —
+// root — cosign, syft and oras (go install, or a checksum-verified release), the Pulumi CLI (go build) —
 // printing a line per stage with its time. Exits 1, naming the one command to run, when
 // something needs root or a daemon, or cannot be had at all; before any resource is touched.
 import { execa } from "execa";

@@ -8,6 +8,7 @@ import { inspectMachine, planPreflight, renderPreflight, type MachineFacts, type
 const PINS: ToolPins = {
   cosign: { version: "v3.1.2", releases: { "linux-amd64": { url: "https://example.invalid/cosign-linux-amd64", sha256: "a".repeat(64) } } },
   syft: { version: "v1.57.0" },
+  oras: { version: "v1.3.6" },
   pulumi: { version: "v3.248.0" },
   pulumiCommand: { version: "v1.2.1" },
   pulumiDocker: { version: "5.2.0" },
@@ -24,6 +25,7 @@ const READY: MachineFacts = {
   go: { path: "/usr/local/go/bin/go", version: "1.26.8" },
   cosign: { path: "/repo/.tools/bin/cosign", version: "v3.1.2" },
   syft: { path: "/repo/.tools/bin/syft", version: "1.57.0" },
+  oras: { path: "/repo/.tools/bin/oras", version: "1.3.6" },
   pulumi: { path: "/repo/.tools/bin/pulumi", version: "v3.248.0" },
   languageHost: { path: "/repo/.tools/bin/pulumi-language-nodejs", version: "v3.248.0" },
   plugins: { command: true, docker: true },
@@ -45,6 +47,13 @@ describe("planPreflight", () => {
     expect(row(noGo, "cosign")).toMatchObject({ status: "obtain", obtain: { kind: "release", release: PINS.cosign.releases!["linux-amd64"] } });
     expect(row(noGo, "syft")).toMatchObject({ status: "missing", next: expect.stringContaining("install Go") });
     expect(renderPreflight(noGo)).toMatch(/NOT READY: syft/);
+  });
+
+  it("obtains oras, the promotion tool, like syft: with Go, else it is missing (no pinned release)", () => {
+    expect(row(planPreflight({ ...READY, oras: { path: "/usr/bin/oras", version: "1.2.0" } }, PINS), "oras")).toMatchObject({
+      status: "obtain", found: "1.2.0 /usr/bin/oras", obtain: { kind: "go-install", tool: "oras" },
+    });
+    expect(row(planPreflight({ ...READY, go: undefined, oras: undefined }, PINS), "oras")).toMatchObject({ status: "missing", next: expect.stringContaining("install Go") });
   });
 
   it("names the root command for docker, skopeo and curl, and how to start a daemon that does not answer", () => {
@@ -78,6 +87,7 @@ describe("inspectMachine", () => {
     const facts = await inspectMachine(projectBin, PINS, onPath, []);
     expect(facts.cosign).toEqual({ path: join(projectBin, "cosign"), version: "v3.1.2" });
     expect(facts.syft?.version).toBe("1.57.0");
+    expect(facts.oras?.version).toBe("1.3.6");
     expect(facts.pulumi?.version).toBe("v3.248.0");
     expect(facts.languageHost?.version).toBe("v3.248.0");
     expect(facts.docker).toMatchObject({ version: "24.0.7", daemon: true });

@@ -8,6 +8,8 @@ import type { PinnedRelease } from "./release-download.js";
 export interface ToolPins {
   readonly cosign: { readonly version: string; readonly releases?: Readonly<Record<string, PinnedRelease>> };
   readonly syft: { readonly version: string; readonly releases?: Readonly<Record<string, PinnedRelease>> };
+  /** The copy tool of promotion between registries. */
+  readonly oras: { readonly version: string; readonly releases?: Readonly<Record<string, PinnedRelease>> };
   readonly pulumi: { readonly version: string };
   readonly pulumiCommand: { readonly version: string };
   readonly pulumiDocker: { readonly version: string };
@@ -43,6 +45,7 @@ export interface MachineFacts {
   readonly go?: FoundTool;
   readonly cosign?: FoundTool;
   readonly syft?: FoundTool;
+  readonly oras?: FoundTool;
   readonly pulumi?: FoundTool;
   readonly languageHost?: FoundTool;
   /** Provider plugins the engine will find: on PATH or registered (`pulumi plugin ls`). */
@@ -52,10 +55,13 @@ export interface MachineFacts {
 /** `ok`: ready; `obtain`: lab:up gets it into .tools/bin; `download`: the engine fetches it; `missing`: stop. */
 export type PreflightStatus = "ok" | "obtain" | "download" | "missing";
 
+/** The tools pinned by version that lab:up obtains without root (`tools/bootstrap/signing-tools.sh NAME`). */
+export type PinnedTool = "cosign" | "syft" | "oras";
+
 /** How a tool the preflight can obtain is obtained. */
 export type ObtainMethod =
-  | { readonly kind: "go-install"; readonly tool: "cosign" | "syft" }
-  | { readonly kind: "release"; readonly tool: "cosign" | "syft"; readonly release: PinnedRelease }
+  | { readonly kind: "go-install"; readonly tool: PinnedTool }
+  | { readonly kind: "release"; readonly tool: PinnedTool; readonly release: PinnedRelease }
   | { readonly kind: "go-build-cli" };
 
 /** One row of the preflight table. */
@@ -74,7 +80,7 @@ const START_DOCKER = "start Docker (sudo systemctl start docker, or sudo bash to
 const bare = (v: string) => v.replace(/^v/, "");
 
 /** A tool pinned by version that lab:up can obtain without root. */
-function pinnedToolRow(name: "cosign" | "syft", found: FoundTool | undefined, facts: MachineFacts, pins: ToolPins): PreflightRow {
+function pinnedToolRow(name: PinnedTool, found: FoundTool | undefined, facts: MachineFacts, pins: ToolPins): PreflightRow {
   const pin = pins[name];
   const base = { tool: name, pinned: pin.version, found: describe(found) };
   if (found && bare(found.version ?? "") === bare(pin.version)) return { ...base, status: "ok", next: "" };
@@ -118,6 +124,7 @@ export function planPreflight(facts: MachineFacts, pins: ToolPins): PreflightRow
     ),
     pinnedToolRow("cosign", facts.cosign, facts, pins),
     pinnedToolRow("syft", facts.syft, facts, pins),
+    pinnedToolRow("oras", facts.oras, facts, pins),
   ];
 
   const pulumi = pins.pulumi.version;
@@ -197,6 +204,7 @@ async function output(path: string, args: string[], env: Record<string, string> 
 const VERSION_PROBES: Record<string, { args: string[]; pattern: RegExp; env?: Record<string, string> }> = {
   cosign: { args: ["version"], pattern: /^GitVersion:\s+(\S+)/m },
   syft: { args: ["version"], pattern: /^Version:\s+(\S+)/m, env: { SYFT_CHECK_FOR_APP_UPDATE: "false" } },
+  oras: { args: ["version"], pattern: /^Version:\s+(\S+)/m },
   pulumi: { args: ["version"], pattern: /^(v\d+\.\d+\.\d+\S*)/m },
   "pulumi-language-nodejs": { args: ["-version"], pattern: /^(v\d+\.\d+\.\d+\S*)/m },
   go: { args: ["version"], pattern: /go version go(\S+)/ },
@@ -228,8 +236,8 @@ export async function inspectMachine(
   goDirs: readonly string[] = ["/usr/local/go/bin"],
 ): Promise<MachineFacts> {
   const dirs = [projectBin, ...path.split(delimiter).filter(Boolean)];
-  const [docker, skopeo, curl, go, cosign, syft, pulumi, languageHost] = await Promise.all(
-    ["docker", "skopeo", "curl", "go", "cosign", "syft", "pulumi", "pulumi-language-nodejs"].map((name) =>
+  const [docker, skopeo, curl, go, cosign, syft, oras, pulumi, languageHost] = await Promise.all(
+    ["docker", "skopeo", "curl", "go", "cosign", "syft", "oras", "pulumi", "pulumi-language-nodejs"].map((name) =>
       probe(name, name === "go" ? [...dirs, ...goDirs] : dirs),
     ),
   );
@@ -247,6 +255,7 @@ export async function inspectMachine(
     go,
     cosign,
     syft,
+    oras,
     pulumi,
     languageHost,
     plugins: { command: hasPlugin("command", pins.pulumiCommand.version), docker: hasPlugin("docker", pins.pulumiDocker.version) },

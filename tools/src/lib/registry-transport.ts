@@ -43,3 +43,15 @@ export function privateCertDirInvocations(registryCaFile: string): ToolInvocatio
 export function containersTlsFlags(transport: RegistryTransport): Word[] {
   return [`--tls-verify=${!transport.plainHttp}`, ...(transport.registryCaFile ? ["--cert-dir", PRIVATE_CERT_DIR] : [])];
 }
+
+/** Which side of `oras cp` a registry is: its flags are prefixed `--from-` / `--to-`; other oras commands take them bare. */
+export type OrasSide = "from" | "to" | "";
+
+/**
+ * oras's TLS flags for `transport`. Plain HTTP is said explicitly either way: oras would
+ * otherwise pick plain HTTP for `localhost` on its own, also when a CA is given.
+ */
+export function orasTlsFlags(transport: RegistryTransport, side: OrasSide): Word[] {
+  const flag = (name: string) => (side ? `--${side}-${name}` : `--${name}`);
+  return [`${flag("plain-http")}=${transport.plainHttp}`, ...(transport.registryCaFile ? [flag("ca-file"), transport.registryCaFile] : [])];
+}

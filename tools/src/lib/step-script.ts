@@ -1,5 +1,5 @@
 import { isRegistryHost } from "./image-ref.js";
-import { renderWords, quoteShellWord, type Word } from "./shell-words.js";
+import { expand, renderWords, quoteShellWord, type ShellExpansion, type Word } from "./shell-words.js";
 
 /**
  * Names of the environment variables that carry secrets into a step. Values never appear in a
@@ -15,6 +15,13 @@ export const SecretEnv = {
   registryUsername: "LAB_REGISTRY_USERNAME",
   /** Registry password for {@link SecretEnv.registryUsername}. */
   registryPassword: "LAB_REGISTRY_PASSWORD",
+  /**
+   * User of the registry a promotion copies to ({@link StepScript.targetRegistryHost}); when set,
+   * the step writes a second private docker config, {@link TARGET_REGISTRY_CONFIG_FILE}.
+   */
+  targetRegistryUsername: "LAB_TARGET_REGISTRY_USERNAME",
+  /** Password for {@link SecretEnv.targetRegistryUsername}. */
+  targetRegistryPassword: "LAB_TARGET_REGISTRY_PASSWORD",
 } as const;
 
 /** Environment variables that carry public material into a step. */
@@ -51,6 +58,13 @@ export interface StepScript {
    * and removed when the step ends.
    */
   readonly registryHost?: string;
+  /**
+   * Registry (`host:port`) a promotion copies to. When `LAB_TARGET_REGISTRY_USERNAME` is set, its
+   * credentials are written to a docker config of its own, {@link TARGET_REGISTRY_CONFIG_FILE},
+   * which only a tool that names it reads (oras `--to-registry-config`); removed when the step
+   * ends. Kept apart from {@link StepScript.registryHost}'s so that the two may be one host.
+   */
+  readonly targetRegistryHost?: string;
   /** The commands, run in order; the step stops at the first that fails. */
   readonly invocations: readonly ToolInvocation[];
   /** What the step works on (an image ref), named in its one-line failure message. */
@@ -75,6 +89,15 @@ export const STEP_TMP = "lab_tmp";
  * removes those whose pid is gone (`lab-recover`).
  */
 export const STEP_TMP_PREFIX = "lab-step.";
+
+/**
+ * The docker config holding {@link StepScript.registryHost}'s credentials (when
+ * `LAB_REGISTRY_USERNAME` is set; absent otherwise, which oras takes as no credentials).
+ */
+export const REGISTRY_CONFIG_FILE: ShellExpansion = expand(STEP_TMP, "/docker/config.json");
+
+/** The docker config holding {@link StepScript.targetRegistryHost}'s credentials, likewise. */
+export const TARGET_REGISTRY_CONFIG_FILE: ShellExpansion = expand(STEP_TMP, "/target-docker/config.json");
 
 /** Set in a step's environment (`LAB_DEBUG=1`), a failing step prints its whole script. */
 export const DEBUG_ENV = "LAB_DEBUG";
@@ -187,20 +210,43 @@ const SWEEP_KILLED_STEPS = [
   "done",
 ];
 
-function renderRegistryAuth(registryHost: string): string[] {
+function checkedRegistryHost(registryHost: string): string {
   if (!isRegistryHost(registryHost)) {
     throw new Error(`not a registry host[:port]: ${JSON.stringify(registryHost.slice(0, 200))}`);
   }
-  const host = quoteShellWord(registryHost);
+  return quoteShellWord(registryHost);
+}
+
+/** `$lab_auth`: base64 of `user:password` from the variables `user` and `pass`. */
+function renderAuthValue(user: string, pass: string): string {
+  return `  lab_auth=$(printf '%s:%s' "$${user}" "\${${pass}:-}" | base64 | tr -d '\\n')`;
+}
+
+function renderRegistryAuth(registryHost: string): string[] {
+  const host = checkedRegistryHost(registryHost);
   const user = SecretEnv.registryUsername;
   const pass = SecretEnv.registryPassword;
   return [
     `if [ -n "\${${user}:-}" ]; then`,
     `  mkdir "$${STEP_TMP}/docker"`,
-    `  lab_auth=$(printf '%s:%s' "$${user}" "\${${pass}:-}" | base64 | tr -d '\\n')`,
+    renderAuthValue(user, pass),
     `  printf '{"auths":{"%s":{"auth":"%s"}}}\\n' ${host} "$lab_auth" >"$${STEP_TMP}/docker/config.json"`,
     `  export DOCKER_CONFIG="$${STEP_TMP}/docker" REGISTRY_AUTH_FILE="$${STEP_TMP}/docker/config.json"`,
     `  export SYFT_REGISTRY_AUTH_AUTHORITY=${host} SYFT_REGISTRY_AUTH_USERNAME="$${user}" SYFT_REGISTRY_AUTH_PASSWORD="\${${pass}:-}"`,
+    `fi`,
+  ];
+}
+
+/** The target registry's credentials in {@link TARGET_REGISTRY_CONFIG_FILE}; nothing exported. */
+function renderTargetRegistryAuth(registryHost: string): string[] {
+  const host = checkedRegistryHost(registryHost);
+  const user = SecretEnv.targetRegistryUsername;
+  const pass = SecretEnv.targetRegistryPassword;
+  return [
+    `if [ -n "\${${user}:-}" ]; then`,
+    `  mkdir "$${STEP_TMP}/target-docker"`,
+    renderAuthValue(user, pass),
+    `  printf '{"auths":{"%s":{"auth":"%s"}}}\\n' ${host} "$lab_auth" >"$${STEP_TMP}/target-docker/config.json"`,
     `fi`,
   ];
 }
@@ -227,6 +273,7 @@ export function renderStepScript(step: StepScript): string {
     ...(step.subject ? [`lab_subject=${quoteShellWord(step.subject)}`] : []),
     ...LAB_RUN,
     ...(step.registryHost ? renderRegistryAuth(step.registryHost) : []),
+    ...(step.targetRegistryHost ? renderTargetRegistryAuth(step.targetRegistryHost) : []),
     ...step.invocations.map((invocation) => renderInvocation(invocation, step.timeoutSeconds ?? DEFAULT_COMMAND_TIMEOUT_SECONDS)),
   ].join("\n");
 }

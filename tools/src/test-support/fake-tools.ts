@@ -9,6 +9,7 @@ export const FAKE_TOOL_SCRIPTS: Record<string, string> = {
   go: 'echo "go version go1.26.8 linux/amd64"',
   cosign: 'printf "GitVersion:    v3.1.2\\nPlatform: linux/amd64\\n"',
   syft: 'printf "Application: syft\\nVersion:     1.57.0\\n"',
+  oras: 'printf "Version:    1.3.6\\nGo version: go1.26.8\\n"',
   pulumi: 'case "$1" in version) echo v3.248.0;; plugin) printf "NAME KIND VERSION\\ncommand  resource  1.2.1  49 MB\\ndocker   resource  5.2.0  86 MB\\n";; esac',
   "pulumi-language-nodejs": "echo v3.248.0",
 };
