@@ -78,7 +78,8 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
       // Steps it only runs after, where this run has them.
       await Promise.all(steps.filter((s) => step.after?.includes(s.name)).map(start));
       if (failed) throw new Error(`${run.name}-${step.name} not started: an earlier step failed`);
-      const inputs = { ...run.values, ...results } as StepInputs;
+      // Exactly what the Pulumi adapter hands the step: the values it reads, the results before it.
+      const inputs = stepInputs(step, run.values, results);
       // Without memory every step runs, and the triggers (which may read more) are not needed.
       const triggers = run.memory ? JSON.stringify(step.triggers(inputs, run.options)) : undefined;
       const remembered = run.memory?.get(step.name);
@@ -110,6 +111,12 @@ export async function runPipeline(run: PipelineRun): Promise<PipelineOutcome> {
   const failure = rejected.find((s) => s.reason instanceof PipelineStepError) ?? rejected[0];
   if (failure) throw failure.reason;
   return { results, ran };
+}
+
+function stepInputs(step: PipelineStep, values: Partial<PipelineValues>, results: Partial<PipelineResults>): StepInputs {
+  const pick = <T extends object>(from: T, keys: readonly string[]) =>
+    Object.fromEntries(keys.filter((k) => k in from).map((k) => [k, (from as Record<string, unknown>)[k]]));
+  return { ...pick(values, step.reads), ...pick(results, [...step.needs, ...(step.after ?? [])]) } as unknown as StepInputs;
 }
 
 function stepNamed(steps: readonly PipelineStep[], name: StepName, of: PipelineStep): PipelineStep {

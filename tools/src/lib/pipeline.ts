@@ -14,6 +14,7 @@ import { pinnedBaseImage, resolveBaseImageStep, type BuildInputs } from "./build
 import { legacyArtifactRef, parseDigestRef } from "./image-ref.js";
 import { LAB_BUILD_TYPE, slsaProvenancePredicate, type SlsaProvenancePredicate } from "./provenance.js";
 import { attestProvenanceStep, provenancePredicateEnv, verifyProvenanceStep } from "./provenance-commands.js";
+import { promoteStep } from "./promotion-commands.js";
 import type { RegistryArtifact } from "./registry-probe.js";
 import { SBOM_FORMATS, type SbomFormat } from "./sbom-formats.js";
 import { inspectStep, summariseInspection, type InspectionSummary } from "./skopeo-commands.js";
@@ -54,6 +55,16 @@ export interface PipelineOptions {
    * digest, no denied package in the SBOM. Default none.
    */
   readonly policy?: AttestationPolicyOptions;
+  /**
+   * Copy the admitted image by digest, with its signature and attestations, to another
+   * registry (the `promotionRepository` value), then verify it there again (with the policy
+   * when there is one). Default none.
+   */
+  readonly promotion?: {
+    /** CA certificate file of the target registry when it serves TLS with a private CA. */
+    readonly caFile?: string;
+    readonly oras?: string;
+  };
 }
 
 /** Values a step reads that become known while the program runs (Pulumi outputs in the adapter). */
@@ -72,6 +83,8 @@ export interface PipelineValues {
   readonly repairs: Readonly<Record<Repairable, number>>;
   /** What the build was made from: needed with provenance. Default none (an image the lab did not build). */
   readonly build?: BuildInputs;
+  /** Where promotion copies the image: `host[:port]/name`. Needed with promotion. */
+  readonly promotionRepository?: string;
 }
 
 /** What each step yields once it succeeded. */
@@ -100,13 +113,21 @@ export interface PipelineResults {
   readonly "verify-provenance": string;
   /** The digest reference, once it passed the attestation policy: what may run. */
   readonly policy: string;
+  /** The image in the promotion's registry, `host/name@sha256:…` (the same digest). */
+  readonly promote: string;
+  /** The promoted reference, once it verified (and passed the policy) in its registry. */
+  readonly "verify-promoted": string;
 }
 
 /** A step's name: the Command resource is `<image>-<name>`. */
 export type StepName = keyof PipelineResults;
 
-/** The step environments: who holds what a step is handed. */
-export type EnvironmentName = "signer" | "verifier" | "registry" | "trust";
+/**
+ * The step environments: who holds what a step is handed. `target` holds the promotion
+ * registry's credentials for the copy; `targetRegistry` the same credentials as the registry a
+ * verify step reads.
+ */
+export type EnvironmentName = "signer" | "verifier" | "registry" | "trust" | "target" | "targetRegistry";
 
 /** What a step's triggers and script are built from: the values it reads and the results of the steps it needs. */
 export type StepInputs = PipelineValues & Partial<PipelineResults>;
@@ -308,7 +329,7 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
     name: "verify-provenance",
     when: (o) => o.provenance !== undefined,
     needs: ["attest-provenance", "inspect", "base"],
-    reads: ["build", "verifyKeyFingerprint", "trustTriggers"],
+    reads: ["ref", "build", "verifyKeyFingerprint", "trustTriggers"],
     environment: ["verifier", "registry", "trust"],
     triggers: (i, o) => [resultOf(i, "attest-provenance"), digestOf(provenanceOf(i, o)), i.verifyKeyFingerprint, o.signatureFormat, ...i.trustTriggers],
     script: (i, o) =>
@@ -349,7 +370,58 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
         registryCaFile: o.registryCaFile,
       }),
   },
+  {
+    name: "promote",
+    when: (o) => o.promotion !== undefined,
+    needs: ["verify"],
+    // Only what passed everything is copied, and only once every artifact is in the source.
+    after: ["policy", "verify-attestation", "verify-provenance", "attach", "triangulate"],
+    reads: ["ref", "promotionRepository", "verifyKeyFingerprint", "repairs", "trustTriggers"],
+    environment: ["verifier", "registry", "trust", "target"],
+    triggers: (i, o) => [i.ref, targetOf(i), i.verifyKeyFingerprint, o.signatureFormat, o.sbom.delivery, i.repairs, ...i.trustTriggers],
+    script: (i, o) =>
+      promoteStep({
+        sourceRef: resultOf(i, "verify"),
+        targetRepository: targetOf(i),
+        format: o.signatureFormat,
+        attested: o.sbom.delivery !== "attach",
+        sbomAttached: o.sbom.delivery !== "attest",
+        sourceCaFile: o.registryCaFile,
+        targetCaFile: promotionOf(o).caFile,
+        ...verifying(o),
+        oras: promotionOf(o).oras,
+        cosign: o.tools.cosign,
+        node: o.tools.node,
+      }),
+    parse: (stdout) => stdout.trim(),
+  },
+  {
+    name: "verify-promoted",
+    when: (o) => o.promotion !== undefined,
+    needs: ["promote"],
+    reads: ["verifyKeyFingerprint", "trustTriggers"],
+    environment: ["verifier", "targetRegistry", "trust"],
+    variables: (_i, o) => (o.policy ? attestationPolicyEnv(o.policy) : {}),
+    triggers: (i, o) => [resultOf(i, "promote"), i.verifyKeyFingerprint, o.policy ? digestOf(attestationPolicyEnv(o.policy)) : "", ...i.trustTriggers],
+    script: (i, o) => {
+      const ref = resultOf(i, "promote");
+      const common = { ref, format: o.signatureFormat, ...verifying(o), cosign: o.tools.cosign, registryCaFile: promotionOf(o).caFile };
+      // The same judgement as in the source: the policy when there is one, else the signature.
+      return o.policy ? verifyImagePolicyStep({ ...common, sbomFormat: o.sbom.format, node: o.tools.node }) : verifyStep({ ...common, node: o.tools.node });
+    },
+    parse: (_stdout, _ref, i) => resultOf(i, "promote"),
+  },
 ];
+
+function targetOf(i: StepInputs): string {
+  if (i.promotionRepository === undefined) throw new Error("pipeline: a promotion without its target repository");
+  return i.promotionRepository;
+}
+
+function promotionOf(o: PipelineOptions): NonNullable<PipelineOptions["promotion"]> {
+  if (o.promotion === undefined) throw new Error("pipeline: a promotion step without a promotion");
+  return o.promotion;
+}
 
 /** The SLSA provenance of this build, from what the program knows and what the steps found. */
 function provenanceOf(i: StepInputs, o: PipelineOptions): SlsaProvenancePredicate {
@@ -432,6 +504,7 @@ export function pipelineOptions(
     tools: partial.tools ?? {},
     provenance: partial.provenance,
     policy: partial.policy,
+    promotion: partial.promotion,
   };
 }
 

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { scriptOf, fakeKeyMaterial, installRecordingMocks, registeredUrns, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
+import * as pulumi from "@pulumi/pulumi";
+import { holdsSecretInput, scriptOf, stepEnvironment, fakeKeyMaterial, installRecordingMocks, registeredUrns, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
 import { tempBuildContext } from "../test-support/build-context.js";
 
 const CONTEXT = tempBuildContext();
@@ -34,6 +35,31 @@ describe("SigningPipeline", () => {
         "signed-image-lab:signing:SbomAttestation",
       ]),
     );
+  });
+
+  it("attests provenance, admits by the policy and promotes the admitted digest, target credentials secret", async () => {
+    const pipeline = new module.SigningPipeline("gated", {
+      registry: { endpoint: "localhost:5001" },
+      image: { kind: "build", repository: "team/gated", tag: "1.0", context: CONTEXT, buildArgs: { BASE_IMAGE: "base:1" } },
+      key: fakeKeyMaterial(),
+      workDir: "/lab/dev",
+      provenance: { builderId: "https://builder.example/v1" },
+      policy: { builderId: "https://builder.example/v1", deniedPackages: ["left-pad"] },
+      promotion: { registry: { endpoint: "localhost:5002", credentials: { username: "prod", password: pulumi.secret("prod-pw") } } },
+    });
+    const admitted = await outputValue(pipeline.admittedRef);
+    expect(admitted).toBe(await outputValue(pipeline.verifiedRef));
+    expect(await outputValue(pipeline.promotedRef!)).toBe(`localhost:5002/team/gated@${admitted.split("@")[1]}`);
+    expect(await outputValue(pipeline.provenanceRef!)).toBe(admitted);
+    // The provenance records the build and its base, pinned by the ID docker reports.
+    const predicate = JSON.parse(stepEnvironment(mocks.named("gated-attest-provenance")).LAB_PROVENANCE_PREDICATE ?? "{}");
+    expect(predicate.runDetails.builder.id).toBe("https://builder.example/v1");
+    expect(predicate.buildDefinition.resolvedDependencies.map((d: { name: string }) => d.name)).toEqual(["build-context", "dockerfile", "base-image"]);
+    expect(scriptOf(mocks.named("gated-policy"))).toContain("--policy");
+    const promote = mocks.named("gated-promote");
+    expect(stepEnvironment(promote)).toMatchObject({ LAB_TARGET_REGISTRY_USERNAME: "prod", LAB_TARGET_REGISTRY_PASSWORD: "prod-pw" });
+    expect(holdsSecretInput(promote.inputs.environment)).toBe(true);
+    expect(stepEnvironment(mocks.named("gated-verify-promoted"))).toMatchObject({ LAB_REGISTRY_USERNAME: "prod" });
   });
 
   it("takes an existing digest without building anything", async () => {

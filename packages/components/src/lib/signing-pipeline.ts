@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { probeArtifacts, type AttestationPolicyOptions, type SbomFormat, type SbomScope, type SignatureFormat } from "@signed-image-lab/tooling";
+import { parseDigestRef, probeArtifacts, registryHostOf, type AttestationPolicyOptions, type SbomFormat, type SbomScope, type SignatureFormat } from "@signed-image-lab/tooling";
 import { checkDrift, presenceWithSbomFile, type DriftCheck, type DriftRecord, type Repairable } from "./drift.js";
 import { Image } from "./image.js";
 import { pipelineCommands, type PipelineResultOutputs } from "./pipeline-commands.js";
+import { registryEnvironment, targetEnvironment } from "./step-command.js";
 import { pipelineEnvironments, pipelineOptions, pipelineSteps, pipelineValues } from "./pipeline-inputs.js";
 import { ImageInspection, type InspectionSummary } from "./image-inspection.js";
 import type { RegistryAccess } from "./registry.js";
@@ -67,6 +68,18 @@ export interface SigningPipelineArgs {
    * the verified ref.
    */
   readonly policy?: AttestationPolicyOptions;
+  /**
+   * Promote the admitted image: copy it by digest with its signature and attestations to this
+   * registry (same repository path), and verify it there again, with the policy when there is
+   * one. Default none.
+   */
+  readonly promotion?: { readonly registry: RegistryAccess; readonly oras?: string };
+}
+
+/** `name` of `host[:port]/name@sha256:…`: the repository path without its registry. */
+function repositoryPath(ref: string): string {
+  const { repository } = parseDigestRef(ref, "the image to promote");
+  return repository.slice(registryHostOf(repository).length + 1);
 }
 
 /** Resource type token of {@link SigningPipeline}. */
@@ -101,6 +114,8 @@ export class SigningPipeline extends pulumi.ComponentResource {
   readonly provenanceRef?: pulumi.Output<string>;
   /** What may run: the ref once it passed the policy, or once verified when there is none. */
   readonly admittedRef: pulumi.Output<string>;
+  /** The image in the promotion's registry, once verified there (undefined without promotion). */
+  readonly promotedRef?: pulumi.Output<string>;
 
   constructor(name: string, args: SigningPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super(SIGNING_PIPELINE_TYPE, name, {}, opts);
@@ -180,6 +195,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
     });
     this.provenanceRef = admission["verify-provenance"];
     this.admittedRef = admission.policy ?? this.verifiedRef;
+    this.promotedRef = admission["verify-promoted"];
     this.signatureRef = signed.signatureRef;
     this.attestedRef = sbom.attestedRef;
     this.sbomFile = sbom.sbomFile;
@@ -202,6 +218,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
       driftRecord: this.driftRecord,
       provenanceRef: this.provenanceRef,
       admittedRef: this.admittedRef,
+      promotedRef: this.promotedRef,
     });
   }
 
@@ -224,14 +241,28 @@ export class SigningPipeline extends pulumi.ComponentResource {
       tools: args.tools,
       provenance: built ? args.provenance : undefined,
       policy: args.policy,
+      promotion: args.promotion ? { caFile: args.promotion.registry.caFile, oras: args.promotion.oras } : undefined,
     });
+    const target = args.promotion?.registry;
+    // The same repository path in the promotion's registry.
+    const promotionRepository = target
+      ? pulumi.all([target.endpoint, this.digestRef]).apply(([endpoint, ref]) => `${endpoint}/${repositoryPath(ref)}`)
+      : undefined;
     return pipelineCommands(
       name,
       {
-        steps: pipelineSteps(options, ["base", "attest-provenance", "verify-provenance", "policy"]),
+        steps: pipelineSteps(options, ["base", "attest-provenance", "verify-provenance", "policy", "promote", "verify-promoted"]),
         options,
-        values: { ...pipelineValues({ ...args, ref: this.digestRef, repairs, registryCredentials: args.registry.credentials }), build: built?.build },
-        environments: pipelineEnvironments({ ...args, registryCredentials: args.registry.credentials }),
+        values: {
+          ...pipelineValues({ ...args, ref: this.digestRef, repairs, registryCredentials: args.registry.credentials }),
+          build: built?.build,
+          promotionRepository,
+        },
+        environments: {
+          ...pipelineEnvironments({ ...args, registryCredentials: args.registry.credentials }),
+          target: targetEnvironment(target?.credentials),
+          targetRegistry: registryEnvironment(target?.credentials),
+        },
         results,
       },
       this,

@@ -61,17 +61,19 @@ export function afterStep<T>(step: command.local.Command, value: pulumi.Input<T>
 
 /** The step environment that hands registry credentials to a step, or nothing without auth. */
 export function registryEnvironment(credentials?: pulumi.Input<RegistryCredentials>): pulumi.Output<Record<string, string>> {
+  return credentialsEnvironment(credentials, SecretEnv.registryUsername, SecretEnv.registryPassword);
+}
+
+function credentialsEnvironment(credentials: pulumi.Input<RegistryCredentials> | undefined, user: string, password: string): pulumi.Output<Record<string, string>> {
   if (credentials === undefined) {
     return pulumi.output<Record<string, string>>({});
   }
-  return pulumi.secret(
-    pulumi.output(credentials).apply(
-      (c): Record<string, string> => ({
-        [SecretEnv.registryUsername]: c.username,
-        [SecretEnv.registryPassword]: c.password,
-      }),
-    ),
-  );
+  return pulumi.secret(pulumi.output(credentials).apply((c): Record<string, string> => ({ [user]: c.username, [password]: c.password })));
+}
+
+/** The step environment that hands a promotion's target registry credentials to a step, or nothing without auth. */
+export function targetEnvironment(credentials?: pulumi.Input<RegistryCredentials>): pulumi.Output<Record<string, string>> {
+  return credentialsEnvironment(credentials, SecretEnv.targetRegistryUsername, SecretEnv.targetRegistryPassword);
 }
 
 /** Merges step environments; the result is secret when any part is. */

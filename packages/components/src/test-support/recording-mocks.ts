@@ -53,6 +53,8 @@ function fakeStdout(name: string, script: string): string {
   if (name.endsWith("-inspect")) return JSON.stringify({ Digest: digest, Layers: [fakeDigest("layer")], Created: "2026-11-25T00:00:00Z" });
   if (name.endsWith("-triangulate")) return `localhost:5001/x:${digest.replace(":", "-")}.sig\n`;
   if (name.endsWith("-ready")) return "200\n";
+  // oras resolve of the target, the last digest reference of the script.
+  if (name.endsWith("-promote")) return `${[...script.matchAll(/[A-Za-z0-9.:/_-]+@sha256:[a-f0-9]{64}/g)].pop()?.[0] ?? ""}\n`;
   if (name.endsWith("-build-clock")) return `${FAKE_BUILD_STARTED}\n`;
   if (name.endsWith("-base")) return `[] ${fakeDigest("base-image-id")}\n`;
   if (name.endsWith("-htpasswd-seed")) return "5eed".repeat(16);
