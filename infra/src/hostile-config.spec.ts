@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { installRecordingMocks, plain, scriptOf, valueOf } from "../../packages/components/src/test-support/recording-mocks.js";
+import { installRecordingMocks, plain, scriptOf, outputValue } from "../../packages/components/src/test-support/recording-mocks.js";
 import { createLab } from "./lab.js";
 
 /**
@@ -41,6 +41,7 @@ for (const tool of ["cosign", "syft", "skopeo", "curl", "docker", "bao", "node",
       "#!/bin/sh",
       `{ printf '%s' ${tool}; for a; do printf '\\000%s' "$a"; done; printf '\\001\\n'; } >>'${LOG}'`,
       ...(tool === "curl" ? [`cat '${join(work, "curl.out")}'`] : []),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
       ...(tool === "syft" ? ['for a; do case $a in *=*.partial) printf "{}" >"${a#*=}" ;; esac; done'] : []),
       "exit 0",
     ].join("\n"),
@@ -111,8 +112,8 @@ async function registerLab(raw: Record<string, string>) {
   );
   const config = parseLabConfig(NS, raw, new Set(secretKeys));
   const lab = createLab(config, { projectRoot: work, stack: "dev" });
-  await valueOf(lab.images);
-  await Promise.all([valueOf(lab.appRef), valueOf(lab.verifyPublicKey)]);
+  await outputValue(lab.images);
+  await Promise.all([outputValue(lab.appRef), outputValue(lab.verifyPublicKey)]);
   writeFileSync(join(work, "curl.out"), config.registryAuth.enabled ? "401" : "200");
   return mocks
     .ofType("command:local:Command")

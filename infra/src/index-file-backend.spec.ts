@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
+import { outputValue, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
 import { runLabProgram, type LabProgram } from "./test-support/run-lab-program.js";
 
 // lab:up runs the program on a file backend: the last update's `drift` output comes from the
@@ -19,7 +19,7 @@ beforeAll(async () => {
   writeFileSync(join(state, ".pulumi", "stacks", "signed-image-lab", "dev.json"), JSON.stringify(checkpoint));
   process.env.PULUMI_BACKEND_URL = pathToFileURL(state).href;
   ({ mocks, program } = await runLabProgram({ cosignPassword: "pw" }, ["cosignPassword"]));
-  await valueOf(program.appRef!);
+  await outputValue(program.appRef!);
 });
 afterAll(() => {
   delete process.env.PULUMI_BACKEND_URL;
@@ -28,7 +28,7 @@ afterAll(() => {
 
 describe("the lab program on a file backend", () => {
   it("carries the repair counts of the last update's drift record, read from the checkpoint file", async () => {
-    expect((await valueOf(program.drift!.studentbook!)).repairs).toEqual({ signature: 3, attestation: 1, attachment: 0, sbomFile: 0 });
+    expect((await outputValue(program.drift!.studentbook!)).repairs).toEqual({ signature: 3, attestation: 1, attachment: 0, sbomFile: 0 });
     expect(mocks.resources.filter((r) => r.type === "pulumi:pulumi:StackReference")).toEqual([]);
   });
 });

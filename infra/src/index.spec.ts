@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { plain, scriptOf, valueOf, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
+import { plain, scriptOf, outputValue, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
 import { runLabProgram, type LabProgram } from "./test-support/run-lab-program.js";
 
 let mocks: RecordingMocks;
@@ -8,8 +8,8 @@ let digestRef: string;
 
 beforeAll(async () => {
   ({ mocks, program } = await runLabProgram({ cosignPassword: "pw" }, ["cosignPassword"]));
-  digestRef = await valueOf(program.imageDigestRef);
-  await valueOf(program.appRef!);
+  digestRef = await outputValue(program.imageDigestRef);
+  await outputValue(program.appRef!);
 });
 
 describe("the lab program on defaults", () => {
@@ -18,10 +18,10 @@ describe("the lab program on defaults", () => {
   });
 
   it("carries the digest through sign, verify, SBOM and attestation to the app", async () => {
-    expect(await valueOf(program.signedRef)).toBe(digestRef);
-    expect(await valueOf(program.verifiedRef)).toBe(digestRef);
-    expect(await valueOf(program.attestedRef!)).toBe(digestRef);
-    expect(await valueOf(program.appRef!)).toBe(digestRef);
+    expect(await outputValue(program.signedRef)).toBe(digestRef);
+    expect(await outputValue(program.verifiedRef)).toBe(digestRef);
+    expect(await outputValue(program.attestedRef!)).toBe(digestRef);
+    expect(await outputValue(program.appRef!)).toBe(digestRef);
     expect(scriptOf(mocks.named("studentbook-sign"))).toContain(`-y ${digestRef}`);
     expect(scriptOf(mocks.named("studentbook-verify"))).toContain(`--output json ${digestRef}`);
     expect(scriptOf(mocks.named("studentbook-scan"))).toContain(`registry:${digestRef}`);
@@ -44,16 +44,16 @@ describe("the lab program on defaults", () => {
   });
 
   it("exports the inspection, SBOM facts and the app URL", async () => {
-    expect((await valueOf(program.imageInspection)).digest).toBe(digestRef.split("@")[1]);
-    expect(await valueOf(program.sbomPackageCount)).toBe(42);
+    expect((await outputValue(program.imageInspection)).digest).toBe(digestRef.split("@")[1]);
+    expect(await outputValue(program.sbomPackageCount)).toBe(42);
     expect(program.images.studentbook?.sbomFile).toMatch(/\.lab\/dev\/studentbook\.spdx\.json$/);
-    expect(await valueOf(program.images.studentbook!.verifiedRef)).toBe(digestRef);
-    expect(await valueOf(program.appUrl!)).toBe("http://localhost:8090/");
+    expect(await outputValue(program.images.studentbook!.verifiedRef)).toBe(digestRef);
+    expect(await outputValue(program.appUrl!)).toBe("http://localhost:8090/");
   });
 
   it("reads its own stack's last outputs for the drift check and exports the record it will read next time", async () => {
     expect(mocks.named("previous-update", "pulumi:pulumi:StackReference").inputs.name).toBe("organization/signed-image-lab/dev");
-    const record = await valueOf(program.drift!.studentbook!);
+    const record = await outputValue(program.drift!.studentbook!);
     expect(record.digestRef).toBe(digestRef);
     expect(record.sbomSha256).toMatch(/^[a-f0-9]{64}$/);
     expect(record.repairs).toEqual({ signature: 0, attestation: 0, attachment: 0, sbomFile: 0 });

@@ -1,16 +1,6 @@
-import * as pulumi from "@pulumi/pulumi";
-import { findProjectRoot, loadLabConfig } from "@signed-image-lab/components";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import { createLab, readPreviousDrift } from "./lab.js";
+import { labProgram } from "./lab.js";
 
-// The engine runs this program with cwd = the folder of `main` (infra): paths are the project root's.
-const config = loadLabConfig();
-const lab = createLab(config, {
-  projectRoot: findProjectRoot(dirname(fileURLToPath(import.meta.url))),
-  stack: pulumi.getStack(),
-  previousDrift: config.driftCheck ? readPreviousDrift() : undefined,
-});
+const lab = labProgram();
 
 export const registryEndpoint = lab.registryEndpoint;
 export const registryCaFile = lab.registryCaFile;

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
+  findProjectRoot,
   labImages,
+  loadLabConfig,
   readCheckpointOutputs,
   Registry,
   SigningKey,
@@ -15,7 +17,8 @@ import {
   type RegistryAccess,
   type SigningKeySource,
 } from "@signed-image-lab/components";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Where the lab runs: the project root that relative config paths mean, and the stack. */
 export interface LabSite {
@@ -163,7 +166,7 @@ export function createLab(config: LabConfig, site: LabSite) {
   const previousDrift = config.driftCheck ? pulumi.output(site.previousDrift) : undefined;
   const pipelines = images.map(
     (image) =>
-      new SigningPipeline(image.name, {
+      [image.name, new SigningPipeline(image.name, {
         registry,
         image: imageSource(image),
         key,
@@ -174,19 +177,20 @@ export function createLab(config: LabConfig, site: LabSite) {
         tools: config.tools,
         drift: previousDrift ? { previous: previousDrift.apply((records) => records?.[image.name]) } : undefined,
         timestamps: tsa,
-      }),
+      })] as const,
   );
-  const first = pipelines[0]!;
+  const [appImage, first] = pipelines[0] ?? [];
+  if (!appImage || !first) throw new Error("the lab config names no image");
 
   // The first image is the app: it runs from its verified digest once its attestation verified too.
   const app = config.runApp
     ? new VerifiedContainer(
-        `${images[0]!.name}-app`,
+        `${appImage}-app`,
         {
           verifiedRef: first.verifiedRef,
           hostPort: config.appPort,
           registryCredentials: registry.credentials,
-          containerName: `${site.stack}-${images[0]!.name}-app`,
+          containerName: `${site.stack}-${appImage}-app`,
         },
         { dependsOn: [first] },
       )
@@ -201,9 +205,9 @@ export function createLab(config: LabConfig, site: LabSite) {
     vaultAddress: vault?.address,
     publicKeyFingerprint: key.publicKeyFingerprint,
     /** Per image, keyed by its name. */
-    images: Object.fromEntries(images.map((image, i) => [image.name, imageOutputs(pipelines[i]!)])),
+    images: Object.fromEntries(pipelines.map(([name, pipeline]) => [name, imageOutputs(pipeline)])),
     /** Per image: what the next update's drift check starts from. */
-    drift: config.driftCheck ? Object.fromEntries(images.map((image, i) => [image.name, pipelines[i]!.driftRecord])) : undefined,
+    drift: config.driftCheck ? Object.fromEntries(pipelines.map(([name, pipeline]) => [name, pipeline.driftRecord])) : undefined,
     imageDigestRef: first.digestRef,
     signedRef: first.signedRef,
     verifiedRef: first.verifiedRef,
@@ -221,4 +225,16 @@ export function createLab(config: LabConfig, site: LabSite) {
     timestampAuthorityUrl: tsa?.tsaUrl,
     transparencyLogUrl: log?.url,
   };
+}
+
+/**
+ * The stack program: the lab for this stack's config (read and validated before any resource is
+ * made). The engine runs it with cwd = infra; relative config paths are the project root's.
+ */
+export function labProgram(config: LabConfig = loadLabConfig()) {
+  return createLab(config, {
+    projectRoot: findProjectRoot(dirname(fileURLToPath(import.meta.url))),
+    stack: pulumi.getStack(),
+    previousDrift: config.driftCheck ? readPreviousDrift() : undefined,
+  });
 }

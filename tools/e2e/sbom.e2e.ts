@@ -1,20 +1,24 @@
 import {
-  attachSbomStep,
-  attestStep,
   downloadSbomStep,
-  parseSbomSummary,
+  NO_REPAIRS,
+  pipelineOptions,
+  pipelineStep,
   PRIVATE_KEY_FROM_ENV,
-  scanStep,
-  verifyAttestationStep,
+  publicKeyFingerprint,
+  runPipeline,
   runStep,
   runStepOrThrow,
+  type PipelineResults,
+  type SbomFormat,
+  type StepInputs,
+  type StepName,
 } from "@signed-image-lab/tooling";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useSigningLab } from "./support/signing-lab.js";
 import { labToolsOrSkip, REPO_ROOT } from "./support/lab-tools.js";
-import { sign, signerEnv, verifierEnv, fileSha256 } from "./support/signing.js";
+import { sign, signerEnv, verifierEnv, type TestKey } from "./support/signing.js";
 
 const tools = labToolsOrSkip("sbom");
 
@@ -28,16 +32,26 @@ describe.skipIf(!tools)("SBOM with syft, attached and attested with cosign (real
   const env = useSigningLab(tools);
   let sbomFile: string;
   let summary: { sha256: string; packages: number };
+  const options = (format: SbomFormat = "spdx-json") =>
+    pipelineOptions({ sbom: { format, file: sbomFile }, tools: { cosign: tools!.cosign, syft: tools!.syft, node: tools!.node } });
+  /** The pipeline's own SBOM steps, by the local runner, with what ran before handed in. */
+  const sbomSteps = (steps: StepName[], results: Partial<PipelineResults> = {}) =>
+    runPipeline({
+      name: "studentbook",
+      options: options(),
+      values: { ref: env.ref, keyRef: PRIVATE_KEY_FROM_ENV, keyFingerprint: publicKeyFingerprint(env.labKey.publicKeyPem), repairs: NO_REPAIRS },
+      environments: { signer: signerEnv(env.labKey), verifier: verifierEnv(env.labKey), registry: env.auth },
+      steps,
+      results: { sign: env.ref, ...results },
+    });
+  /** The pipeline's verify-attestation step against `key`, for SBOMs of `format`; the verdict is the exit code. */
+  const verifyAttestation = (key: TestKey, format: SbomFormat = "spdx-json") =>
+    runStep(pipelineStep("verify-attestation").script({ ref: env.ref, attest: env.ref } as StepInputs, options(format)), { ...verifierEnv(key), ...env.auth });
 
   beforeAll(async () => {
     await sign(tools!, env.ref, env.labKey, env.auth);
     sbomFile = join(env.lab.tempDir("sbom"), "studentbook.spdx.json");
-    const stdout = await runStepOrThrow(
-      "syft scan",
-      scanStep({ ref: env.ref, outFile: sbomFile, format: "spdx-json", syft: tools!.syft, node: tools!.node }),
-      env.auth,
-    );
-    summary = parseSbomSummary(stdout);
+    summary = (await sbomSteps(["scan"])).results.scan!;
   });
 
   it("scans all layers straight from the registry with credentials from the environment", () => {
@@ -60,34 +74,20 @@ describe.skipIf(!tools)("SBOM with syft, attached and attested with cosign (real
   });
 
   it("attests the SBOM and verify-attestation passes with the right key", async () => {
-    await runStepOrThrow(
-      "cosign attest",
-      attestStep({ ref: env.ref, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: sbomFile, sbomFormat: "spdx-json", sbomSha256: fileSha256(sbomFile), format: "legacy", cosign: tools!.cosign }),
-      { ...signerEnv(env.labKey), ...env.auth },
-    );
-    const verified = await runStep(verifyAttestationStep({ ref: env.ref, sbomFormat: "spdx-json", format: "legacy", cosign: tools!.cosign }), {
-      ...verifierEnv(env.labKey),
-      ...env.auth,
-    });
+    const outcome = await sbomSteps(["attest", "verify-attestation"], { scan: summary });
+    expect(outcome.ran).toEqual(["attest", "verify-attestation"]);
+    const verified = await verifyAttestation(env.labKey);
     expect(verified.stderr).toContain("The signatures were verified against the specified public key");
     expect(verified.exitCode).toBe(0);
   });
 
   it("fails verify-attestation with another key, and for a predicate type that was never attested", async () => {
-    const wrongKey = await runStep(verifyAttestationStep({ ref: env.ref, sbomFormat: "spdx-json", format: "legacy", cosign: tools!.cosign }), {
-      ...verifierEnv(env.otherKey),
-      ...env.auth,
-    });
-    expect(wrongKey.exitCode).not.toBe(0);
-    const wrongType = await runStep(verifyAttestationStep({ ref: env.ref, sbomFormat: "cyclonedx-json", format: "legacy", cosign: tools!.cosign }), {
-      ...verifierEnv(env.labKey),
-      ...env.auth,
-    });
-    expect(wrongType.exitCode).not.toBe(0);
+    expect((await verifyAttestation(env.otherKey)).exitCode).not.toBe(0);
+    expect((await verifyAttestation(env.labKey, "cyclonedx-json")).exitCode).not.toBe(0);
   });
 
   it("attaches the SBOM as the seed does and downloads the same document back", async () => {
-    await runStepOrThrow("cosign attach sbom", attachSbomStep({ ref: env.ref, sbomFile, sbomFormat: "spdx-json", sbomSha256: fileSha256(sbomFile), cosign: tools!.cosign }), env.auth);
+    expect((await sbomSteps(["attach"], { scan: summary })).ran).toEqual(["attach"]);
     const downloaded = await runStepOrThrow("cosign download sbom", downloadSbomStep({ ref: env.ref, cosign: tools!.cosign }), env.auth);
     expect(JSON.parse(downloaded)).toEqual(JSON.parse(readFileSync(sbomFile, "utf8")));
   });

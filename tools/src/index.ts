@@ -19,6 +19,8 @@ export * from "./lib/release-download.js";
 export * from "./lib/registry-transport.js";
 export * from "./lib/timestamp-commands.js";
 export * from "./lib/rekor-commands.js";
+export * from "./lib/pipeline.js";
+export * from "./lib/pipeline-runner.js";
 export * from "./lib/provenance.js";
 export * from "./lib/provenance-commands.js";
 export * from "./lib/attestation-policy.js";

@@ -1,18 +1,23 @@
-import { installRecordingMocks, type RecordingMocks } from "../../../packages/components/src/test-support/recording-mocks.js";
+import * as pulumi from "@pulumi/pulumi";
+import { installRecordingMocks, outputValue, type RecordingMocks } from "../../../packages/components/src/test-support/recording-mocks.js";
 
-/** The lab program's module: its stack outputs. */
-export type LabProgram = typeof import("../index.js");
+import { labProgram } from "../lab.js";
+
+/** The lab program's stack outputs. */
+export type LabProgram = ReturnType<typeof labProgram>;
 
 /**
- * Runs the lab program once under recording mocks with the given config (keys without the
- * namespace) and returns its outputs. One run per spec file: the program registers at import.
+ * Runs the lab program under fresh recording mocks with the given config (keys without the
+ * namespace) and returns its outputs. Any number of runs per spec file.
  */
 export async function runLabProgram(
   config: Record<string, string>,
   secretKeys: string[] = [],
 ): Promise<{ mocks: RecordingMocks; program: LabProgram }> {
   const mocks = await installLabMocks(config, secretKeys);
-  const program = await import("../index.js");
+  const program = labProgram();
+  // Every registration of this run lands in these mocks before the next run installs its own.
+  await Promise.all(Object.values(program).map((output) => outputValue(pulumi.output(output as pulumi.Input<unknown>))));
   return { mocks, program };
 }
 

@@ -59,14 +59,34 @@ export class EngineLab {
   static async clone(): Promise<EngineLab> {
     const lab = new EngineLab(mkdtempSync(join(tmpdir(), "engine-acceptance-")));
     await execa("git", ["clone", "--quiet", "--no-hardlinks", REPO_ROOT, lab.root]);
+    await lab.takeWorkingTree();
+    return lab;
+  }
+
+  /** A fresh clone checked out at an older `commit`: {@link upgrade} later brings it to what is in front of you. */
+  static async cloneAt(commit: string): Promise<EngineLab> {
+    const lab = new EngineLab(mkdtempSync(join(tmpdir(), "engine-acceptance-")));
+    await execa("git", ["clone", "--quiet", "--no-hardlinks", REPO_ROOT, lab.root]);
+    await execa("git", ["-C", lab.root, "checkout", "--quiet", commit]);
+    return lab;
+  }
+
+  /** Checks out this repository's HEAD with the working tree's changes, as a user pulls a new version. */
+  async upgrade(): Promise<void> {
+    const head = (await execa("git", ["-C", REPO_ROOT, "rev-parse", "HEAD"])).stdout.trim();
+    await execa("git", ["-C", this.root, "checkout", "--quiet", head]);
+    await this.takeWorkingTree();
+  }
+
+  /** HEAD plus the working tree's uncommitted changes and untracked files of this repository. */
+  private async takeWorkingTree(): Promise<void> {
     const diff = (await execa("git", ["-C", REPO_ROOT, "diff", "HEAD", "--binary"])).stdout;
-    if (diff.trim()) await execa("git", ["-C", lab.root, "apply", "--whitespace=nowarn", "-"], { input: `${diff}\n` });
+    if (diff.trim()) await execa("git", ["-C", this.root, "apply", "--whitespace=nowarn", "-"], { input: `${diff}\n` });
     const untracked = (await execa("git", ["-C", REPO_ROOT, "ls-files", "--others", "--exclude-standard"])).stdout.split("\n").filter(Boolean);
     for (const file of untracked) {
-      mkdirSync(dirname(join(lab.root, file)), { recursive: true });
-      copyFileSync(join(REPO_ROOT, file), join(lab.root, file));
+      mkdirSync(dirname(join(this.root, file)), { recursive: true });
+      copyFileSync(join(REPO_ROOT, file), join(this.root, file));
     }
-    return lab;
   }
 
   /** The environment lab.sh sets up for the pulumi CLI, for calls the suite makes itself. */

@@ -2,15 +2,17 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import {
   generateKeyPairStep,
+  pipelineOptions,
+  pipelineStep,
   PRIVATE_KEY_FROM_ENV,
   PublicEnv,
-  SecretEnv,
-  signStep,
-  splitCosignKeyPair,
-  verifyStep,
-  type SignatureFormat,
+  runPipeline,
   runStep,
   runStepOrThrow,
+  SecretEnv,
+  splitCosignKeyPair,
+  type SignatureFormat,
+  type StepInputs,
   type StepResult,
 } from "@signed-image-lab/tooling";
 import type { LabTools } from "./lab-tools.js";
@@ -40,17 +42,26 @@ export function verifierEnv(key: TestKey): Record<string, string> {
   return { [PublicEnv.cosignPublicKey]: key.publicKeyPem };
 }
 
-/** Signs `ref` with `key` as the SignedImage component does. */
-export function sign(tools: LabTools, ref: string, key: TestKey, registryEnv: Record<string, string> = {}, format: SignatureFormat = "legacy"): Promise<string> {
-  return runStepOrThrow(`cosign sign ${ref}`, signStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, format, cosign: tools.cosign }), {
-    ...signerEnv(key),
-    ...registryEnv,
+/** The pipeline's options for a signing spec: this format, the spec's tools. */
+function signingOptions(tools: LabTools, format: SignatureFormat) {
+  return pipelineOptions({ signatureFormat: format, tools: { cosign: tools.cosign, node: tools.node } });
+}
+
+/** Signs `ref` with `key`: the pipeline's own sign step, run by the local runner. */
+export async function sign(tools: LabTools, ref: string, key: TestKey, registryEnv: Record<string, string> = {}, format: SignatureFormat = "legacy"): Promise<void> {
+  await runPipeline({
+    name: ref,
+    options: signingOptions(tools, format),
+    values: { ref, keyRef: PRIVATE_KEY_FROM_ENV },
+    environments: { signer: signerEnv(key), registry: registryEnv },
+    steps: ["sign"],
   });
 }
 
-/** Runs the component's verify step of `ref` against `key`; the verdict is the exit code. */
+/** Runs the pipeline's own verify step of `ref` against `key`; the verdict is the exit code. */
 export function verify(tools: LabTools, ref: string, key: TestKey, registryEnv: Record<string, string> = {}, format: SignatureFormat = "legacy"): Promise<StepResult> {
-  return runStep(verifyStep({ ref, format, cosign: tools.cosign }), { ...verifierEnv(key), ...registryEnv });
+  const inputs = { ref, sign: ref } as StepInputs;
+  return runStep(pipelineStep("verify").script(inputs, signingOptions(tools, format)), { ...verifierEnv(key), ...registryEnv });
 }
 
 /** The sha256 of a file, as the scan summary reports it: what attest and attach check before they run. */

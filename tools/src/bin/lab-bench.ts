@@ -4,36 +4,30 @@
 //
 //   node tools/dist/bin/lab-bench.js [--runs N]     (needs docker, cosign, syft, skopeo, curl)
 //
-// The pipeline runs the same step scripts the Command resources run, in the order of the
-// Pulumi graph (independent steps at once), and skips a step whose triggers did not change,
-// as the Command provider does. It does not run the Pulumi engine: see the README for real `pulumi up` runs.
+// The pipeline is the components' own graph (PIPELINE_STEPS) run by the local runner: the same
+// steps, triggers and scripts, independent steps at once, a step whose triggers did not change
+// skipped as the Command provider does. It does not run the Pulumi engine: the engine rows below do.
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import {
-  attachSbomStep,
-  attestStep,
   buildImageStep,
   generateKeyPairStep,
-  inspectStep,
-  parseSbomSummary,
+  NO_REPAIRS,
+  pipelineOptions,
   PRIVATE_KEY_FROM_ENV,
   publicKeyFingerprint,
   PublicEnv,
   pushImageStep,
   removeContainersStep,
   removeImagesStep,
-  scanStep,
+  runPipeline,
   SecretEnv,
-  signStep,
   splitCosignKeyPair,
   startRegistryStep,
-  triangulateStep,
-  verifyAttestationStep,
-  verifyStep,
   waitForRegistryStep,
-  type StepScript,
+  type PipelineMemory,
 } from "../index.js";
 import { runStepOrThrow } from "../lib/step-runner.js";
 import { seedByHand, seedFromNothing } from "../lib/seed-commands.js";
@@ -66,44 +60,24 @@ function seedByHandIn(registry: string, workDir: string): string {
   return seedByHand({ registry, workDir, context: join(repoRoot, "packages/studentbook"), baseImage });
 }
 
-/** What the pipeline remembers between runs: each step's last triggers, as Pulumi state does. */
-type Triggers = Map<string, string>;
-
-async function pipeline(registry: string, workDir: string, state: Triggers, keyEnv: Record<string, string>, publicKey: string): Promise<string[]> {
-  const ran: string[] = [];
-  const step = async (name: string, triggers: unknown[], script: StepScript, env: Record<string, string> = {}) => {
-    const key = JSON.stringify(triggers);
-    if (state.get(name) === key) return undefined;
-    const out = await runStepOrThrow(name, script, env);
-    state.set(name, key);
-    ran.push(name);
-    return out;
-  };
+/**
+ * Builds and pushes studentbook as docker.Image does, then runs the pipeline's steps with the
+ * local runner: the graph the components run, with the Command provider's rule that a step whose
+ * triggers did not change since `memory` does not run. Returns the steps that ran.
+ */
+async function pipeline(registry: string, workDir: string, memory: PipelineMemory, keyEnv: Record<string, string>, publicKey: string): Promise<readonly string[]> {
   const tag = `${registry}/studentbook:1.0`;
   await runStepOrThrow("build", buildImageStep({ tag, context: join(repoRoot, "packages/studentbook"), buildArgs: { BASE_IMAGE: baseImage } }));
   const ref = (await runStepOrThrow("push", pushImageStep({ tag }))).trim();
   const fingerprint = publicKeyFingerprint(publicKey);
-  const verifier = { [PublicEnv.cosignPublicKey]: publicKey };
-  const sbomFile = join(workDir, "studentbook.spdx.json");
-  const signAndScan = async () => {
-    await step("sign", [ref, fingerprint], signStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, format: "legacy" }), keyEnv);
-    const [, , scanned] = await Promise.all([
-      step("verify", [ref, fingerprint], verifyStep({ ref, format: "legacy" }), verifier),
-      step("triangulate", [ref], triangulateStep({ ref })),
-      step("scan", [ref], scanStep({ ref, outFile: sbomFile, format: "spdx-json" })),
-    ]);
-    const sha = scanned ? parseSbomSummary(scanned).sha256 : state.get("scan:sha256");
-    if (scanned) state.set("scan:sha256", sha ?? "");
-    await Promise.all([
-      step("attach", [ref, sha], attachSbomStep({ ref, sbomFile, sbomFormat: "spdx-json", sbomSha256: sha ?? "" })),
-      (async () => {
-        await step("attest", [ref, sha, fingerprint], attestStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: sbomFile, sbomFormat: "spdx-json", sbomSha256: sha ?? "", format: "legacy" }), keyEnv);
-        await step("verify-attestation", [ref, sha, fingerprint], verifyAttestationStep({ ref, sbomFormat: "spdx-json", format: "legacy" }), verifier);
-      })(),
-    ]);
-  };
-  await Promise.all([step("inspect", [ref], inspectStep({ ref })), signAndScan()]);
-  return ran;
+  const outcome = await runPipeline({
+    name: "studentbook",
+    options: pipelineOptions({ sbom: { file: join(workDir, "studentbook.spdx.json") } }),
+    values: { ref, keyRef: PRIVATE_KEY_FROM_ENV, keyFingerprint: fingerprint, verifyKeyFingerprint: fingerprint, trustTriggers: [], repairs: NO_REPAIRS },
+    environments: { signer: keyEnv, verifier: { [PublicEnv.cosignPublicKey]: publicKey } },
+    memory,
+  });
+  return outcome.ran;
 }
 
 async function main() {
@@ -128,10 +102,10 @@ async function main() {
       seedTimes.push(await timed(() => runStepOrThrow("seed", { invocations: [{ argv: ["sh", "-c", byHandEnv + seedByHandIn(registry, workDir)] }] }).then(() => undefined)));
       pipelineTimes.push(await timed(() => pipeline(registry, workDir, new Map(), keyEnv, pair.publicKeyPem).then(() => undefined)));
     }
-    const state: Triggers = new Map();
+    const state: PipelineMemory = new Map();
     await pipeline(registry, workDir, state, keyEnv, pair.publicKeyPem);
     const noopTimes: number[] = [];
-    let noopSteps: string[] = [];
+    let noopSteps: readonly string[] = [];
     for (let i = 0; i < runs; i++) {
       noopTimes.push(await timed(async () => {
         noopSteps = await pipeline(registry, workDir, state, keyEnv, pair.publicKeyPem);

@@ -4,12 +4,12 @@
 // LAB_REGISTRY_USERNAME / LAB_REGISTRY_PASSWORD. Prints the status table; exits 1 on any
 // mismatch (a moved tag, a deleted signature or attestation), 2 on unreadable input.
 import { text } from "node:stream/consumers";
-import { checkDeployedImage, parseDeployedLab, renderStatusTable } from "../lib/lab-status.js";
+import { checkDeployedImage, parseDeployedLab, renderStatusTable, type DeployedLab } from "../lib/lab-status.js";
 import { SecretEnv } from "../lib/step-script.js";
 import { runStep } from "../lib/step-runner.js";
 
 async function main(): Promise<number> {
-  let lab;
+  let lab: DeployedLab;
   try {
     // Read as a stream: execa sets fd 0 non-blocking, so a synchronous read of a pipe that is
     // still empty fails with EAGAIN.

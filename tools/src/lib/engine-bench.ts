@@ -63,7 +63,9 @@ export async function benchEngine(repoRoot: string, runs: number, imageCounts: r
       times.destroy.push(await seconds(() => lab("destroy")));
       for (const n of imageCounts.filter((n) => n > 1)) {
         await useImages(n);
-        (times.imagesUp[n] ??= []).push(await seconds(() => lab("up")));
+        const upTimes = times.imagesUp[n] ?? [];
+        times.imagesUp[n] = upTimes;
+        upTimes.push(await seconds(() => lab("up")));
         await lab("destroy");
       }
     }

@@ -1,8 +1,11 @@
 import { parseDigestRef } from "./image-ref.js";
-import { verifyAttestationStep, verifyStep, type SignatureFormat } from "./cosign-commands.js";
+import type { SignatureFormat } from "./cosign-commands.js";
+import { pipelineOptions } from "./pipeline.js";
+import { PipelineStepError, runPipeline } from "./pipeline-runner.js";
 import type { SbomFormat } from "./sbom-formats.js";
 import { inspectTagStep } from "./skopeo-commands.js";
 import { PublicEnv, type StepScript } from "./step-script.js";
+import { renderTextTable } from "./text-table.js";
 import type { StepResult } from "./step-runner.js";
 
 /** One image as the stack says it is deployed (`pulumi stack output --json`, `images.<name>`). */
@@ -88,7 +91,6 @@ export async function checkDeployedImage(
   tools: StatusTools = {},
 ): Promise<ImageStatus> {
   const { digest } = parseDigestRef(image.digestRef, `images.${name}.digestRef`);
-  const verifierEnv = { ...registryEnv, [PublicEnv.cosignPublicKey]: lab.verifyPublicKey ?? lab.publicKey };
   const problems: string[] = [];
 
   let tag = "-";
@@ -101,40 +103,39 @@ export async function checkDeployedImage(
     }
   }
 
-  const verified = await run(
-    verifyStep({ ref: image.digestRef, format: lab.signatureFormat, cosign: tools.cosign, node: tools.node, registryCaFile: lab.registryCaFile }),
-    verifierEnv,
-  );
-  if (verified.exitCode !== 0) problems.push(`signature: ${errorLine(verified.stderr)}`);
+  // The pipeline's own verify steps, run now against the deployed digest.
+  const options = pipelineOptions({ signatureFormat: lab.signatureFormat, sbom: { format: lab.sbomFormat }, registryCaFile: lab.registryCaFile, tools });
+  const recheck = async (step: "verify" | "verify-attestation"): Promise<string | undefined> => {
+    const handedIn = { sign: image.digestRef, attest: image.digestRef, scan: { sha256: "", packages: image.sbomPackageCount ?? 0 } };
+    const environments = { verifier: { [PublicEnv.cosignPublicKey]: lab.verifyPublicKey ?? lab.publicKey }, registry: registryEnv };
+    try {
+      await runPipeline({ name, options, values: { ref: image.digestRef }, environments, steps: [step], results: handedIn, run });
+      return undefined;
+    } catch (error) {
+      if (error instanceof PipelineStepError) return errorLine(error.result.stderr);
+      throw error;
+    }
+  };
+
+  const signatureProblem = await recheck("verify");
+  if (signatureProblem !== undefined) problems.push(`signature: ${signatureProblem}`);
 
   let attested: boolean | undefined;
   if (image.attestedRef) {
-    const attestation = await run(
-      verifyAttestationStep({
-        ref: image.digestRef,
-        sbomFormat: lab.sbomFormat,
-        format: lab.signatureFormat,
-        cosign: tools.cosign,
-        registryCaFile: lab.registryCaFile,
-      }),
-      verifierEnv,
-    );
-    attested = attestation.exitCode === 0;
-    if (!attested) problems.push(`attestation: ${errorLine(attestation.stderr)}`);
+    const attestationProblem = await recheck("verify-attestation");
+    attested = attestationProblem === undefined;
+    if (!attested) problems.push(`attestation: ${attestationProblem}`);
   }
-  return { name, digest, tag, signed: verified.exitCode === 0, attested, packages: image.sbomPackageCount, problems };
+  return { name, digest, tag, signed: signatureProblem === undefined, attested, packages: image.sbomPackageCount, problems };
 }
 
 /** The summary table people read after `up` and from `lab:status`. */
 export function renderStatusTable(statuses: readonly ImageStatus[]): string {
   const yesNo = (v: boolean | undefined) => (v === undefined ? "-" : v ? "yes" : "NO");
-  const rows = [
+  const lines = renderTextTable(
     ["image", "digest", "tag", "signed+verified", "attested", "SBOM packages"],
-    ...statuses.map((s) => [s.name, `${s.digest.slice(0, 19)}…`, s.tag, yesNo(s.signed), yesNo(s.attested), s.packages === undefined ? "-" : String(s.packages)]),
-  ];
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => r[col]!.length)));
-  const lines = rows.map((r) => r.map((cell, col) => cell.padEnd(widths[col]!)).join("  ").trimEnd());
-  lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
+    statuses.map((s) => [s.name, `${s.digest.slice(0, 19)}…`, s.tag, yesNo(s.signed), yesNo(s.attested), s.packages === undefined ? "-" : String(s.packages)]),
+  );
   const problems = statuses.flatMap((s) => s.problems.map((p) => `${s.name}: ${p}`));
   return [...lines, ...(problems.length > 0 ? ["", "MISMATCH:", ...problems.map((p) => `  ${p}`)] : ["", "all images as deployed"])].join("\n");
 }

@@ -27,7 +27,7 @@ export function splitCosignKeyPair(text: string): { privateKeyPem: string; publi
 /** sha256 of a public key PEM's base64 body: the key's identity, unaffected by line endings. */
 export function publicKeyFingerprint(publicKeyPem: string): string {
   const [block] = splitPemBlocks(publicKeyPem);
-  if (!block || block.label !== "PUBLIC KEY") {
+  if (block?.label !== "PUBLIC KEY") {
     throw new Error("not a PUBLIC KEY PEM");
   }
   const body = block.text.split(/\r?\n/).filter((l) => l && !l.startsWith("-----")).join("");

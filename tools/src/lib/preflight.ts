@@ -1,4 +1,5 @@
 import { execa } from "execa";
+import { renderTextTable } from "./text-table.js";
 import { accessSync, constants, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import type { PinnedRelease } from "./release-download.js";
@@ -156,10 +157,10 @@ export function planPreflight(facts: MachineFacts, pins: ToolPins): PreflightRow
 
 /** The table people read: one row per tool, then the verdict. */
 export function renderPreflight(rows: readonly PreflightRow[]): string {
-  const table = [["tool", "pinned", "found", "status", "next"], ...rows.map((r) => [r.tool, r.pinned, r.found, r.status, r.next])];
-  const widths = table[0]!.map((_, col) => Math.max(...table.map((r) => r[col]!.length)));
-  const lines = table.map((r) => r.map((cell, col) => cell.padEnd(widths[col]!)).join("  ").trimEnd());
-  lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
+  const lines = renderTextTable(
+    ["tool", "pinned", "found", "status", "next"],
+    rows.map((r) => [r.tool, r.pinned, r.found, r.status, r.next]),
+  );
   const missing = rows.filter((r) => r.status === "missing");
   const obtained = rows.filter((r) => r.status === "obtain").map((r) => r.tool);
   lines.push(

@@ -85,3 +85,25 @@ export function sigstorePolicy(repository: string, publicKeyFile: string): objec
 export function sigstoreAttachmentsConfig(registryHost: string): string {
   return `docker:\n  ${JSON.stringify(registryHost)}:\n    use-sigstore-attachments: true\n`;
 }
+
+/** What the lab keeps of `skopeo inspect`. */
+export interface InspectionSummary {
+  readonly digest: string;
+  readonly layers: readonly string[];
+  readonly created: string;
+}
+
+/**
+ * Reads what `skopeo inspect` tells of an independent view of the pushed digest (the seed's step
+ * 1.4, which inspected a tag); keeps digest, layers and creation time, and fails when the
+ * registry reports another digest than the one pushed.
+ */
+export function summariseInspection(expectedRef: string, inspectJson: string): InspectionSummary {
+  const { digest } = parseDigestRef(expectedRef);
+  const report = JSON.parse(inspectJson) as { Digest?: string; Layers?: string[]; Created?: string };
+  if (report.Digest !== digest) {
+    throw new Error(`skopeo inspect reports digest ${report.Digest ?? "(none)"}, but ${expectedRef} was pushed`);
+  }
+  return { digest, layers: report.Layers ?? [], created: report.Created ?? "" };
+}
+

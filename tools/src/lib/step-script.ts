@@ -130,10 +130,10 @@ const LAB_RUN = [
   // In the background and waited for, so that a signal to the step runs its traps at once.
   '  lab_started=$(date +%s); lab_status=0; timeout -k 5 "$lab_limit" "$@" & lab_child=$!; wait "$lab_child" || lab_status=$?',
   '  if [ "$lab_status" -eq 124 ] || [ "$lab_status" -eq 137 ]; then',
-  '    echo "$lab_word did not finish within \${lab_limit}s (is the service it talks to answering?)" >&2; exit 124',
+  '    echo "$lab_word did not finish within ${lab_limit}s (is the service it talks to answering?)" >&2; exit 124',
   "  fi",
   '  if [ "$lab_status" -ne 0 ]; then',
-  '    echo "lab: \${lab_word##*/} failed (exit $lab_status after $(( $(date +%s) - lab_started ))s)\${lab_subject:+ for $lab_subject}" >&2',
+  '    echo "lab: ${lab_word##*/} failed (exit $lab_status after $(( $(date +%s) - lab_started ))s)${lab_subject:+ for $lab_subject}" >&2',
   '    exit "$lab_status"',
   "  fi",
   "}",

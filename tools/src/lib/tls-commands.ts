@@ -136,7 +136,10 @@ export function parseKeyAndCertificate(stdout: string): KeyAndCertificate {
   if (keys.length !== 1 || certs.length !== 1 || blocks.length !== 2) {
     throw new Error(`a TLS step printed ${blocks.length} PEM block(s), want one private key and one certificate`);
   }
-  return { privateKeyPem: keys[0]!.text, certificatePem: certs[0]!.text };
+  const [key] = keys;
+  const [certificate] = certs;
+  if (!key || !certificate) throw new Error("a TLS step printed no private key or no certificate");
+  return { privateKeyPem: key.text, certificatePem: certificate.text };
 }
 
 /**

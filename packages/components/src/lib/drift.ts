@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { ArtifactPresence, RegistryArtifact } from "@signed-image-lab/tooling";
+import { NO_REPAIRS, type ArtifactPresence, type Repairable } from "@signed-image-lab/tooling";
 
-/** What the lab keeps of one image that can go missing after `up`: registry artifacts and the SBOM file. */
-export type Repairable = RegistryArtifact | "sbomFile";
+export type { Repairable };
 
 /**
  * The drift record of one image, exported as a stack output and read back by the next update:
@@ -16,8 +15,6 @@ export interface DriftRecord {
   readonly sbomSha256?: string;
   readonly repairs: Readonly<Record<Repairable, number>>;
 }
-
-const NO_REPAIRS: Readonly<Record<Repairable, number>> = { signature: 0, attestation: 0, attachment: 0, sbomFile: 0 };
 
 /** What a check found: which of the expected things are gone, and the record the update carries on. */
 export interface DriftCheck {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { scriptOf, installRecordingMocks, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { scriptOf, installRecordingMocks, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
 import { summariseInspection } from "./image-inspection.js";
 
 const DIGEST = `sha256:${"d".repeat(64)}`;
@@ -15,7 +15,7 @@ beforeAll(async () => {
 describe("ImageInspection", () => {
   it("runs skopeo inspect on the digest and keeps digest, layers and creation time", async () => {
     const inspection = new module.ImageInspection("app", { ref: REF });
-    const summary = await valueOf(inspection.summary);
+    const summary = await outputValue(inspection.summary);
     expect(scriptOf(mocks.named("app-inspect"))).toContain(`skopeo inspect --tls-verify=false docker://${REF}`);
     expect(summary.digest).toBe(DIGEST);
     expect(summary.layers).toHaveLength(1);

@@ -1,14 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import { inspectStep, parseDigestRef, renderStepScript } from "@signed-image-lab/tooling";
+import { summariseInspection, type InspectionSummary } from "@signed-image-lab/tooling";
 import { requireDigestRef } from "./digest-input.js";
-import { registryEnvironment, stepCommand, type RegistryCredentials } from "./step-command.js";
+import { pipelineCommands, stepOutput } from "./pipeline-commands.js";
+import { pipelineOptions, pipelineSteps } from "./pipeline-inputs.js";
+import { registryEnvironment, type RegistryCredentials } from "./step-command.js";
 
-/** What the lab keeps of `skopeo inspect`. */
-export interface InspectionSummary {
-  readonly digest: string;
-  readonly layers: readonly string[];
-  readonly created: string;
-}
+export { summariseInspection, type InspectionSummary };
 
 /** Arguments of {@link ImageInspection}. */
 export interface ImageInspectionArgs {
@@ -28,20 +25,6 @@ export interface ImageInspectionArgs {
 /** Resource type token of {@link ImageInspection}. */
 export const IMAGE_INSPECTION_TYPE = "signed-image-lab:signing:ImageInspection";
 
-/**
- * Reads what `skopeo inspect` tells of an independent view of the pushed digest (the seed's step
- * 1.4, which inspected a tag); keeps digest, layers and creation time, and fails when the
- * registry reports another digest than the one pushed.
- */
-export function summariseInspection(expectedRef: string, inspectJson: string): InspectionSummary {
-  const { digest } = parseDigestRef(expectedRef);
-  const report = JSON.parse(inspectJson) as { Digest?: string; Layers?: string[]; Created?: string };
-  if (report.Digest !== digest) {
-    throw new Error(`skopeo inspect reports digest ${report.Digest ?? "(none)"}, but ${expectedRef} was pushed`);
-  }
-  return { digest, layers: report.Layers ?? [], created: report.Created ?? "" };
-}
-
 /** `skopeo inspect` of the pushed digest as a Command; its JSON becomes a stack output. */
 export class ImageInspection extends pulumi.ComponentResource {
   /** Digest, layers and creation time as skopeo reports them. */
@@ -50,18 +33,18 @@ export class ImageInspection extends pulumi.ComponentResource {
   constructor(name: string, args: ImageInspectionArgs, opts?: pulumi.ComponentResourceOptions) {
     super(IMAGE_INSPECTION_TYPE, name, {}, opts);
     const ref = requireDigestRef(args.ref, "ref");
-    const inspect = stepCommand(
-      `${name}-inspect`,
+    const options = pipelineOptions({ registryCaFile: args.registryCaFile, tools: { skopeo: args.skopeo } });
+    const results = pipelineCommands(
+      name,
       {
-        script: ref.apply((r) => renderStepScript(
-            inspectStep({ ref: r, registryCaFile: args.registryCaFile, skopeo: args.skopeo }),
-          )),
-        environment: registryEnvironment(args.registryCredentials),
-        triggers: [ref],
+        steps: pipelineSteps(options, ["inspect"]),
+        options,
+        values: { ref },
+        environments: { registry: registryEnvironment(args.registryCredentials) },
       },
-      { parent: this },
+      this,
     );
-    this.summary = pulumi.all([ref, inspect.stdout]).apply(([r, out]) => summariseInspection(r, out));
+    this.summary = stepOutput(results, "inspect");
     this.registerOutputs({ summary: this.summary });
   }
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { holdsSecretInput, installRecordingMocks, plain, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { holdsSecretInput, installRecordingMocks, plain, registeredUrns, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
 
 let mocks: RecordingMocks;
 let module: typeof import("./image.js");
@@ -17,9 +17,9 @@ describe("Image", () => {
       context: "/repo/packages/studentbook",
       buildArgs: { BASE_IMAGE: "signed-image-lab/node-base:bookworm" },
     });
-    const ref = await valueOf(image.ref);
+    const ref = await outputValue(image.ref);
     expect(ref).toMatch(/^localhost:5001\/studentbook@sha256:[a-f0-9]{64}$/);
-    expect(await valueOf(image.taggedRef)).toBe("localhost:5001/studentbook:1.0");
+    expect(await outputValue(image.taggedRef)).toBe("localhost:5001/studentbook:1.0");
     const built = mocks.named("studentbook", "docker:index/image:Image");
     expect(built.inputs.imageName).toBe("localhost:5001/studentbook:1.0");
     expect(built.inputs.build).toMatchObject({
@@ -36,7 +36,7 @@ describe("Image", () => {
       tag: "2.0",
       context: "/ctx",
     });
-    await valueOf(image.ref);
+    await outputValue(image.ref);
     const built = mocks.named("private", "docker:index/image:Image");
     expect(plain(built.inputs.registry)).toEqual({ server: "localhost:5001", username: "alice", password: "pw" });
     expect(holdsSecretInput(built.inputs.registry)).toBe(true);

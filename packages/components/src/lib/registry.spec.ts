@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { stepEnvironment, scriptOf, installRecordingMocks, isSecret, holdsSecretInput, plain, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { stepEnvironment, scriptOf, installRecordingMocks, isSecret, holdsSecretInput, plain, registeredUrns, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
 import { htpasswdAccepts } from "./htpasswd.js";
 
 let mocks: RecordingMocks;
@@ -14,7 +14,7 @@ beforeAll(async () => {
 describe("Registry", () => {
   it("maps host 5001 to the registry's port 5000 on loopback, with deletes and a volume", async () => {
     const registry = new module.Registry("open");
-    expect(await valueOf(registry.endpoint)).toBe("localhost:5001");
+    expect(await outputValue(registry.endpoint)).toBe("localhost:5001");
     const container = mocks.named("open");
     expect(container.type).toBe("docker:index/container:Container");
     expect(container.inputs.ports).toEqual([{ internal: 5000, external: 5001, ip: "127.0.0.1" }]);
@@ -22,7 +22,7 @@ describe("Registry", () => {
     expect(container.inputs.restart).toBe("always");
     expect(container.inputs.volumes[0]).toMatchObject({ containerPath: "/var/lib/registry", volumeName: "open-data-volume" });
     expect(mocks.named("open-image").inputs.name).toMatch(/^registry:2\.8\.3@sha256:[a-f0-9]{64}$/);
-    expect(await valueOf(registry.authEnabled)).toBe(false);
+    expect(await outputValue(registry.authEnabled)).toBe(false);
     expect(registry.credentials).toBeUndefined();
   });
 
@@ -42,7 +42,7 @@ describe("Registry", () => {
         { username: "bob", password: pulumi.secret("bob-pw") },
       ],
     });
-    expect(await valueOf(registry.endpoint)).toBe("localhost:5002");
+    expect(await outputValue(registry.endpoint)).toBe("localhost:5002");
     const container = mocks.named("locked");
     expect(container.inputs.envs).toEqual(
       expect.arrayContaining(["REGISTRY_AUTH=htpasswd", "REGISTRY_AUTH_HTPASSWD_PATH=/etc/docker/registry/htpasswd"]),
@@ -66,12 +66,12 @@ describe("Registry", () => {
   it("exposes the first user's credentials as a secret", async () => {
     const registry = new module.Registry("creds", { port: 5003, users: [{ username: "alice", password: "pw" }] });
     expect(await isSecret(registry.credentials!)).toBe(true);
-    expect(await valueOf(registry.credentials!)).toEqual({ username: "alice", password: "pw" });
+    expect(await outputValue(registry.credentials!)).toEqual({ username: "alice", password: "pw" });
   });
 
   it("serves TLS with a CA and server certificate it makes: keys secret, CA file written first, probe over https", async () => {
     const registry = new module.Registry("tls", { port: 5004, tls: { caFile: "/lab/dev/registry-ca/ca.crt" } });
-    expect(await valueOf(registry.endpoint)).toBe("localhost:5004");
+    expect(await outputValue(registry.endpoint)).toBe("localhost:5004");
     expect(registry.caFile).toBe("/lab/dev/registry-ca/ca.crt");
     const ca = mocks.named("tls-ca");
     expect(scriptOf(ca)).toContain("genpkey");

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { stepEnvironment, deleteScriptOf, scriptOf, fakeKeyMaterial, FAKE_PUBLIC_KEY, holdsSecretInput, installRecordingMocks, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { stepEnvironment, deleteScriptOf, scriptOf, fakeKeyMaterial, FAKE_PUBLIC_KEY, holdsSecretInput, installRecordingMocks, registeredUrns, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
 import type { SbomAttestationArgs } from "./sbom-attestation.js";
 
 const REF = `localhost:5001/studentbook@sha256:${"c".repeat(64)}`;
@@ -9,9 +9,9 @@ let module: typeof import("./sbom-attestation.js");
 
 async function attested(name: string, extra: Partial<SbomAttestationArgs> = {}) {
   const sbom = new module.SbomAttestation(name, { ref: REF, key: fakeKeyMaterial(), workDir: "/lab/dev", ...extra });
-  await valueOf(sbom.packageCount);
-  if (sbom.attestedRef) await valueOf(sbom.attestedRef);
-  if (sbom.attachedRef) await valueOf(sbom.attachedRef);
+  await outputValue(sbom.packageCount);
+  if (sbom.attestedRef) await outputValue(sbom.attestedRef);
+  if (sbom.attachedRef) await outputValue(sbom.attachedRef);
   return sbom;
 }
 
@@ -29,11 +29,11 @@ describe("SbomAttestation", () => {
       key: fakeKeyMaterial(),
       workDir: "/lab/dev",
     });
-    await valueOf(sbom.packageCount);
-    await valueOf(sbom.attachedRef!);
+    await outputValue(sbom.packageCount);
+    await outputValue(sbom.attachedRef!);
     expect(mocks.resources.map((r) => r.name)).not.toContain("early-attest");
     signed(REF);
-    expect(await valueOf(sbom.attestedRef!)).toBe(REF);
+    expect(await outputValue(sbom.attestedRef!)).toBe(REF);
     expect(mocks.named("early-attest").inputs.triggers[0]).toBe(REF);
   });
 
@@ -44,12 +44,12 @@ describe("SbomAttestation", () => {
     expect(scriptOf(scan)).toContain(`syft scan registry:${REF} --scope all-layers -o spdx-json=/lab/dev/app.spdx.json`);
     expect(deleteScriptOf(scan)).toContain("rm -f /lab/dev/app.spdx.json");
     expect(scan.inputs.triggers).toEqual([REF, "spdx-json", "all-layers", 0]);
-    expect(await valueOf(sbom.packageCount)).toBe(42);
+    expect(await outputValue(sbom.packageCount)).toBe(42);
   });
 
   it("attests the scanned file, keyed on its sha256, then verifies the attestation", async () => {
     const sbom = await attested("flow");
-    const sha256 = await valueOf(sbom.sbomSha256);
+    const sha256 = await outputValue(sbom.sbomSha256);
     const attest = mocks.named("flow-attest");
     expect(scriptOf(attest)).toContain(`--type spdxjson --predicate /lab/dev/flow.spdx.json`);
     expect(scriptOf(attest)).toContain(REF);
@@ -60,15 +60,15 @@ describe("SbomAttestation", () => {
     const verify = mocks.named("flow-verify-attestation");
     expect(scriptOf(verify)).toContain(`cosign verify-attestation --key env://COSIGN_PUBLIC_KEY --insecure-ignore-tlog --new-bundle-format=false --type spdxjson ${REF}`);
     expect(stepEnvironment(verify)).toEqual({ COSIGN_PUBLIC_KEY: FAKE_PUBLIC_KEY });
-    expect(await valueOf(sbom.attestedRef!)).toBe(REF);
+    expect(await outputValue(sbom.attestedRef!)).toBe(REF);
   });
 
   it("attaches the SBOM as the seed does, keyed on its sha256", async () => {
     const sbom = await attested("seedlike", { delivery: "attach" });
     const attach = mocks.named("seedlike-attach");
     expect(scriptOf(attach)).toContain(`cosign attach sbom --sbom /lab/dev/seedlike.spdx.json --type spdx --input-format json ${REF}`);
-    expect(attach.inputs.triggers).toEqual([REF, await valueOf(sbom.sbomSha256), 0]);
-    expect(await valueOf(sbom.attachedRef!)).toBe(`localhost:5001/studentbook:sha256-${"c".repeat(64)}.sbom`);
+    expect(attach.inputs.triggers).toEqual([REF, await outputValue(sbom.sbomSha256), 0]);
+    expect(await outputValue(sbom.attachedRef!)).toBe(`localhost:5001/studentbook:sha256-${"c".repeat(64)}.sbom`);
     expect(sbom.attestedRef).toBeUndefined();
     expect(() => mocks.named("seedlike-attest")).toThrow(/no resource named/);
   });

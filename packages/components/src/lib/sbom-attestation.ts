@@ -1,27 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import {
-  attachSbomStep,
-  attestStep,
-  legacyArtifactRef,
-  parseDigestRef,
-  parseSbomSummary,
-  PublicEnv,
-  renderStepScript,
-  SBOM_FORMATS,
-  scanStep,
-  verifyAttestationStep,
-  type SbomFormat,
-  type SbomScope,
-  publicKeyFingerprint,
-  type SignatureFormat,
-} from "@signed-image-lab/tooling";
+import { sbomFileOf, type SbomDelivery, type SbomFormat, type SbomScope, type SignatureFormat } from "@signed-image-lab/tooling";
 import { requireDigestRef } from "./digest-input.js";
+import { pipelineCommands, stepOutput } from "./pipeline-commands.js";
+import { pipelineEnvironments, pipelineOptions, pipelineSteps, pipelineValues } from "./pipeline-inputs.js";
 import type { SigningKeyMaterial } from "./signing-key.js";
-import { afterStep, mergeEnvironments, registryEnvironment, stepCommand, type RegistryCredentials } from "./step-command.js";
-import { timestampEnvironment, timestampSigning, timestampTriggers, type TimestampTrust } from "./timestamp-authority.js";
+import type { RegistryCredentials } from "./step-command.js";
+import { timestampSigning, type TimestampTrust } from "./timestamp-authority.js";
 
-/** How the SBOM reaches the registry: a signed attestation, the seed's unsigned attachment, or both. */
-export type SbomDelivery = "attest" | "attach" | "both";
+export { sbomFileOf, type SbomDelivery };
 
 /** Arguments of {@link SbomAttestation}. */
 export interface SbomAttestationArgs {
@@ -76,11 +62,6 @@ export interface SbomRepairs {
   readonly attach?: pulumi.Input<number>;
 }
 
-/** Where {@link SbomAttestation} named `name` writes its SBOM file. */
-export function sbomFileOf(workDir: string, name: string, format: SbomFormat): string {
-  return `${workDir}/${name}.${SBOM_FORMATS[format].fileSuffix}`;
-}
-
 /** Resource type token of {@link SbomAttestation}. */
 export const SBOM_ATTESTATION_TYPE = "signed-image-lab:signing:SbomAttestation";
 
@@ -108,101 +89,33 @@ export class SbomAttestation extends pulumi.ComponentResource {
   constructor(name: string, args: SbomAttestationArgs, opts?: pulumi.ComponentResourceOptions) {
     super(SBOM_ATTESTATION_TYPE, name, {}, opts);
     const format = args.format ?? "spdx-json";
-    const delivery = args.delivery ?? "both";
-    const signatureFormat = args.signatureFormat ?? "legacy";
-    const tools = args.tools ?? {};
-    const repairs = args.repairs ?? {};
-    const ref = requireDigestRef(args.ref, "ref");
-    const registryEnv = registryEnvironment(args.registryCredentials);
     this.sbomFile = sbomFileOf(args.workDir, name, format);
-    const sbomFile = this.sbomFile;
-
-    const scan = stepCommand(
-      `${name}-scan`,
+    const options = pipelineOptions({
+      signatureFormat: args.signatureFormat,
+      sbom: { format, scope: args.scope, delivery: args.delivery, file: this.sbomFile },
+      timestamps: timestampSigning(args.timestamps),
+      registryCaFile: args.registryCaFile,
+      tools: args.tools,
+    });
+    const ref = requireDigestRef(args.ref, "ref");
+    const repairs = args.repairs ?? {};
+    const results = pipelineCommands(
+      name,
       {
-        script: ref.apply((r) =>
-          renderStepScript(
-            scanStep({ ref: r, outFile: sbomFile, format, scope: args.scope, syft: tools.syft, node: tools.node, registryCaFile: args.registryCaFile }),
-          ),
-        ),
-        environment: registryEnv,
-        triggers: [ref, format, args.scope ?? "all-layers", repairs.scan ?? 0],
-        deleteScript: renderStepScript({ invocations: [{ argv: ["rm", "-f", sbomFile] }] }),
+        steps: pipelineSteps(options, ["scan", "attach", "attest", "verify-attestation"]),
+        options,
+        values: pipelineValues({ ...args, ref, repairs: { sbomFile: repairs.scan, attestation: repairs.attest, attachment: repairs.attach } }),
+        environments: pipelineEnvironments(args),
+        // Attest waits for the signature when there is one; standalone, it needs only the scan.
+        results: { sign: pulumi.output(args.signedRef ?? ref) },
       },
-      { parent: this },
+      this,
     );
-    const summary = scan.stdout.apply(parseSbomSummary);
+    const summary = stepOutput(results, "scan");
     this.sbomSha256 = summary.sha256;
     this.packageCount = summary.packages;
-    const scannedRef = afterStep(scan, ref);
-
-    if (delivery !== "attest") {
-      const attach = stepCommand(
-        `${name}-attach`,
-        {
-          script: pulumi.all([scannedRef, this.sbomSha256]).apply(([r, sbomSha256]) =>
-            renderStepScript(attachSbomStep({ ref: r, sbomFile, sbomFormat: format, sbomSha256, cosign: tools.cosign, registryCaFile: args.registryCaFile })),
-          ),
-          environment: registryEnv,
-          triggers: [scannedRef, this.sbomSha256, repairs.attach ?? 0],
-        },
-        { parent: this },
-      );
-      this.attachedRef = afterStep(attach, scannedRef.apply((r) => legacyArtifactRef(parseDigestRef(r), "sbom")));
-    }
-
-    if (delivery !== "attach") {
-      const attestRef = args.signedRef === undefined ? scannedRef : pulumi.all([scannedRef, args.signedRef]).apply(([r]) => r);
-      const attest = stepCommand(
-        `${name}-attest`,
-        {
-          script: pulumi
-            .all([attestRef, args.key.keyRef, this.sbomSha256])
-            .apply(([r, keyRef, sbomSha256]) =>
-              renderStepScript(
-                attestStep({
-                  ref: r,
-                  keyRef,
-                  timestamps: timestampSigning(args.timestamps),
-                  predicateFile: sbomFile,
-                  sbomFormat: format,
-                  sbomSha256,
-                  format: signatureFormat,
-                  cosign: tools.cosign,
-                  registryCaFile: args.registryCaFile,
-                }),
-              ),
-            ),
-          environment: mergeEnvironments(args.key.signerEnvironment, registryEnv, timestampEnvironment(args.timestamps)),
-          triggers: [attestRef, this.sbomSha256, args.key.publicKeyFingerprint, signatureFormat, repairs.attest ?? 0, ...timestampTriggers(args.timestamps)],
-        },
-        { parent: this },
-      );
-      const verifyKey = pulumi.output(args.verifyPublicKeyPem ?? args.key.publicKeyPem);
-      const attestedRef = afterStep(attest, attestRef);
-      const verify = stepCommand(
-        `${name}-verify-attestation`,
-        {
-          script: attestedRef.apply((r) =>
-            renderStepScript(
-              verifyAttestationStep({
-                ref: r,
-                sbomFormat: format,
-                format: signatureFormat,
-                signedTimestamps: args.timestamps !== undefined,
-                transparencyLog: args.timestamps?.logUrl !== undefined,
-                cosign: tools.cosign,
-                registryCaFile: args.registryCaFile,
-              }),
-            ),
-          ),
-          environment: mergeEnvironments({ [PublicEnv.cosignPublicKey]: verifyKey }, registryEnv, timestampEnvironment(args.timestamps)),
-          triggers: [attestedRef, this.sbomSha256, verifyKey.apply(publicKeyFingerprint), repairs.attest ?? 0, ...timestampTriggers(args.timestamps)],
-        },
-        { parent: this },
-      );
-      this.attestedRef = afterStep(verify, attestedRef);
-    }
+    this.attachedRef = results.attach;
+    this.attestedRef = results["verify-attestation"];
     this.registerOutputs({
       sbomFile: this.sbomFile,
       sbomSha256: this.sbomSha256,

@@ -1,7 +1,7 @@
 import { publicKeyFingerprint } from "@signed-image-lab/tooling";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { stepEnvironment, scriptOf, fakeKeyMaterial, FAKE_PRIVATE_KEY, FAKE_PUBLIC_KEY, holdsSecretInput, installRecordingMocks, plain, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { stepEnvironment, scriptOf, fakeKeyMaterial, FAKE_PRIVATE_KEY, FAKE_PUBLIC_KEY, holdsSecretInput, installRecordingMocks, plain, registeredUrns, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
 
 const DIGEST_A = `sha256:${"a".repeat(64)}`;
 const DIGEST_B = `sha256:${"b".repeat(64)}`;
@@ -13,8 +13,8 @@ let module: typeof import("./signed-image.js");
 
 async function signed(name: string, ref: string, key = fakeKeyMaterial(), extra: Partial<import("./signed-image.js").SignedImageArgs> = {}) {
   const image = new module.SignedImage(name, { ref, key, ...extra });
-  await valueOf(image.verifiedRef);
-  if (image.signatureRef) await valueOf(image.signatureRef);
+  await outputValue(image.verifiedRef);
+  if (image.signatureRef) await outputValue(image.signatureRef);
   return image;
 }
 
@@ -43,9 +43,9 @@ describe("SignedImage", () => {
     expect(scriptOf(verify)).toContain(`cosign verify --key env://COSIGN_PUBLIC_KEY --insecure-ignore-tlog --new-bundle-format=false --output json ${REF_A}`);
     expect(stepEnvironment(verify).COSIGN_PUBLIC_KEY).toBe(FAKE_PUBLIC_KEY);
     expect(stepEnvironment(verify)).not.toHaveProperty("COSIGN_PRIVATE_KEY");
-    expect(await valueOf(image.signedRef)).toBe(REF_A);
-    expect(await valueOf(image.verifiedRef)).toBe(REF_A);
-    expect(await valueOf(image.signatureRef!)).toBe(`localhost:5001/x:sha256-${"a".repeat(64)}.sig`);
+    expect(await outputValue(image.signedRef)).toBe(REF_A);
+    expect(await outputValue(image.verifiedRef)).toBe(REF_A);
+    expect(await outputValue(image.signatureRef!)).toBe(`localhost:5001/x:sha256-${"a".repeat(64)}.sig`);
   });
 
   it("signs with a timestamp from the lab's TSA and verifies with its trusted root when given one (bundle format)", async () => {

@@ -1,17 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
-import {
-  PublicEnv,
-  renderStepScript,
-  signStep,
-  triangulateStep,
-  verifyStep,
-  publicKeyFingerprint,
-  type SignatureFormat,
-} from "@signed-image-lab/tooling";
+import type { SignatureFormat } from "@signed-image-lab/tooling";
 import { requireDigestRef } from "./digest-input.js";
+import { pipelineCommands, stepOutput } from "./pipeline-commands.js";
+import { pipelineEnvironments, pipelineOptions, pipelineSteps, pipelineValues } from "./pipeline-inputs.js";
 import type { SigningKeyMaterial } from "./signing-key.js";
-import { afterStep, mergeEnvironments, registryEnvironment, stepCommand, type RegistryCredentials } from "./step-command.js";
-import { timestampEnvironment, timestampSigning, timestampTriggers, type TimestampTrust } from "./timestamp-authority.js";
+import type { RegistryCredentials } from "./step-command.js";
+import { timestampSigning, type TimestampTrust } from "./timestamp-authority.js";
 
 /** Arguments of {@link SignedImage}. */
 export interface SignedImageArgs {
@@ -66,55 +60,20 @@ export class SignedImage extends pulumi.ComponentResource {
 
   constructor(name: string, args: SignedImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super(SIGNED_IMAGE_TYPE, name, {}, opts);
-    const format = args.format ?? "legacy";
-    const ref = requireDigestRef(args.ref, "ref");
-    const registryEnv = registryEnvironment(args.registryCredentials);
-    const verifyKey = pulumi.output(args.verifyPublicKeyPem ?? args.key.publicKeyPem);
-    const repairs = args.repairs ?? 0;
-    const timestamps = timestampSigning(args.timestamps);
-    const transparencyLog = args.timestamps?.logUrl !== undefined;
-    const trustEnv = timestampEnvironment(args.timestamps);
-
-    const sign = stepCommand(
-      `${name}-sign`,
+    const options = pipelineOptions({ signatureFormat: args.format, timestamps: timestampSigning(args.timestamps), registryCaFile: args.registryCaFile, tools: { cosign: args.cosign } });
+    const results = pipelineCommands(
+      name,
       {
-        script: pulumi
-          .all([ref, args.key.keyRef])
-          .apply(([r, keyRef]) => renderStepScript(signStep({ ref: r, keyRef, format, timestamps, cosign: args.cosign, registryCaFile: args.registryCaFile }))),
-        environment: mergeEnvironments(args.key.signerEnvironment, registryEnv, trustEnv),
-        triggers: [ref, args.key.publicKeyFingerprint, format, repairs, ...timestampTriggers(args.timestamps)],
+        steps: pipelineSteps(options, ["sign", "verify", "triangulate"]),
+        options,
+        values: pipelineValues({ ...args, ref: requireDigestRef(args.ref, "ref"), repairs: { signature: args.repairs } }),
+        environments: pipelineEnvironments(args),
       },
-      { parent: this },
+      this,
     );
-    this.signedRef = afterStep(sign, ref);
-
-    const verify = stepCommand(
-      `${name}-verify`,
-      {
-        script: this.signedRef.apply((r) =>
-          renderStepScript(
-            verifyStep({ ref: r, format, signedTimestamps: timestamps !== undefined, transparencyLog, cosign: args.cosign, registryCaFile: args.registryCaFile }),
-          ),
-        ),
-        environment: mergeEnvironments({ [PublicEnv.cosignPublicKey]: verifyKey }, registryEnv, trustEnv),
-        triggers: [this.signedRef, verifyKey.apply(publicKeyFingerprint), format, repairs, ...timestampTriggers(args.timestamps)],
-      },
-      { parent: this },
-    );
-    this.verifiedRef = afterStep(verify, this.signedRef);
-
-    if (format === "legacy") {
-      const triangulate = stepCommand(
-        `${name}-triangulate`,
-        {
-          script: this.signedRef.apply((r) => renderStepScript(triangulateStep({ ref: r, cosign: args.cosign, registryCaFile: args.registryCaFile }))),
-          environment: registryEnv,
-          triggers: [this.signedRef],
-        },
-        { parent: this },
-      );
-      this.signatureRef = triangulate.stdout.apply((out) => out.trim());
-    }
+    this.signedRef = stepOutput(results, "sign");
+    this.verifiedRef = stepOutput(results, "verify");
+    this.signatureRef = results.triangulate;
     this.registerOutputs({ signedRef: this.signedRef, verifiedRef: this.verifiedRef, signatureRef: this.signatureRef });
   }
 }

@@ -1,7 +1,7 @@
 import { publicKeyFingerprint } from "@signed-image-lab/tooling";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { stepEnvironment, scriptOf, FAKE_PRIVATE_KEY, FAKE_PUBLIC_KEY, installRecordingMocks, isSecret, isSecretInput, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { stepEnvironment, scriptOf, FAKE_PRIVATE_KEY, FAKE_PUBLIC_KEY, installRecordingMocks, isSecret, isSecretInput, registeredUrns, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
 
 let mocks: RecordingMocks;
 let module: typeof import("./signing-key.js");
@@ -14,7 +14,7 @@ beforeAll(async () => {
 describe("SigningKey", () => {
   it("generates the pair with the password in the environment, never in the command", async () => {
     const key = new module.SigningKey("gen", { password: pulumi.secret("hunter2") });
-    await valueOf(key.publicKeyPem);
+    await outputValue(key.publicKeyPem);
     const generate = mocks.named("gen-generate");
     expect(scriptOf(generate)).toContain("generate-key-pair --output-key-prefix");
     expect(scriptOf(generate)).not.toContain("hunter2");
@@ -28,15 +28,15 @@ describe("SigningKey", () => {
     expect(await isSecret(key.privateKeyPem!)).toBe(true);
     expect(await isSecret(key.signerEnvironment)).toBe(true);
     expect(await isSecret(key.publicKeyPem)).toBe(false);
-    expect(await valueOf(key.privateKeyPem!)).toBe(FAKE_PRIVATE_KEY);
-    expect(await valueOf(key.signerEnvironment)).toEqual({ COSIGN_PRIVATE_KEY: FAKE_PRIVATE_KEY, COSIGN_PASSWORD: "pw" });
-    expect(await valueOf(key.keyRef)).toBe("env://COSIGN_PRIVATE_KEY");
-    expect(await valueOf(key.publicKeyFingerprint)).toBe(publicKeyFingerprint(FAKE_PUBLIC_KEY));
+    expect(await outputValue(key.privateKeyPem!)).toBe(FAKE_PRIVATE_KEY);
+    expect(await outputValue(key.signerEnvironment)).toEqual({ COSIGN_PRIVATE_KEY: FAKE_PRIVATE_KEY, COSIGN_PASSWORD: "pw" });
+    expect(await outputValue(key.keyRef)).toBe("env://COSIGN_PRIVATE_KEY");
+    expect(await outputValue(key.publicKeyFingerprint)).toBe(publicKeyFingerprint(FAKE_PUBLIC_KEY));
   });
 
   it("derives the public key of an imported private key with cosign public-key", async () => {
     const key = new module.SigningKey("imported", { source: { kind: "import", privateKeyPem: pulumi.secret(FAKE_PRIVATE_KEY) }, password: "pw" });
-    expect(await valueOf(key.publicKeyPem)).toBe(FAKE_PUBLIC_KEY);
+    expect(await outputValue(key.publicKeyPem)).toBe(FAKE_PUBLIC_KEY);
     const derive = mocks.named("imported-public-key");
     expect(scriptOf(derive)).toContain("cosign public-key --key env://COSIGN_PRIVATE_KEY");
     expect(isSecretInput(derive.inputs.environment)).toBe(true);
@@ -47,8 +47,8 @@ describe("SigningKey", () => {
     const key = new module.SigningKey("vault", {
       source: { kind: "kms", uri: "hashivault://lab", environment: { VAULT_ADDR: "http://127.0.0.1:8200", VAULT_TOKEN: pulumi.secret("t") } },
     });
-    expect(await valueOf(key.keyRef)).toBe("hashivault://lab");
-    await valueOf(key.publicKeyPem);
+    expect(await outputValue(key.keyRef)).toBe("hashivault://lab");
+    await outputValue(key.publicKeyPem);
     expect(key.privateKeyPem).toBeUndefined();
     expect(scriptOf(mocks.named("vault-public-key"))).toContain("cosign public-key --key hashivault://lab");
     expect(await isSecret(key.signerEnvironment)).toBe(true);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fakeKeyMaterial, installRecordingMocks, plain, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { fakeKeyMaterial, installRecordingMocks, plain, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
 import { fileSha256, type DriftRecord } from "./drift.js";
 
 const HEX = "7".repeat(64);
@@ -33,8 +33,8 @@ const triggersOf = (name: string) => plain(mocks.named(name).inputs.triggers) as
 /** A pipeline over an image already in the stand-in registry, with the last update's drift record. */
 async function checked(name: string, ref: string, previous: DriftRecord) {
   const pipeline = new module.SigningPipeline(name, { registry: { endpoint: host }, image: { kind: "existing", ref }, key: fakeKeyMaterial(), workDir, drift: { previous } });
-  const record = await valueOf(pipeline.driftRecord);
-  await valueOf(pipeline.attestedRef!);
+  const record = await outputValue(pipeline.driftRecord);
+  await outputValue(pipeline.attestedRef!);
   return record;
 }
 

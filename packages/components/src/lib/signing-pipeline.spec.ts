@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { scriptOf, fakeKeyMaterial, installRecordingMocks, registeredUrns, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { scriptOf, fakeKeyMaterial, installRecordingMocks, registeredUrns, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
 
 const EXISTING = `registry.example:5000/team/app@sha256:${"9".repeat(64)}`;
 let mocks: RecordingMocks;
@@ -18,10 +18,10 @@ describe("SigningPipeline", () => {
       key: fakeKeyMaterial(),
       workDir: "/lab/dev",
     });
-    const ref = await valueOf(pipeline.attestedRef!);
+    const ref = await outputValue(pipeline.attestedRef!);
     expect(ref).toMatch(/^localhost:5001\/web@sha256:[a-f0-9]{64}$/);
-    expect(await valueOf(pipeline.verifiedRef)).toBe(ref);
-    expect((await valueOf(pipeline.inspection)).digest).toBe(ref.split("@")[1]);
+    expect(await outputValue(pipeline.verifiedRef)).toBe(ref);
+    expect((await outputValue(pipeline.inspection)).digest).toBe(ref.split("@")[1]);
     const children = registeredUrns().filter((urn) => urn.includes("signed-image-lab:signing:SigningPipeline$"));
     expect(children.map((urn) => urn.split("::")[2]?.split("$").pop())).toEqual(
       expect.arrayContaining([
@@ -42,7 +42,7 @@ describe("SigningPipeline", () => {
       workDir: "/lab/dev",
       sbom: { delivery: "attest" },
     });
-    expect(await valueOf(pipeline.attestedRef!)).toBe(EXISTING);
+    expect(await outputValue(pipeline.attestedRef!)).toBe(EXISTING);
     expect(mocks.ofType("docker:index/image:Image")).toHaveLength(before);
     expect(scriptOf(mocks.named("given-sign"))).toContain(EXISTING);
   });
@@ -54,7 +54,7 @@ describe("SigningPipeline", () => {
       key: fakeKeyMaterial(),
       workDir: "/lab/dev",
     });
-    await valueOf(pipeline.attestedRef!);
+    await outputValue(pipeline.attestedRef!);
     for (const step of ["sign", "verify", "triangulate", "attach", "attest", "verify-attestation"]) {
       expect(scriptOf(mocks.named(`secure-${step}`)), step).toContain("--registry-cacert /lab/ca/ca.crt");
     }

@@ -22,7 +22,7 @@ export interface StepCommandArgs {
   /** Variables for the step; secrets go here, never into the script. */
   readonly environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Exactly what should make the step run again. */
-  readonly triggers: pulumi.Input<unknown>[];
+  readonly triggers: pulumi.Input<unknown[]>;
   /** Script run when the resource is deleted. */
   readonly deleteScript?: pulumi.Input<string>;
   /** The step prints secret material: keep stdout out of the logs and encrypted in state. */

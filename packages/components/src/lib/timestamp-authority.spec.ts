@@ -10,7 +10,7 @@ import {
   plain,
   scriptOf,
   stepEnvironment,
-  valueOf,
+  outputValue,
   type RecordingMocks,
 } from "../test-support/recording-mocks.js";
 
@@ -25,7 +25,7 @@ beforeAll(async () => {
 describe("TimestampAuthority", () => {
   it("makes its key and chain, runs the server on loopback with the key uploaded as a 0600 secret, then makes the trusted root", async () => {
     const tsa = new module.TimestampAuthority("tsa", { port: 3061, containerName: "trust-tsa", image: "signed-image-lab/timestamp-authority:v2.1.5" });
-    expect(await valueOf(tsa.trustedRoot)).toBe(FAKE_TRUSTED_ROOT);
+    expect(await outputValue(tsa.trustedRoot)).toBe(FAKE_TRUSTED_ROOT);
     expect(tsa.tsaUrl).toBe("http://127.0.0.1:3061/api/v1/timestamp");
 
     const certificates = mocks.named("tsa-certificates");
@@ -55,7 +55,7 @@ describe("TimestampAuthority", () => {
   it("keeps the key secret and the chain and trusted root public", async () => {
     const tsa = new module.TimestampAuthority("t2", {});
     expect(tsa.tsaUrl).toBe("http://127.0.0.1:3030/api/v1/timestamp");
-    expect(await valueOf(tsa.certificateChainPem)).toBe(FAKE_TSA_CHAIN);
+    expect(await outputValue(tsa.certificateChainPem)).toBe(FAKE_TSA_CHAIN);
     expect(await isSecret(tsa.certificateChainPem)).toBe(false);
     expect(await isSecret(tsa.trustedRoot)).toBe(false);
     expect(mocks.named("t2-image").inputs.name).toBe("signed-image-lab/timestamp-authority:v2.1.5");
@@ -63,12 +63,12 @@ describe("TimestampAuthority", () => {
 
   it("hands steps the trusted root and re-runs them when it changes, and adds nothing without timestamps", async () => {
     const trust = { tsaUrl: "http://127.0.0.1:3030/api/v1/timestamp", trustedRoot: pulumi.output("{\"a\":1}") };
-    expect(await valueOf(module.timestampEnvironment(trust))).toEqual({ LAB_TRUSTED_ROOT: "{\"a\":1}" });
-    expect(await valueOf(module.timestampEnvironment(undefined))).toEqual({});
+    expect(await outputValue(module.timestampEnvironment(trust))).toEqual({ LAB_TRUSTED_ROOT: "{\"a\":1}" });
+    expect(await outputValue(module.timestampEnvironment(undefined))).toEqual({});
     const [a] = module.timestampTriggers(trust);
     const [b] = module.timestampTriggers({ ...trust, trustedRoot: "{\"a\":2}" });
-    expect(await valueOf(a!)).toMatch(/^timestamps:[a-f0-9]{64}$/);
-    expect(await valueOf(a!)).not.toBe(await valueOf(b!));
+    expect(await outputValue(a!)).toMatch(/^timestamps:[a-f0-9]{64}$/);
+    expect(await outputValue(a!)).not.toBe(await outputValue(b!));
     expect(module.timestampTriggers(undefined)).toEqual([]);
   });
 });

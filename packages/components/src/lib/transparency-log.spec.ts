@@ -7,7 +7,7 @@ import {
   isSecret,
   plain,
   scriptOf,
-  valueOf,
+  outputValue,
   type RecordingMocks,
 } from "../test-support/recording-mocks.js";
 
@@ -25,7 +25,7 @@ describe("TransparencyLog", () => {
   it("makes its key, runs Rekor v2 on loopback with the key uploaded as a 0600 secret and its tiles on a volume, then waits", async () => {
     const log = new module.TransparencyLog("rekor", { port: 3062, containerName: "trust-rekor" });
     expect(log.url).toBe("http://127.0.0.1:3062");
-    expect(await valueOf(log.publicKeyPem)).toBe(FAKE_LOG_PUBLIC_KEY);
+    expect(await outputValue(log.publicKeyPem)).toBe(FAKE_LOG_PUBLIC_KEY);
     expect(await isSecret(log.publicKeyPem)).toBe(false);
     expect(mocks.named("rekor-log-key").inputs.logging).toBe("none");
     const container = mocks.named("rekor", "docker:index/container:Container");
@@ -42,13 +42,13 @@ describe("TransparencyLog", () => {
   it("puts its key into the TSA's trusted root, and marks the trust as timestamps+log", async () => {
     const log = new module.TransparencyLog("rk2", {});
     const tsa = new tsaModule.TimestampAuthority("tsa2", { port: 3063, log: { url: log.url, publicKeyPem: log.publicKeyPem } });
-    await valueOf(tsa.trustedRoot);
+    await outputValue(tsa.trustedRoot);
     const root = mocks.named("tsa2-trusted-root");
     expect(scriptOf(root)).toContain("--rekor url=http://127.0.0.1:3031,public-key=");
     expect(scriptOf(root)).toContain("/rekor.pub,start-time=2020-01-01T00:00:00Z,origin=127.0.0.1");
     expect(plain(root.inputs.environment).LAB_REKOR_PUBLIC_KEY).toBe(FAKE_LOG_PUBLIC_KEY);
     expect(tsa.logUrl).toBe("http://127.0.0.1:3031");
-    expect(await valueOf(tsaModule.timestampTriggers(tsa)[0]!)).toMatch(/^timestamps\+log:[a-f0-9]{64}$/);
+    expect(await outputValue(tsaModule.timestampTriggers(tsa)[0]!)).toMatch(/^timestamps\+log:[a-f0-9]{64}$/);
     expect(tsaModule.timestampSigning(tsa)).toEqual({ tsaUrl: "http://127.0.0.1:3063/api/v1/timestamp", logUrl: "http://127.0.0.1:3031" });
   });
 });

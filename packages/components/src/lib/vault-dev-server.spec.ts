@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { stepEnvironment, scriptOf, FAKE_PUBLIC_KEY, holdsSecretInput, installRecordingMocks, isSecret, plain, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { stepEnvironment, scriptOf, FAKE_PUBLIC_KEY, holdsSecretInput, installRecordingMocks, isSecret, plain, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
 
 let mocks: RecordingMocks;
 let module: typeof import("./vault-dev-server.js");
@@ -13,7 +13,7 @@ beforeAll(async () => {
 describe("VaultDevServer", () => {
   it("runs the dev server on loopback with the root token as a secret, then waits, enables transit and makes the key in order", async () => {
     const vault = new module.VaultDevServer("vault", { rootToken: pulumi.secret("root-t0ken"), image: "hashicorp/vault:1.18", port: 8201 });
-    expect(await valueOf(vault.publicKeyPem)).toBe(FAKE_PUBLIC_KEY);
+    expect(await outputValue(vault.publicKeyPem)).toBe(FAKE_PUBLIC_KEY);
     expect(vault.keyRef).toBe("hashivault://lab-signer");
     expect(vault.address).toBe("http://127.0.0.1:8201");
     const container = mocks.named("vault", "docker:index/container:Container");
@@ -35,7 +35,7 @@ describe("VaultDevServer", () => {
   it("hands cosign the address and token only as a secret environment", async () => {
     const vault = new module.VaultDevServer("v2", { rootToken: "t", port: 8202, keyName: "team-key" });
     expect(await isSecret(vault.environment)).toBe(true);
-    expect(await valueOf(vault.environment)).toEqual({ VAULT_ADDR: "http://127.0.0.1:8202", VAULT_TOKEN: "t" });
+    expect(await outputValue(vault.environment)).toEqual({ VAULT_ADDR: "http://127.0.0.1:8202", VAULT_TOKEN: "t" });
     expect(vault.keyRef).toBe("hashivault://team-key");
     expect(mocks.named("v2-image").inputs.name).toBe("openbao/openbao:2.4.1");
   });

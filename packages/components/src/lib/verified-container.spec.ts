@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { holdsSecretInput, installRecordingMocks, plain, valueOf, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { holdsSecretInput, installRecordingMocks, plain, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
 
 const REF = `localhost:5001/studentbook@sha256:${"f".repeat(64)}`;
 let mocks: RecordingMocks;
@@ -14,8 +14,8 @@ beforeAll(async () => {
 describe("VerifiedContainer", () => {
   it("pulls the verified digest and publishes 8090 to the app's 8080 (the seed's `-p 8090` mapped nothing)", async () => {
     const app = new module.VerifiedContainer("app", { verifiedRef: REF });
-    expect(await valueOf(app.url)).toBe("http://localhost:8090/");
-    expect(await valueOf(app.runningRef)).toBe(REF);
+    expect(await outputValue(app.url)).toBe("http://localhost:8090/");
+    expect(await outputValue(app.runningRef)).toBe(REF);
     expect(mocks.named("app-image").inputs.name).toBe(REF);
     expect(mocks.named("app", "docker:index/container:Container").inputs.ports).toEqual([{ internal: 8080, external: 8090, ip: "127.0.0.1" }]);
   });
@@ -26,8 +26,8 @@ describe("VerifiedContainer", () => {
       hostPort: 9000,
       registryCredentials: { username: "alice", password: pulumi.secret("pw") },
     });
-    await valueOf(app.runningRef);
-    await valueOf(app.url);
+    await outputValue(app.runningRef);
+    await outputValue(app.url);
     const provider = mocks.resources.find((r) => r.name === "private-registry-auth");
     expect(provider?.type).toBe("pulumi:providers:docker");
     // Provider inputs travel as JSON strings; the whole value stays secret.

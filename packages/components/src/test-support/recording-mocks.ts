@@ -8,6 +8,7 @@ import type { SigningKeyMaterial } from "../lib/signing-key.js";
 export interface RecordedResource {
   readonly type: string;
   readonly name: string;
+  // biome-ignore lint/suspicious/noExplicitAny: mirrors pulumi.runtime.Mocks, whose inputs and state are any
   readonly inputs: Record<string, any>;
   readonly custom: boolean;
 }
@@ -72,8 +73,10 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   /** What a stack reference reads as the referenced stack's outputs (the previous update's). */
   stackOutputs: Record<string, unknown> = {};
 
+  // biome-ignore lint/suspicious/noExplicitAny: mirrors pulumi.runtime.Mocks, whose inputs and state are any
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
     this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, custom: args.custom ?? true });
+    // biome-ignore lint/suspicious/noExplicitAny: mirrors pulumi.runtime.Mocks, whose inputs and state are any
     const state: Record<string, any> = { ...args.inputs };
     if (args.type === "command:local:Command") {
       state.stdout = fakeStdout(args.name, String(plain(args.inputs.environment)?.[STEP_SCRIPT_ENV] ?? ""));
@@ -96,6 +99,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     return { id: `${args.name}-id`, state };
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: mirrors pulumi.runtime.Mocks, whose inputs and state are any
   call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
     return args.inputs;
   }
@@ -129,6 +133,7 @@ export function holdsSecretInput(value: unknown): boolean {
 }
 
 /** A recorded input with every secret wrapper removed, for asserting on its plain value. */
+// biome-ignore lint/suspicious/noExplicitAny: mirrors pulumi.runtime.Mocks, whose inputs and state are any
 export function plain(value: unknown): any {
   if (isSecretInput(value)) return plain((value as { value: unknown }).value);
   if (Array.isArray(value)) return value.map(plain);
@@ -160,7 +165,7 @@ export function deleteScriptOf(resource: RecordedResource): string {
 }
 
 /** The value of an Output, once resolved. */
-export function valueOf<T>(output: pulumi.Output<T> | pulumi.Input<T>): Promise<T> {
+export function outputValue<T>(output: pulumi.Output<T> | pulumi.Input<T>): Promise<T> {
   return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
 }
 

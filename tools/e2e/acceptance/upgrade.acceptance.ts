@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { changeCounts, dockerInventory, EngineLab, resourcesSummary } from "./engine-lab.js";
+
+// An upgrade on a running lab, under the real engine: `lab:up` with an earlier version of the
+// program, then `lab:up` again after pulling this one. Whatever the earlier version made stays:
+// the upgrade may add what is new, but it neither updates, replaces nor deletes a resource, so
+// no tool re-runs on a lab that did not change. The earlier version is the last commit before
+// the pipeline became data (tools/src/lib/pipeline.ts).
+const EARLIER = "2543960";
+const STACK = "upgrade";
+
+let lab: EngineLab;
+
+beforeAll(async () => {
+  const taken = (await dockerInventory()).containers.filter((name) => /-(registry|studentbook-app)$/.test(name));
+  if (taken.length > 0) throw new Error(`a lab is already running here (${taken.join(", ")}): npm run lab:destroy it first`);
+  lab = await EngineLab.cloneAt(EARLIER);
+});
+
+afterAll(async () => {
+  await lab?.npm("lab:destroy", STACK);
+  lab?.remove();
+});
+
+describe("an upgrade of the program on a running lab", () => {
+  it(`lab:up at ${EARLIER}, then at this version: nothing the earlier version made changes`, async () => {
+    const first = await lab.npm("lab:up", STACK);
+    expect(first.exitCode, String(first.all).slice(-3000)).toBe(0);
+    await lab.upgrade();
+    const upgraded = await lab.npm("lab:up", STACK);
+    const summary = resourcesSummary(String(upgraded.all));
+    console.log(`--- lab:up after the upgrade\n${summary}`);
+    expect(upgraded.exitCode, String(upgraded.all).slice(-3000)).toBe(0);
+    expect(changeCounts(String(upgraded.all)).filter((line) => !/created/.test(line))).toEqual([]);
+    expect(String(upgraded.all)).toContain("all images as deployed");
+  });
+});
