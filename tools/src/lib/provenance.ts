@@ -97,8 +97,8 @@ function requireTime(value: string, key: string): number {
 /** The base image as a resolved dependency: with its digest when pinned, its bare reference otherwise. */
 function baseImageDependency(baseImage: string): ResourceDescriptor {
   if (baseImage.trim() === "" || /\s/.test(baseImage)) throw new Error(`facts.baseImage must be an image reference, got ${JSON.stringify(baseImage.slice(0, 200))}`);
-  const pinned = PINNED_IMAGE.exec(baseImage);
-  return { name: BASE_IMAGE_DEPENDENCY, uri: `oci://${baseImage}`, ...(pinned ? { digest: { sha256: pinned[1]! } } : {}) };
+  const digest = PINNED_IMAGE.exec(baseImage)?.[1];
+  return { name: BASE_IMAGE_DEPENDENCY, uri: `oci://${baseImage}`, ...(digest ? { digest: { sha256: digest } } : {}) };
 }
 
 /**
@@ -152,7 +152,7 @@ interface IgnorePattern {
 function globToRegExp(glob: string): RegExp {
   let source = "";
   for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
+    const c = glob.charAt(i);
     if (c === "*" && glob[i + 1] === "*") {
       // `**/` matches any number of directories, `**` anything.
       source += glob[i + 2] === "/" ? "(?:.*/)?" : ".*";
