@@ -10,6 +10,7 @@ import {
   runPipeline,
   runStep,
   verifyAttestationStep,
+  verifyStep,
   LAB_BUILDER_ID,
   readBuildSources,
   type PipelineMemory,
@@ -22,6 +23,9 @@ import { describe, expect, it } from "vitest";
 import { BASE_IMAGE } from "./support/lab-fixture.js";
 import { labToolsOrSkip, REPO_ROOT } from "./support/lab-tools.js";
 import { useSigningLab } from "./support/signing-lab.js";
+
+/** The production registry's only user. */
+const BOB = { username: "bob", password: "prod-pw" };
 import { signerEnv, verifierEnv, type TestKey } from "./support/signing.js";
 
 const tools = labToolsOrSkip("pipeline");
@@ -101,27 +105,49 @@ describe.skipIf(!tools)("the pipeline graph the components run, run for real by 
     expect(memory.get("verify-attestation")).toBe(verifiedBefore);
   });
 
-  it("runs provenance and the attestation policy as the last steps, and the policy names the rule an image breaks", async () => {
-    const build = { ...readBuildSources(join(REPO_ROOT, "packages", "studentbook"), "Dockerfile"), buildArgs: { BASE_IMAGE }, baseImage: BASE_IMAGE, startedOn: "2026-11-26T00:00:00Z" };
+  it("runs provenance, the attestation policy and promotion as the last steps; the policy names the rule an image breaks", async () => {
+    const production = await env.lab.startRegistry([BOB]);
+    const build = {
+      ...readBuildSources(join(REPO_ROOT, "packages", "studentbook"), "Dockerfile"),
+      buildArgs: { BASE_IMAGE },
+      baseImage: BASE_IMAGE,
+      startedOn: "2026-11-26T00:00:00Z",
+    };
     const run = graph(env.ref, "bundle", env.lab.tempDir("admitted"));
-    const admitted = await runPipeline({
+    const gated = (deniedPackages: string[]): PipelineRun => ({
       ...run,
-      options: { ...run.options, provenance: { builderId: LAB_BUILDER_ID }, policy: { builderId: LAB_BUILDER_ID } },
-      values: { ...run.values, build },
+      options: {
+        ...run.options,
+        provenance: { builderId: LAB_BUILDER_ID },
+        policy: { builderId: LAB_BUILDER_ID, deniedPackages },
+        promotion: { oras: tools!.oras },
+      },
+      values: { ...run.values, build, promotionRepository: `${production.endpoint}/studentbook` },
+      environments: {
+        ...run.environments,
+        target: { LAB_TARGET_REGISTRY_USERNAME: BOB.username, LAB_TARGET_REGISTRY_PASSWORD: BOB.password },
+        targetRegistry: production.credentials(BOB),
+      },
     });
-    expect(admitted.ran).toEqual(expect.arrayContaining(["base", "attest-provenance", "verify-provenance", "policy"]));
-    // The local base image was never pulled: it is pinned by its image ID.
-    expect(admitted.results.base).toMatch(new RegExp(`^${BASE_IMAGE}@sha256:[a-f0-9]{64}$`));
-    expect(admitted.results.policy).toBe(env.ref);
+    const promotedRef = `${production.endpoint}/studentbook@${parseDigestRef(env.ref).digest}`;
+    const verifyInProduction = () =>
+      runStep(verifyStep({ ref: promotedRef, format: "bundle", cosign: tools!.cosign }), { ...verifierEnv(env.labKey), ...production.credentials(BOB) });
 
-    const denied = await runPipeline({
-      ...run,
-      options: { ...run.options, provenance: { builderId: LAB_BUILDER_ID }, policy: { builderId: LAB_BUILDER_ID, deniedPackages: ["express"] } },
-      values: { ...run.values, build },
-    }).catch((e: unknown) => e);
+    const denied = await runPipeline(gated(["express"])).catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(PipelineStepError);
     expect((denied as PipelineStepError).step).toBe("studentbook-policy");
     expect((denied as PipelineStepError).result.stderr).toContain("policy rule denied-packages violated");
+    // What the policy refused never reaches production.
+    expect((await verifyInProduction()).exitCode).not.toBe(0);
+
+    const admitted = await runPipeline(gated([]));
+    expect(admitted.ran).toEqual(expect.arrayContaining(["base", "attest-provenance", "verify-provenance", "policy", "promote", "verify-promoted"]));
+    // The local base image was never pulled: it is pinned by its image ID.
+    expect(admitted.results.base).toMatch(new RegExp(`^${BASE_IMAGE}@sha256:[a-f0-9]{64}$`));
+    expect(admitted.results.policy).toBe(env.ref);
+    expect(admitted.results["verify-promoted"]).toBe(promotedRef);
+    const stock = await verifyInProduction();
+    expect(stock.exitCode, stock.stderr).toBe(0);
   });
 
   it("leaves nothing behind", async () => {
