@@ -2,11 +2,11 @@
 # Builds the lab's local Docker images without Docker Hub (cached: an image
 # whose tag already exists is skipped; FORCE=1 rebuilds all):
 #   signed-image-lab/debian-base:<suite>  debootstrap --variant=minbase, docker import
-#   signed-image-lab/registry:2.8.2       FROM debian-base + Debian's docker-registry
+#   images.registryLocal (versions.json)  FROM debian-base + Debian's docker-registry
 #                                          binary (distribution 2.8.2), behaves like
 #                                          registry:2 (:5000, /var/lib/registry,
 #                                          REGISTRY_* env, deletes enabled)
-#   signed-image-lab/node-base:<suite>    debootstrap minbase + Debian's nodejs (no npm:
+#   images.nodeBaseLocal (node-base:<suite>) debootstrap minbase + Debian's nodejs (no npm:
 #                                          Debian's npm drags in ~450 packages), user node
 #   signed-image-lab/timestamp-authority:<v>  FROM debian-base + the pinned timestamp-server
 #                                          from .tools/bin (signing-tools.sh builds it); its
@@ -22,8 +22,9 @@ CACHE_DIR="$REPO_ROOT/.cache/debootstrap"
 DEB_CACHE="$CACHE_DIR/debs-$SUITE"
 
 BASE_IMAGE="signed-image-lab/debian-base:$SUITE"
-REGISTRY_IMAGE="signed-image-lab/registry:2.8.2"
-NODE_IMAGE="signed-image-lab/node-base:$SUITE"
+REGISTRY_IMAGE=$(node -p "require('$VERSIONS_JSON').images.registryLocal")
+NODE_IMAGE=$(node -p "require('$VERSIONS_JSON').images.nodeBaseLocal")
+[[ $NODE_IMAGE == *":$SUITE" ]] || die "tools/versions.json: images.nodeBaseLocal ($NODE_IMAGE) must be tagged with debianSuite ($SUITE)"
 TSA_IMAGE=$(node -p "require('$VERSIONS_JSON').timestampAuthority.image")
 TSA_VERSION=$(node -p "require('$VERSIONS_JSON').timestampAuthority.version")
 REKOR_IMAGE=$(node -p "require('$VERSIONS_JSON').rekorTiles.image")

@@ -19,3 +19,5 @@ export * from "./lib/release-download.js";
 export * from "./lib/registry-transport.js";
 export * from "./lib/timestamp-commands.js";
 export * from "./lib/rekor-commands.js";
+export * from "./lib/pinned-versions.js";
+export * from "./lib/lab-config-schema.js";

@@ -15,7 +15,7 @@ describe("Image", () => {
     const image = new module.Image("studentbook", {
       registry: { endpoint: "localhost:5001" },
       context: "/repo/packages/studentbook",
-      buildArgs: { BASE_IMAGE: "signed-image-lab/node-base:bookworm" },
+      buildArgs: { BASE_IMAGE: "example.test/node-base:1" },
     });
     const ref = await valueOf(image.ref);
     expect(ref).toMatch(/^localhost:5001\/studentbook@sha256:[a-f0-9]{64}$/);
@@ -25,7 +25,7 @@ describe("Image", () => {
     expect(built.inputs.build).toMatchObject({
       context: "/repo/packages/studentbook",
       dockerfile: "/repo/packages/studentbook/Dockerfile",
-      args: { BASE_IMAGE: "signed-image-lab/node-base:bookworm" },
+      args: { BASE_IMAGE: "example.test/node-base:1" },
     });
   });
 

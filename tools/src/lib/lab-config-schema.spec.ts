@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_BASE_IMAGE, LAB_CONFIG_KEYS, LabConfigError, parseLabConfig, type RawConfig } from "./lab-config.js";
+import { DEFAULT_BASE_IMAGE, LAB_CONFIG_KEYS, LabConfigError, parseLabConfig, type RawConfig } from "./lab-config-schema.js";
+import { PINNED_VERSIONS } from "./pinned-versions.js";
 
 const NS = "signed-image-lab";
 const BASE: RawConfig = { cosignPassword: "pw" };
@@ -37,13 +38,13 @@ describe("parseLabConfig", () => {
   });
 
   it("pins the default base image in studentbook's Dockerfile to the same digest as the schema", () => {
-    const dockerfile = readFileSync(resolve(import.meta.dirname, "../../../studentbook/Dockerfile"), "utf8");
+    const dockerfile = readFileSync(resolve(import.meta.dirname, "../../../packages/studentbook/Dockerfile"), "utf8");
     expect(dockerfile).toContain(`ARG BASE_IMAGE=${DEFAULT_BASE_IMAGE}\n`);
   });
 
   it("leaves transparency off by default and reads the TSA's port and image", () => {
     expect(parse({}).transparency).toBe("off");
-    expect(parse({}).timestampAuthority).toEqual({ port: 3030, image: "signed-image-lab/timestamp-authority:v2.1.5" });
+    expect(parse({}).timestampAuthority).toEqual({ port: 3030, image: PINNED_VERSIONS.timestampAuthority.image });
     const config = parse({ transparency: "timestamps", signatureFormat: "bundle", timestampAuthority: JSON.stringify({ port: 3061 }) });
     expect(config.transparency).toBe("timestamps");
     expect(config.timestampAuthority.port).toBe(3061);
@@ -54,7 +55,7 @@ describe("parseLabConfig", () => {
       `${NS}:transparency: timestamps needs signatureFormat: bundle (cosign signs with a timestamp only in the bundle format)`,
     ]);
     expect(problemsOf({ transparency: "rekor" })[0]).toMatch(new RegExp(`^${NS}:transparency: Invalid option: expected one of "off"\\|"timestamps"\\|"timestamps\\+log"`));
-    expect(parse({ transparency: "timestamps+log", signatureFormat: "bundle" }).transparencyLog).toEqual({ port: 3031, image: "signed-image-lab/rekor-tiles:v2.3.0" });
+    expect(parse({ transparency: "timestamps+log", signatureFormat: "bundle" }).transparencyLog).toEqual({ port: 3031, image: PINNED_VERSIONS.rekorTiles.image });
     expect(problemsOf({ transparency: "timestamps+log", signatureFormat: "bundle", transparencyLog: JSON.stringify({ port: 3030 }) })).toEqual([
       `${NS}:transparencyLog.port: must differ from timestampAuthority.port (3030)`,
     ]);
@@ -65,7 +66,7 @@ describe("parseLabConfig", () => {
   });
 
   it("pins the TSA and log images that tools/versions.json pins and local-images.sh builds", () => {
-    const versions = JSON.parse(readFileSync(join(import.meta.dirname, "../../../../tools/versions.json"), "utf8")) as {
+    const versions = JSON.parse(readFileSync(join(import.meta.dirname, "../../versions.json"), "utf8")) as {
       timestampAuthority: { image: string };
       rekorTiles: { image: string };
     };
