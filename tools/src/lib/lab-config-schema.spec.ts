@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_BASE_IMAGE, LAB_CONFIG_KEYS, LabConfigError, parseLabConfig, type RawConfig } from "./lab-config-schema.js";
+import { DEFAULT_BASE_IMAGE, LAB_CONFIG_KEYS, LAB_DEFAULTS, LabConfigError, needsCosignPassword, parseLabConfig, type RawConfig } from "./lab-config-schema.js";
 import { PINNED_VERSIONS } from "./pinned-versions.js";
 
 const NS = "signed-image-lab";
@@ -206,5 +206,48 @@ describe("parseLabConfig", () => {
 
   it("exposes every top-level key for the stack reader and the docs", () => {
     expect(LAB_CONFIG_KEYS).toEqual(expect.arrayContaining(["registryPort", "registryAuth", "sbomFormat", "signingKey", "existingRegistry"]));
+  });
+});
+
+describe("LAB_DEFAULTS", () => {
+  it("is what the schema fills in: components and the generator that take it get the schema's defaults", () => {
+    const config = parse({});
+    const { signingKeySource, vaultDevServer, ...topLevel } = LAB_DEFAULTS;
+    expect(config).toMatchObject(topLevel);
+    expect(config.signingKey.source).toBe(signingKeySource);
+    const withVault = parseLabConfig(NS, { vaultDevServer: "{}", vaultToken: "t" }, SECRET);
+    expect(withVault.vaultDevServer).toEqual(vaultDevServer);
+  });
+
+  it("takes its images from tools/versions.json", () => {
+    expect(LAB_DEFAULTS.registryImage).toBe(PINNED_VERSIONS.images.registry);
+    expect(LAB_DEFAULTS.baseImage).toBe(PINNED_VERSIONS.images.nodeBase);
+    expect(LAB_DEFAULTS.vaultDevServer.image).toBe(PINNED_VERSIONS.images.vaultDevServer);
+  });
+});
+
+describe("needsCosignPassword", () => {
+  it("is true exactly when the schema requires cosignPassword", () => {
+    const cases: RawConfig[] = [
+      {},
+      { signingKey: JSON.stringify({ source: "config" }), cosignPrivateKey: undefined },
+      { signingKey: JSON.stringify({ source: "kms", kmsUri: "awskms:///alias/lab" }) },
+      { vaultDevServer: "{}", vaultToken: "t" },
+    ];
+    for (const raw of cases) {
+      const withoutPassword = { ...raw };
+      const problems = (() => {
+        try {
+          parseLabConfig(NS, withoutPassword, SECRET);
+          return [];
+        } catch (error) {
+          if (error instanceof LabConfigError) return error.problems;
+          throw error;
+        }
+      })();
+      const required = problems.some((p) => p.startsWith(`${NS}:cosignPassword: required`));
+      const signingKey = JSON.parse(raw.signingKey ?? '{"source":"generate"}') as { source: string };
+      expect(needsCosignPassword({ signingKey, vaultDevServer: raw.vaultDevServer }), JSON.stringify(raw)).toBe(required);
+    }
   });
 });

@@ -366,3 +366,20 @@ export function parseLabConfig(namespace: string, raw: RawConfig, secretKeys: Re
 
 /** Every top-level key the schema knows, for reading them from Pulumi config. */
 export const LAB_CONFIG_KEYS = Object.keys(labConfigSchema.shape) as (keyof LabConfig)[];
+
+/** One key of {@link labConfigJsonSchema}, as far as the checks of the generator and README read it. */
+export interface LabConfigJsonProperty {
+  readonly type?: string;
+  readonly enum?: readonly unknown[];
+  readonly default?: unknown;
+  readonly properties?: Readonly<Record<string, LabConfigJsonProperty>>;
+}
+
+/**
+ * The config schema as JSON Schema, as a config is after parsing (types, enums, defaults):
+ * what the environment generator's schema.json and the README's configuration table are
+ * checked against.
+ */
+export function labConfigJsonSchema(): { readonly properties: Readonly<Record<string, LabConfigJsonProperty>> } {
+  return z.toJSONSchema(labConfigSchema, { io: "output", unrepresentable: "any" }) as { properties: Record<string, LabConfigJsonProperty> };
+}

@@ -1,3 +1,5 @@
+import type { LabConfig } from "@signed-image-lab/tooling";
+
 /** The options of the `environment` generator that team mode reads (see schema.json). */
 export interface TeamOptions {
   readonly name: string;
@@ -9,7 +11,8 @@ export interface TeamOptions {
   readonly registryCaFile?: string;
   /** Comma-separated registry users; team mode needs at least one (its credentials sign). */
   readonly authUsers?: string;
-  readonly keySource?: "generate" | "config" | "kms";
+  /** `signingKey.source`; team mode needs (and defaults to) kms. */
+  readonly keySource?: LabConfig["signingKey"]["source"];
   /** The signing key; team mode needs a Vault one: `hashivault://<key>` or `openbao://<key>`. */
   readonly kmsUri?: string;
   /** The Vault or OpenBao address cosign signs through; required in team mode. */
