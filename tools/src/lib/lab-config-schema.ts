@@ -364,6 +364,25 @@ export function parseLabConfig(namespace: string, raw: RawConfig, secretKeys: Re
   return parsed.data;
 }
 
+/**
+ * {@link needsCosignPassword} of a stack's raw config (`signingKey` and `vaultDevServer` as
+ * `pulumi config get` prints them, absent or empty when unset), before the config is complete
+ * enough to parse: `lab.sh up` asks it whether to generate a cosignPassword. A `signingKey` that
+ * is no JSON object counts as the default source; the program then names that key.
+ */
+export function rawConfigNeedsCosignPassword(raw: { readonly signingKey?: string; readonly vaultDevServer?: string }): boolean {
+  let source: unknown;
+  try {
+    source = (JSON.parse(raw.signingKey || "{}") as { source?: unknown } | null)?.source;
+  } catch {
+    source = undefined;
+  }
+  return needsCosignPassword({
+    vaultDevServer: raw.vaultDevServer ? raw.vaultDevServer : undefined,
+    signingKey: { source: typeof source === "string" ? source : LAB_DEFAULTS.signingKeySource },
+  });
+}
+
 /** Every top-level key the schema knows, for reading them from Pulumi config. */
 export const LAB_CONFIG_KEYS = Object.keys(labConfigSchema.shape) as (keyof LabConfig)[];
 

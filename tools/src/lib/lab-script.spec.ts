@@ -1,11 +1,13 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { rawConfigNeedsCosignPassword } from "./lab-config-schema.js";
 
 const SCRIPT = resolve(import.meta.dirname, "../../scripts/stack-config.sh");
+const LAB_CONFIG_BIN = resolve(import.meta.dirname, "../../dist/bin/lab-config.js");
 const bin = mkdtempSync(join(tmpdir(), "stack-config-"));
 afterAll(() => rmSync(bin, { recursive: true, force: true }));
 
@@ -25,14 +27,18 @@ async function needsCosignPassword(config: Record<string, string>): Promise<bool
   });
   return run.then(
     () => true,
-    (error: { code: number }) => {
-      if (error.code !== 1) throw error;
+    (error: { code: number; stderr: string }) => {
+      if (error.code !== 1) throw new Error(`needs_cosign_password exited ${error.code}: ${error.stderr}`);
       return false;
     },
   );
 }
 
 describe("lab.sh: which stacks get a generated cosignPassword", () => {
+  it("needs the built tooling, whose lab-config asks the schema", () => {
+    expect(existsSync(LAB_CONFIG_BIN), `${LAB_CONFIG_BIN}: run npx nx run @signed-image-lab/tooling:build`).toBe(true);
+  });
+
   it("a generated or imported key does", async () => {
     expect(await needsCosignPassword({})).toBe(true);
     expect(await needsCosignPassword({ signingKey: '{"source":"generate"}' })).toBe(true);
@@ -43,6 +49,25 @@ describe("lab.sh: which stacks get a generated cosignPassword", () => {
     expect(await needsCosignPassword({ signingKey: '{"kmsUri":"hashivault://lab","source":"kms"}' })).toBe(false);
     expect(await needsCosignPassword({ signingKey: '{"source": "kms", "kmsUri": "openbao://lab"}' })).toBe(false);
     expect(await needsCosignPassword({ vaultDevServer: '{"port":8200}' })).toBe(false);
+  });
+
+  it("agrees with the schema's needsCosignPassword, also for config the program will refuse", async () => {
+    const cases: Record<string, string>[] = [
+      { signingKey: '{"source":"kms"}' },
+      { signingKey: "not json" },
+      { signingKey: '{"source":"generate"}', vaultDevServer: "{}" },
+      { signingKey: '{"kmsUri":"awskms:///alias/lab"}' },
+    ];
+    for (const config of cases) {
+      expect(await needsCosignPassword(config), JSON.stringify(config)).toBe(rawConfigNeedsCosignPassword(config));
+    }
+  });
+
+  it("stops lab.sh when the schema cannot be asked", async () => {
+    const run = promisify(execFile)("bash", ["-c", `source ${JSON.stringify(SCRIPT)}; LAB_CONFIG_BIN=/nonexistent.js; needs_cosign_password dev; echo went-on`], {
+      env: { PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_CONFIG: "{}" },
+    });
+    await expect(run).rejects.toMatchObject({ code: 3, stdout: "", stderr: expect.stringContaining("lab: /nonexistent.js failed") });
   });
 });
 
