@@ -194,7 +194,7 @@ describe.skipIf(!tools || !bao)("cosign with the key in a vault (real OpenBao de
   });
 
   // Legacy format only: the lab's claim check (verifyStep) expects the critical type "cosign
-  // container image signature", while cosign v3.1.2 writes "https://sigstore.dev/cosign/sign/v1"
+  // container image signature", while the pinned cosign writes "https://sigstore.dev/cosign/sign/v1"
   // into bundle-format image signatures, so verifyStep({ format: "bundle" }) refuses a genuine one.
   it("signs by digest with the key in the vault and verifies with the public key derived from it", async () => {
     const sign = signStep({ ref, keyRef, format: "legacy", cosign: tools!.cosign });

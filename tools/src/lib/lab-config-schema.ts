@@ -15,8 +15,8 @@ export const BCRYPT_MAX_PASSWORD_BYTES = 72;
 export const SECRET_CONFIG_KEYS = ["registryAuth", "cosignPassword", "cosignPrivateKey", "vaultToken"] as const;
 
 /**
- * The default images, pinned by digest in `tools/versions.json` (distribution 2.8.3's index; a
- * node 20 bookworm-slim build): a tag can move under the lab between two updates, a digest
+ * The default images, pinned by digest in `tools/versions.json` (distribution's index; a
+ * node bookworm-slim build): a tag can move under the lab between two updates, a digest
  * cannot. Machines without Docker Hub set the local images `tools/bootstrap/local-images.sh`
  * builds instead.
  */

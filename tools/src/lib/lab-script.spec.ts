@@ -11,19 +11,19 @@ const LAB_CONFIG_BIN = resolve(import.meta.dirname, "../../dist/bin/lab-config.j
 const bin = mkdtempSync(join(tmpdir(), "stack-config-"));
 afterAll(() => rmSync(bin, { recursive: true, force: true }));
 
-// A stand-in `pulumi` that answers `config get KEY` from a JSON map of key to value (absent: exit 255).
-writeFileSync(
-  join(bin, "pulumi"),
-  [
-    "#!/bin/sh",
-    'node -e \'const v = JSON.parse(process.env.FAKE_CONFIG)[process.argv[1]]; if (v === undefined) process.exit(255); process.stdout.write(v + "\\n")\' "$3"',
-  ].join("\n"),
-  { mode: 0o755 },
-);
+// A stand-in `pulumi` that answers `config get KEY` from the file KEY in FAKE_CONFIG_DIR (absent: exit 255).
+writeFileSync(join(bin, "pulumi"), ["#!/bin/sh", '[ -f "$FAKE_CONFIG_DIR/$3" ] || exit 255', 'cat "$FAKE_CONFIG_DIR/$3"', "echo"].join("\n"), { mode: 0o755 });
+
+/** A directory holding each key's value as `pulumi config get` prints it. */
+function fakeConfig(config: Record<string, string>): string {
+  const dir = mkdtempSync(join(bin, "config-"));
+  for (const [key, value] of Object.entries(config)) writeFileSync(join(dir, key), value);
+  return dir;
+}
 
 async function needsCosignPassword(config: Record<string, string>): Promise<boolean> {
   const run = promisify(execFile)("bash", ["-c", `source ${JSON.stringify(SCRIPT)}; needs_cosign_password dev`], {
-    env: { PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_CONFIG: JSON.stringify(config) },
+    env: { PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_CONFIG_DIR: fakeConfig(config) },
   });
   return run.then(
     () => true,
@@ -34,7 +34,8 @@ async function needsCosignPassword(config: Record<string, string>): Promise<bool
   );
 }
 
-describe("lab.sh: which stacks get a generated cosignPassword", () => {
+// Each case runs bash, the stand-in pulumi and node: slow on a busy machine.
+describe("lab.sh: which stacks get a generated cosignPassword", { timeout: 30_000 }, () => {
   it("needs the built tooling, whose lab-config asks the schema", () => {
     expect(existsSync(LAB_CONFIG_BIN), `${LAB_CONFIG_BIN}: run npx nx run @signed-image-lab/tooling:build`).toBe(true);
   });
@@ -65,7 +66,7 @@ describe("lab.sh: which stacks get a generated cosignPassword", () => {
 
   it("stops lab.sh when the schema cannot be asked", async () => {
     const run = promisify(execFile)("bash", ["-c", `source ${JSON.stringify(SCRIPT)}; LAB_CONFIG_BIN=/nonexistent.js; needs_cosign_password dev; echo went-on`], {
-      env: { PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_CONFIG: "{}" },
+      env: { PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_CONFIG_DIR: fakeConfig({}) },
     });
     await expect(run).rejects.toMatchObject({ code: 3, stdout: "", stderr: expect.stringContaining("lab: /nonexistent.js failed") });
   });

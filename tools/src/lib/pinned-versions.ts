@@ -3,7 +3,7 @@ import type { PinnedRelease } from "./release-download.js";
 
 /** A tool built or installed from its Go module at a pinned version. */
 export interface PinnedGoTool {
-  /** The version with its `v`, e.g. `v3.1.2`. */
+  /** The version with its `v`, e.g. `v1.2.3`. */
   readonly version: string;
   readonly module: string;
   readonly releases?: Readonly<Record<string, PinnedRelease>>;
