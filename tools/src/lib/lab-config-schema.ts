@@ -87,6 +87,11 @@ function parseUrl(text: string): URL | null {
 const secretText = z.string().min(1, "must not be empty").max(4096, "must be at most 4096 characters").regex(/^[^\x00]*$/, "must not contain NUL");
 const KMS_URI = /^(hashivault|openbao|awskms|gcpkms|azurekms|k8s):\/\/\S+$/;
 
+/** Whether a cosign KMS URI names a key in Vault or OpenBao (which needs vaultAddress and vaultToken). */
+export function isVaultKmsUri(uri: string | undefined): boolean {
+  return /^(hashivault|openbao):\/\//.test(uri ?? "");
+}
+
 /** A PUBLIC KEY PEM that parses as a key (one block; header text alone is not a key). */
 const publicKeyPem = z.string().refine((pem) => {
   const blocks = splitPemBlocks(pem);
@@ -252,7 +257,7 @@ export const labConfigSchema = z
     }
     if (source === "kms" && !kmsUri) issue(["signingKey", "kmsUri"], "required when signingKey.source is kms");
     if (source !== "kms" && kmsUri) issue(["signingKey", "kmsUri"], `only used when signingKey.source is kms (it is ${source})`);
-    const vaultKey = /^(hashivault|openbao):\/\//.test(kmsUri ?? "");
+    const vaultKey = isVaultKmsUri(kmsUri);
     if (vaultKey && !config.vaultAddress) issue(["vaultAddress"], `required for ${kmsUri}: the Vault or OpenBao address cosign signs through`);
     if (vaultKey && !config.vaultToken) issue(["vaultToken"], `required for ${kmsUri}: pulumi config set --secret vaultToken …`);
     if (!vaultKey && (config.vaultAddress || config.vaultToken)) issue(["vaultAddress"], "only used with a hashivault:// or openbao:// signingKey.kmsUri");
@@ -317,7 +322,12 @@ function formatPath(namespace: string, path: readonly PropertyKey[]): string {
 /** The raw config of one key: a string as Pulumi stores it, or absent. */
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
-const JSON_KEYS = new Set(["registryAuth", "image", "images", "tools", "signingKey", "vaultDevServer", "timestampAuthority", "transparencyLog"]);
+/** The keys whose values are objects or lists: Pulumi stores them as JSON. */
+const JSON_KEYS = new Set(
+  Object.entries(labConfigJsonSchema().properties)
+    .filter(([, property]) => property.type === "object" || property.type === "array")
+    .map(([key]) => key),
+);
 
 /**
  * Validates raw stack config (strings as Pulumi stores them; objects as JSON). `secretKeys`

@@ -1,4 +1,5 @@
 import { parseDigestRef } from "./image-ref.js";
+import { LAB_DEFAULTS } from "./lab-config-schema.js";
 import { verifyAttestationStep, verifyStep, type SignatureFormat } from "./cosign-commands.js";
 import type { SbomFormat } from "./sbom-formats.js";
 import { inspectTagStep } from "./skopeo-commands.js";
@@ -63,8 +64,9 @@ export function parseDeployedLab(json: string): DeployedLab {
   return {
     publicKey: outputs.publicKey,
     verifyPublicKey: outputs.verifyPublicKey,
-    signatureFormat: outputs.signatureFormat ?? "legacy",
-    sbomFormat: outputs.sbomFormat ?? "spdx-json",
+    // A stack from before these outputs existed used the config's defaults.
+    signatureFormat: outputs.signatureFormat ?? LAB_DEFAULTS.signatureFormat,
+    sbomFormat: outputs.sbomFormat ?? LAB_DEFAULTS.sbomFormat,
     images: outputs.images,
     registryCaFile: outputs.registryCaFile,
   };

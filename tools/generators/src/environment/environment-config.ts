@@ -1,4 +1,4 @@
-import { LAB_DEFAULTS, needsCosignPassword, parseLabConfig, pemBlock, type LabConfig } from "@signed-image-lab/tooling";
+import { isVaultKmsUri, LAB_DEFAULTS, needsCosignPassword, parseLabConfig, pemBlock, type LabConfig } from "@signed-image-lab/tooling";
 import { Document } from "yaml";
 import { planTeamSettings, type TeamOptions } from "./team-environment.js";
 
@@ -65,7 +65,7 @@ export function planEnvironment(options: EnvironmentOptions): EnvironmentPlan {
   };
 
   // Validate as the program will, with placeholders where secrets go.
-  const vaultKey = keySource === "kms" && /^(hashivault|openbao):\/\//.test(options.kmsUri ?? "");
+  const vaultKey = keySource === "kms" && isVaultKmsUri(options.kmsUri);
   const placeholders: Record<string, string> = {
     ...(needsCosignPassword({ signingKey: { source: keySource } }) ? { cosignPassword: "placeholder" } : {}),
     ...(vaultKey ? { vaultToken: "placeholder" } : {}),

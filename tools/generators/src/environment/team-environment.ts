@@ -1,4 +1,4 @@
-import type { LabConfig } from "@signed-image-lab/tooling";
+import { isVaultKmsUri, type LabConfig } from "@signed-image-lab/tooling";
 
 /** The options of the `environment` generator that team mode reads (see schema.json). */
 export interface TeamOptions {
@@ -42,7 +42,7 @@ export function planTeamSettings(options: TeamOptions): TeamSettings {
   if (!options.existingRegistry) throw missing("existingRegistry", "host:port of the team's registry");
   if (!options.authUsers?.trim()) throw missing("authUsers", "each engineer's registry user; the first one pushes and signs");
   if ((options.keySource ?? "kms") !== "kms") throw new Error(`keySource: must be kms with --mode team (keys stay in Vault), got ${options.keySource}`);
-  if (!/^(hashivault|openbao):\/\//.test(options.kmsUri ?? "")) {
+  if (!isVaultKmsUri(options.kmsUri)) {
     throw new Error(`kmsUri: --mode team signs with a key in Vault: hashivault://<key> or openbao://<key>, got "${options.kmsUri ?? ""}"`);
   }
   if (!options.vaultAddress) throw missing("vaultAddress", "the Vault or OpenBao address cosign signs through");
