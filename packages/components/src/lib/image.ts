@@ -1,8 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { formatDigestRef, parseDigestRef, removeBuiltTagStep, renderStepScript } from "@signed-image-lab/tooling";
-import { stepCommand } from "./step-command.js";
+import { LAB_DEFAULTS } from "./lab-config.js";
 import type { RegistryAccess } from "./registry.js";
+import { stepCommand } from "./step-command.js";
 
 /** Arguments of {@link Image}. */
 export interface ImageArgs {
@@ -37,14 +38,14 @@ export class Image extends pulumi.ComponentResource {
     super(IMAGE_TYPE, name, {}, opts);
     const registry = pulumi.output(args.registry.endpoint);
     const credentials = args.registry.credentials ? pulumi.output(args.registry.credentials) : undefined;
-    this.taggedRef = pulumi.interpolate`${registry}/${args.repository ?? "studentbook"}:${args.tag ?? "1.0"}`;
+    this.taggedRef = pulumi.interpolate`${registry}/${args.repository ?? LAB_DEFAULTS.image.name}:${args.tag ?? LAB_DEFAULTS.image.tag}`;
     const image = new docker.Image(
       name,
       {
         imageName: this.taggedRef,
         build: {
           context: args.context,
-          dockerfile: pulumi.all([args.context, args.dockerfile ?? "Dockerfile"]).apply(([c, d]) => `${c}/${d}`),
+          dockerfile: pulumi.all([args.context, args.dockerfile ?? LAB_DEFAULTS.image.dockerfile]).apply(([c, d]) => `${c}/${d}`),
           args: args.buildArgs,
           platform: "linux/amd64",
         },
