@@ -2,11 +2,11 @@
 # Builds the lab's local Docker images without Docker Hub (cached: an image
 # whose tag already exists is skipped; FORCE=1 rebuilds all):
 #   signed-image-lab/debian-base:<suite>  debootstrap --variant=minbase, docker import
-#   signed-image-lab/registry:2.8.2       FROM debian-base + Debian's docker-registry
-#                                          binary (distribution 2.8.2), behaves like
+#   images.registryLocal (versions.json)  FROM debian-base + Debian's docker-registry
+#                                          binary (distribution <its tag>), behaves like
 #                                          registry:2 (:5000, /var/lib/registry,
 #                                          REGISTRY_* env, deletes enabled)
-#   signed-image-lab/node-base:<suite>    debootstrap minbase + Debian's nodejs (no npm:
+#   images.nodeBaseLocal (node-base:<suite>) debootstrap minbase + Debian's nodejs (no npm:
 #                                          Debian's npm drags in ~450 packages), user node
 #   signed-image-lab/timestamp-authority:<v>  FROM debian-base + the pinned timestamp-server
 #                                          from .tools/bin (signing-tools.sh builds it); its
@@ -17,13 +17,16 @@
 # packages (system-packages.sh), the Debian mirror from /etc/apt/sources*.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-SUITE=$(node -p "require('$VERSIONS_JSON').debianSuite" 2>/dev/null || echo bookworm)
+SUITE=$(node -p "require('$VERSIONS_JSON').debianSuite")
 CACHE_DIR="$REPO_ROOT/.cache/debootstrap"
 DEB_CACHE="$CACHE_DIR/debs-$SUITE"
 
 BASE_IMAGE="signed-image-lab/debian-base:$SUITE"
-REGISTRY_IMAGE="signed-image-lab/registry:2.8.2"
-NODE_IMAGE="signed-image-lab/node-base:$SUITE"
+REGISTRY_IMAGE=$(node -p "require('$VERSIONS_JSON').images.registryLocal")
+NODE_IMAGE=$(node -p "require('$VERSIONS_JSON').images.nodeBaseLocal")
+# The local registry image's tag is the distribution version Debian's docker-registry ships.
+REGISTRY_VERSION=${REGISTRY_IMAGE##*:}
+[[ $NODE_IMAGE == *":$SUITE" ]] || die "tools/versions.json: images.nodeBaseLocal ($NODE_IMAGE) must be tagged with debianSuite ($SUITE)"
 TSA_IMAGE=$(node -p "require('$VERSIONS_JSON').timestampAuthority.image")
 TSA_VERSION=$(node -p "require('$VERSIONS_JSON').timestampAuthority.version")
 REKOR_IMAGE=$(node -p "require('$VERSIONS_JSON').rekorTiles.image")
@@ -98,7 +101,7 @@ else
   REG_BIN=$(command -v docker-registry || true)
   [[ -n $REG_BIN ]] || die "docker-registry binary missing (run tools/bootstrap/system-packages.sh)"
   reg_version=$("$REG_BIN" --version 2>&1 || true)
-  [[ $reg_version == *" 2.8.2"* ]] || die "expected distribution 2.8.2 from Debian's docker-registry, got: $reg_version"
+  [[ $reg_version == *" $REGISTRY_VERSION"* ]] || die "expected distribution $REGISTRY_VERSION from Debian's docker-registry (the tag of images.registryLocal in tools/versions.json), got: $reg_version"
   ctx="$WORK/registry"; mkdir -p "$ctx"
   install -m 0755 "$REG_BIN" "$ctx/registry"
   # Same as the config in the upstream registry:2 image, plus deletes enabled.
@@ -133,7 +136,7 @@ VOLUME ["/var/lib/registry"]
 EXPOSE 5000
 ENTRYPOINT ["/bin/registry", "serve"]
 CMD ["/etc/docker/registry/config.yml"]
-LABEL org.opencontainers.image.title="distribution registry 2.8.2 (Debian docker-registry)"
+LABEL org.opencontainers.image.title="distribution registry $REGISTRY_VERSION (Debian docker-registry)"
 EOF2
   log "docker build $REGISTRY_IMAGE (legacy builder, DOCKER_BUILDKIT=0)"
   DOCKER_BUILDKIT=0 docker build -q -t "$REGISTRY_IMAGE" "$ctx" >/dev/null 2>"$WORK/build.log" \

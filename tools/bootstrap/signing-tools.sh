@@ -79,7 +79,7 @@ ensure() {
   [[ -z ${ENSURE_BUILT_AS:-} ]] || gobin=$(mktemp -d "${TMPDIR:-/tmp}/signing-tools.XXXXXX")
   GOBIN="$gobin" GOWORK=off GOFLAGS=-buildvcs=false CGO_ENABLED=0 GOTOOLCHAIN="${ENSURE_GOTOOLCHAIN:-${GOTOOLCHAIN:-auto}}" \
     "$go" install "$@" "$module@$version" \
-    || die "go install $module@$version failed (needs the Go module proxy; if it asks for a newer Go, retry with GOTOOLCHAIN=go1.27.3)"
+    || die "go install $module@$version failed (needs the Go module proxy; if it asks for a newer Go, retry with GOTOOLCHAIN=$TSA_GOTOOLCHAIN)"
   if [[ -n ${ENSURE_BUILT_AS:-} ]]; then
     install -m 0755 "$gobin/$ENSURE_BUILT_AS" "$target" && rm -rf "$gobin"
   fi

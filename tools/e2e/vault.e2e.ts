@@ -1,4 +1,5 @@
 import {
+  PINNED_VERSIONS,
   createTransitKeyStep,
   devServerInvocation,
   enableTransitStep,
@@ -25,7 +26,7 @@ import { connect, createServer } from "node:net";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LabFixture, type TestRegistry } from "./support/lab-fixture.js";
-import { labToolsOrSkip, PROJECT_BIN, REPO_ROOT } from "./support/lab-tools.js";
+import { labToolsOrSkip, PROJECT_BIN } from "./support/lab-tools.js";
 import { ALICE } from "./support/signing-lab.js";
 import { generateKey, verifierEnv, type TestKey } from "./support/signing.js";
 
@@ -53,7 +54,7 @@ function baoOrSkip(specName: string): string | undefined {
 
 const tools = labToolsOrSkip("vault");
 const bao = tools ? baoOrSkip("vault") : undefined;
-const PINNED_OPENBAO = (JSON.parse(readFileSync(join(REPO_ROOT, "tools", "versions.json"), "utf8")) as { openbao: { version: string } }).openbao.version;
+const PINNED_OPENBAO = PINNED_VERSIONS.openbao.version;
 
 /** A free loopback port whose next port is free too: the dev server's cluster listener takes it. */
 async function freePortPair(): Promise<number> {
@@ -193,7 +194,7 @@ describe.skipIf(!tools || !bao)("cosign with the key in a vault (real OpenBao de
   });
 
   // Legacy format only: the lab's claim check (verifyStep) expects the critical type "cosign
-  // container image signature", while cosign v3.1.2 writes "https://sigstore.dev/cosign/sign/v1"
+  // container image signature", while the pinned cosign writes "https://sigstore.dev/cosign/sign/v1"
   // into bundle-format image signatures, so verifyStep({ format: "bundle" }) refuses a genuine one.
   it("signs by digest with the key in the vault and verifies with the public key derived from it", async () => {
     const sign = signStep({ ref, keyRef, format: "legacy", cosign: tools!.cosign });

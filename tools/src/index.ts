@@ -27,3 +27,5 @@ export * from "./lib/attestation-policy.js";
 export * from "./lib/attestation-policy-commands.js";
 export * from "./lib/build-facts.js";
 export * from "./lib/promotion-commands.js";
+export * from "./lib/pinned-versions.js";
+export * from "./lib/lab-config-schema.js";

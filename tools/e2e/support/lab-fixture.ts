@@ -20,10 +20,11 @@ import {
   timestampUrl,
   waitForTimestampServerStep,
   type TimestampAuthorityKey,
+  PINNED_VERSIONS,
 } from "@signed-image-lab/tooling";
 import { execa } from "execa";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -55,17 +56,13 @@ export interface TestRegistry {
 }
 
 /** The base image for studentbook: local (built by the bootstrap) unless LAB_BASE_IMAGE says otherwise. */
-export const BASE_IMAGE = process.env.LAB_BASE_IMAGE ?? "signed-image-lab/node-base:bookworm";
+export const BASE_IMAGE = process.env.LAB_BASE_IMAGE ?? PINNED_VERSIONS.images.nodeBaseLocal;
 /** The registry image: local (built by the bootstrap) unless LAB_REGISTRY_IMAGE says otherwise. */
-export const REGISTRY_IMAGE = process.env.LAB_REGISTRY_IMAGE ?? "signed-image-lab/registry:2.8.2";
+export const REGISTRY_IMAGE = process.env.LAB_REGISTRY_IMAGE ?? PINNED_VERSIONS.images.registryLocal;
 /** The timestamp authority's image: local (built by the bootstrap from the pinned timestamp-server). */
-export const TSA_IMAGE =
-  process.env.LAB_TSA_IMAGE ??
-  (JSON.parse(readFileSync(join(REPO_ROOT, "tools", "versions.json"), "utf8")) as { timestampAuthority: { image: string } }).timestampAuthority.image;
+export const TSA_IMAGE = process.env.LAB_TSA_IMAGE ?? PINNED_VERSIONS.timestampAuthority.image;
 /** The transparency log's image: local (built by the bootstrap from the pinned rekor-server). */
-export const REKOR_IMAGE =
-  process.env.LAB_REKOR_IMAGE ??
-  (JSON.parse(readFileSync(join(REPO_ROOT, "tools", "versions.json"), "utf8")) as { rekorTiles: { image: string } }).rekorTiles.image;
+export const REKOR_IMAGE = process.env.LAB_REKOR_IMAGE ?? PINNED_VERSIONS.rekorTiles.image;
 const LABEL = "signed-image-lab.e2e";
 
 /** A timestamp authority a spec started. */

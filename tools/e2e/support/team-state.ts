@@ -1,4 +1,4 @@
-import { findBinary } from "@signed-image-lab/tooling";
+import { findBinary, PINNED_VERSIONS } from "@signed-image-lab/tooling";
 import { execa } from "execa";
 import { existsSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
@@ -15,7 +15,7 @@ export interface TeamState {
 /** Where tools/bootstrap/postgres.sh writes the server's environment by default. */
 export const TEAM_ENV_FILE = process.env.LAB_PG_ENV_FILE ?? join(REPO_ROOT, ".cache", "postgres", "team.env");
 
-const PINNED_PULUMI = (JSON.parse(readFileSync(join(REPO_ROOT, "tools", "versions.json"), "utf8")) as { pulumi: { version: string } }).pulumi.version;
+const PINNED_PULUMI = PINNED_VERSIONS.pulumi.version;
 
 /** `KEY=value` lines (the env file postgres.sh writes); anything else is an error. */
 export function parseEnvFile(text: string): Record<string, string> {

@@ -12,6 +12,7 @@ import { createServer } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import {
+  PINNED_VERSIONS,
   buildImageStep,
   generateKeyPairStep,
   NO_REPAIRS,
@@ -37,8 +38,8 @@ import { execa } from "execa";
 
 const repoRoot = resolve(import.meta.dirname, "../../..");
 const runs = Number(process.argv[process.argv.indexOf("--runs") + 1] || 5);
-const baseImage = process.env.LAB_BASE_IMAGE ?? "signed-image-lab/node-base:bookworm";
-const registryImage = process.env.LAB_REGISTRY_IMAGE ?? "signed-image-lab/registry:2.8.2";
+const baseImage = process.env.LAB_BASE_IMAGE ?? PINNED_VERSIONS.images.nodeBaseLocal;
+const registryImage = process.env.LAB_REGISTRY_IMAGE ?? PINNED_VERSIONS.images.registryLocal;
 
 async function freePort(): Promise<number> {
   const server = createServer();

@@ -1,38 +1,45 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { rawConfigNeedsCosignPassword } from "./lab-config-schema.js";
 
 const SCRIPT = resolve(import.meta.dirname, "../../scripts/stack-config.sh");
+const LAB_CONFIG_BIN = resolve(import.meta.dirname, "../../dist/bin/lab-config.js");
 const bin = mkdtempSync(join(tmpdir(), "stack-config-"));
 afterAll(() => rmSync(bin, { recursive: true, force: true }));
 
-// A stand-in `pulumi` that answers `config get KEY` from a JSON map of key to value (absent: exit 255).
-writeFileSync(
-  join(bin, "pulumi"),
-  [
-    "#!/bin/sh",
-    'node -e \'const v = JSON.parse(process.env.FAKE_CONFIG)[process.argv[1]]; if (v === undefined) process.exit(255); process.stdout.write(v + "\\n")\' "$3"',
-  ].join("\n"),
-  { mode: 0o755 },
-);
+// A stand-in `pulumi` that answers `config get KEY` from the file KEY in FAKE_CONFIG_DIR (absent: exit 255).
+writeFileSync(join(bin, "pulumi"), ["#!/bin/sh", '[ -f "$FAKE_CONFIG_DIR/$3" ] || exit 255', 'cat "$FAKE_CONFIG_DIR/$3"', "echo"].join("\n"), { mode: 0o755 });
+
+/** A directory holding each key's value as `pulumi config get` prints it. */
+function fakeConfig(config: Record<string, string>): string {
+  const dir = mkdtempSync(join(bin, "config-"));
+  for (const [key, value] of Object.entries(config)) writeFileSync(join(dir, key), value);
+  return dir;
+}
 
 async function needsCosignPassword(config: Record<string, string>): Promise<boolean> {
   const run = promisify(execFile)("bash", ["-c", `source ${JSON.stringify(SCRIPT)}; needs_cosign_password dev`], {
-    env: { PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_CONFIG: JSON.stringify(config) },
+    env: { PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_CONFIG_DIR: fakeConfig(config) },
   });
   return run.then(
     () => true,
-    (error: { code: number }) => {
-      if (error.code !== 1) throw error;
+    (error: { code: number; stderr: string }) => {
+      if (error.code !== 1) throw new Error(`needs_cosign_password exited ${error.code}: ${error.stderr}`);
       return false;
     },
   );
 }
 
-describe("lab.sh: which stacks get a generated cosignPassword", () => {
+// Each case runs bash, the stand-in pulumi and node: slow on a busy machine.
+describe("lab.sh: which stacks get a generated cosignPassword", { timeout: 30_000 }, () => {
+  it("needs the built tooling, whose lab-config asks the schema", () => {
+    expect(existsSync(LAB_CONFIG_BIN), `${LAB_CONFIG_BIN}: run npx nx run @signed-image-lab/tooling:build`).toBe(true);
+  });
+
   it("a generated or imported key does", async () => {
     expect(await needsCosignPassword({})).toBe(true);
     expect(await needsCosignPassword({ signingKey: '{"source":"generate"}' })).toBe(true);
@@ -43,6 +50,25 @@ describe("lab.sh: which stacks get a generated cosignPassword", () => {
     expect(await needsCosignPassword({ signingKey: '{"kmsUri":"hashivault://lab","source":"kms"}' })).toBe(false);
     expect(await needsCosignPassword({ signingKey: '{"source": "kms", "kmsUri": "openbao://lab"}' })).toBe(false);
     expect(await needsCosignPassword({ vaultDevServer: '{"port":8200}' })).toBe(false);
+  });
+
+  it("agrees with the schema's needsCosignPassword, also for config the program will refuse", async () => {
+    const cases: Record<string, string>[] = [
+      { signingKey: '{"source":"kms"}' },
+      { signingKey: "not json" },
+      { signingKey: '{"source":"generate"}', vaultDevServer: "{}" },
+      { signingKey: '{"kmsUri":"awskms:///alias/lab"}' },
+    ];
+    for (const config of cases) {
+      expect(await needsCosignPassword(config), JSON.stringify(config)).toBe(rawConfigNeedsCosignPassword(config));
+    }
+  });
+
+  it("stops lab.sh when the schema cannot be asked", async () => {
+    const run = promisify(execFile)("bash", ["-c", `source ${JSON.stringify(SCRIPT)}; LAB_CONFIG_BIN=/nonexistent.js; needs_cosign_password dev; echo went-on`], {
+      env: { PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_CONFIG_DIR: fakeConfig({}) },
+    });
+    await expect(run).rejects.toMatchObject({ code: 3, stdout: "", stderr: expect.stringContaining("lab: /nonexistent.js failed") });
   });
 });
 

@@ -1,4 +1,5 @@
 import { parseDigestRef } from "./image-ref.js";
+import { LAB_DEFAULTS } from "./lab-config-schema.js";
 import type { SignatureFormat } from "./cosign-commands.js";
 import { pipelineOptions } from "./pipeline.js";
 import { PipelineStepError, runPipeline } from "./pipeline-runner.js";
@@ -66,8 +67,9 @@ export function parseDeployedLab(json: string): DeployedLab {
   return {
     publicKey: outputs.publicKey,
     verifyPublicKey: outputs.verifyPublicKey,
-    signatureFormat: outputs.signatureFormat ?? "legacy",
-    sbomFormat: outputs.sbomFormat ?? "spdx-json",
+    // A stack from before these outputs existed used the config's defaults.
+    signatureFormat: outputs.signatureFormat ?? LAB_DEFAULTS.signatureFormat,
+    sbomFormat: outputs.sbomFormat ?? LAB_DEFAULTS.sbomFormat,
     images: outputs.images,
     registryCaFile: outputs.registryCaFile,
   };

@@ -2,17 +2,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FAKE_TOOL_SCRIPTS, writeFakeTools } from "../test-support/fake-tools.js";
+import { FAKE_TOOL_PINS, FAKE_TOOL_SCRIPTS, writeFakeTools } from "../test-support/fake-tools.js";
 import { inspectMachine, planPreflight, renderPreflight, type MachineFacts, type PreflightRow, type ToolPins } from "./preflight.js";
 
+// The pins the stand-in tools report (tools/versions.json), with a release of our own.
 const PINS: ToolPins = {
-  cosign: { version: "v3.1.2", releases: { "linux-amd64": { url: "https://example.invalid/cosign-linux-amd64", sha256: "a".repeat(64) } } },
-  syft: { version: "v1.57.0" },
-  oras: { version: "v1.3.6" },
-  pulumi: { version: "v3.248.0" },
-  pulumiCommand: { version: "v1.2.1" },
-  pulumiDocker: { version: "5.2.0" },
+  ...FAKE_TOOL_PINS,
+  cosign: { version: FAKE_TOOL_PINS.cosign.version, releases: { "linux-amd64": { url: "https://example.invalid/cosign-linux-amd64", sha256: "a".repeat(64) } } },
 };
+const COSIGN = PINS.cosign.version;
+const SYFT = PINS.syft.version.replace(/^v/, "");
+const PULUMI = PINS.pulumi.version;
 const root = mkdtempSync(join(tmpdir(), "preflight-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -23,11 +23,11 @@ const READY: MachineFacts = {
   skopeo: { path: "/usr/bin/skopeo" },
   curl: { path: "/usr/bin/curl" },
   go: { path: "/usr/local/go/bin/go", version: "1.26.8" },
-  cosign: { path: "/repo/.tools/bin/cosign", version: "v3.1.2" },
-  syft: { path: "/repo/.tools/bin/syft", version: "1.57.0" },
-  oras: { path: "/repo/.tools/bin/oras", version: "1.3.6" },
-  pulumi: { path: "/repo/.tools/bin/pulumi", version: "v3.248.0" },
-  languageHost: { path: "/repo/.tools/bin/pulumi-language-nodejs", version: "v3.248.0" },
+  cosign: { path: "/repo/.tools/bin/cosign", version: COSIGN },
+  syft: { path: "/repo/.tools/bin/syft", version: SYFT },
+  oras: { path: "/repo/.tools/bin/oras", version: PINS.oras.version.replace(/^v/, "") },
+  pulumi: { path: "/repo/.tools/bin/pulumi", version: PULUMI },
+  languageHost: { path: "/repo/.tools/bin/pulumi-language-nodejs", version: PULUMI },
   plugins: { command: true, docker: true },
 };
 const row = (rows: PreflightRow[], tool: string) => rows.find((r) => r.tool === tool)!;
@@ -85,11 +85,11 @@ describe("inspectMachine", () => {
     const projectBin = writeFakeTools(join(root, "project-bin"), ["cosign"]);
     const onPath = writeFakeTools(join(root, "path-a"), Object.keys(FAKE_TOOL_SCRIPTS), { cosign: 'echo "GitVersion: v2.0.0"' });
     const facts = await inspectMachine(projectBin, PINS, onPath, []);
-    expect(facts.cosign).toEqual({ path: join(projectBin, "cosign"), version: "v3.1.2" });
-    expect(facts.syft?.version).toBe("1.57.0");
-    expect(facts.oras?.version).toBe("1.3.6");
-    expect(facts.pulumi?.version).toBe("v3.248.0");
-    expect(facts.languageHost?.version).toBe("v3.248.0");
+    expect(facts.cosign).toEqual({ path: join(projectBin, "cosign"), version: COSIGN });
+    expect(facts.syft?.version).toBe(SYFT);
+    expect(facts.oras?.version).toBe(PINS.oras.version.replace(/^v/, ""));
+    expect(facts.pulumi?.version).toBe(PULUMI);
+    expect(facts.languageHost?.version).toBe(PULUMI);
     expect(facts.docker).toMatchObject({ version: "24.0.7", daemon: true });
     expect(facts.plugins).toEqual({ command: true, docker: true });
     expect(planPreflight(facts, PINS).every((r) => r.status === "ok")).toBe(true);
@@ -98,7 +98,7 @@ describe("inspectMachine", () => {
   it("sees a daemon that does not answer, a plugin at another version, and tools that are not there", async () => {
     const onPath = writeFakeTools(join(root, "path-b"), ["docker", "pulumi"], {
       docker: 'case "$1" in --version) echo "Docker version 24.0.7, build x";; info) exit 1;; esac',
-      pulumi: 'case "$1" in version) echo v3.248.0;; plugin) echo "command  resource  1.1.0  49 MB";; esac',
+      pulumi: `case "$1" in version) echo ${PULUMI};; plugin) echo "command  resource  1.1.0  49 MB";; esac`,
     });
     const facts = await inspectMachine(join(root, "empty-bin"), PINS, onPath, []);
     expect(facts.docker?.daemon).toBe(false);

@@ -20,8 +20,8 @@ describe("Rekor v2 steps", () => {
   });
 
   it("start the log on loopback with its origin the host verifiers reach it at; the key goes through a 0600 file only", () => {
-    const script = renderStepScript(startRekorServerStep({ name: "trust-rekor", image: "signed-image-lab/rekor-tiles:v2.3.0", hostPort: 3031 }));
-    expect(script).toContain("docker create --name trust-rekor --restart always -p 127.0.0.1:3031:3000 signed-image-lab/rekor-tiles:v2.3.0 serve");
+    const script = renderStepScript(startRekorServerStep({ name: "trust-rekor", image: "example.test/rekor:1", hostPort: 3031 }));
+    expect(script).toContain("docker create --name trust-rekor --restart always -p 127.0.0.1:3031:3000 example.test/rekor:1 serve");
     expect(script).toContain(`printenv ${RekorEnv.privateKey} >"\${lab_tmp}"/log.key`);
     expect(rekorServerArgs()).toEqual(expect.arrayContaining(["--hostname", "127.0.0.1", "--grpc-address", "127.0.0.1"]));
     expect(new URL(rekorUrl(3031)).hostname).toBe("127.0.0.1");

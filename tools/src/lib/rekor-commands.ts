@@ -22,7 +22,7 @@ export const REKOR_KEY_PATH_IN_CONTAINER = "/etc/rekor/log.key";
 /** Where the log's container keeps its tiles and checkpoint (a volume). */
 export const REKOR_STORAGE_IN_CONTAINER = "/var/lib/rekor";
 /**
- * The log's checkpoint origin. sigstore-go (cosign v3.1.2) checks a Rekor v2 checkpoint against
+ * The log's checkpoint origin. sigstore-go (in the pinned cosign) checks a Rekor v2 checkpoint against
  * the host name of the log's URL in the trusted root, so the origin is the host verifiers and
  * signers reach the log at: the loopback address the lab publishes it on.
  */

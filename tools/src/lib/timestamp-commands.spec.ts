@@ -70,9 +70,9 @@ describe("timestamp authority key (real openssl through sh)", () => {
 
 describe("timestamp server and trust steps", () => {
   it("start the server on loopback with the file signer; the key goes through a 0600 file, never argv", () => {
-    const step = startTimestampServerStep({ name: "trust-tsa", image: "signed-image-lab/timestamp-authority:v2.1.5", hostPort: 3001 });
+    const step = startTimestampServerStep({ name: "trust-tsa", image: "example.test/tsa:1", hostPort: 3001 });
     const script = renderStepScript(step);
-    expect(script).toContain("docker create --name trust-tsa --restart always -p 127.0.0.1:3001:3000 signed-image-lab/timestamp-authority:v2.1.5 serve");
+    expect(script).toContain("docker create --name trust-tsa --restart always -p 127.0.0.1:3001:3000 example.test/tsa:1 serve");
     expect(script).toContain(`install -m 600 /dev/null "\${lab_tmp}"/tsa.key\nlab_run 300 printenv ${TimestampEnv.privateKey} >"\${lab_tmp}"/tsa.key`);
     expect(script).toContain(`docker cp "\${lab_tmp}"/tsa.key trust-tsa:/etc/tsa/tsa.key`);
     expect(timestampServerArgs()).toEqual(expect.arrayContaining(["--timestamp-signer", "file", "--disable-ntp-monitoring"]));

@@ -1,5 +1,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { readToolPins } from "../lib/preflight.js";
+
+/** The pins of tools/versions.json (and the docker provider's of infra/package.json) the stand-ins report. */
+export const FAKE_TOOL_PINS = readToolPins(resolve(import.meta.dirname, "../../.."));
+const { cosign, syft, oras, pulumi, pulumiCommand, pulumiDocker } = FAKE_TOOL_PINS;
+const bare = (version: string) => version.replace(/^v/, "");
 
 /** What each stand-in prints for its version command (and `docker info`, `pulumi plugin ls`). */
 export const FAKE_TOOL_SCRIPTS: Record<string, string> = {
@@ -7,11 +13,11 @@ export const FAKE_TOOL_SCRIPTS: Record<string, string> = {
   skopeo: "exit 0",
   curl: "exit 0",
   go: 'echo "go version go1.26.8 linux/amd64"',
-  cosign: 'printf "GitVersion:    v3.1.2\\nPlatform: linux/amd64\\n"',
-  syft: 'printf "Application: syft\\nVersion:     1.57.0\\n"',
-  oras: 'printf "Version:    1.3.6\\nGo version: go1.26.8\\n"',
-  pulumi: 'case "$1" in version) echo v3.248.0;; plugin) printf "NAME KIND VERSION\\ncommand  resource  1.2.1  49 MB\\ndocker   resource  5.2.0  86 MB\\n";; esac',
-  "pulumi-language-nodejs": "echo v3.248.0",
+  cosign: `printf "GitVersion:    ${cosign.version}\\nPlatform: linux/amd64\\n"`,
+  syft: `printf "Application: syft\\nVersion:     ${bare(syft.version)}\\n"`,
+  oras: `printf "Version:    ${bare(oras.version)}\\nGo version: go1.26.8\\n"`,
+  pulumi: `case "$1" in version) echo ${pulumi.version};; plugin) printf "NAME KIND VERSION\\ncommand  resource  ${bare(pulumiCommand.version)}  49 MB\\ndocker   resource  ${bare(pulumiDocker.version)}  86 MB\\n";; esac`,
+  "pulumi-language-nodejs": `echo ${pulumi.version}`,
 };
 
 /** Writes `#!/bin/sh` stand-ins for `tools` (with overrides) into `dir`; returns `dir`. */

@@ -1,5 +1,8 @@
+import { BCRYPT_MAX_PASSWORD_BYTES } from "@signed-image-lab/tooling";
 import bcrypt from "bcryptjs";
 import { createHmac } from "node:crypto";
+
+export { BCRYPT_MAX_PASSWORD_BYTES };
 
 /** A registry user and the password to hash. */
 export interface HtpasswdUser {
@@ -9,9 +12,6 @@ export interface HtpasswdUser {
 
 /** bcrypt cost: the registry checks a hash on every request, so keep it modest. */
 export const HTPASSWD_BCRYPT_ROUNDS = 10;
-
-/** bcrypt reads at most this many bytes of a password and silently ignores the rest. */
-export const BCRYPT_MAX_PASSWORD_BYTES = 72;
 
 /**
  * A user's salt from the stack's random seed: the same between updates (an unchanged password

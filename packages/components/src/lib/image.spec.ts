@@ -18,7 +18,7 @@ describe("Image", () => {
     const image = new module.Image("studentbook", {
       registry: { endpoint: "localhost:5001" },
       context: CONTEXT,
-      buildArgs: { BASE_IMAGE: "signed-image-lab/node-base:bookworm" },
+      buildArgs: { BASE_IMAGE: "example.test/node-base:1" },
     });
     const ref = await outputValue(image.ref);
     expect(ref).toMatch(/^localhost:5001\/studentbook@sha256:[a-f0-9]{64}$/);
@@ -28,7 +28,7 @@ describe("Image", () => {
     expect(built.inputs.build).toMatchObject({
       context: CONTEXT,
       dockerfile: `${CONTEXT}/Dockerfile`,
-      args: { BASE_IMAGE: "signed-image-lab/node-base:bookworm" },
+      args: { BASE_IMAGE: "example.test/node-base:1" },
     });
   });
 

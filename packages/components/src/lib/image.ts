@@ -1,8 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { buildClockStep, formatDigestRef, parseDigestRef, readBuildSources, removeBuiltTagStep, renderStepScript, type BuildInputs } from "@signed-image-lab/tooling";
-import { stepCommand } from "./step-command.js";
+import { LAB_DEFAULTS } from "./lab-config.js";
 import type { RegistryAccess } from "./registry.js";
+import { stepCommand } from "./step-command.js";
 
 /** Arguments of {@link Image}. */
 export interface ImageArgs {
@@ -41,8 +42,8 @@ export class Image extends pulumi.ComponentResource {
     super(IMAGE_TYPE, name, {}, opts);
     const registry = pulumi.output(args.registry.endpoint);
     const credentials = args.registry.credentials ? pulumi.output(args.registry.credentials) : undefined;
-    this.taggedRef = pulumi.interpolate`${registry}/${args.repository ?? "studentbook"}:${args.tag ?? "1.0"}`;
-    const dockerfile = pulumi.output(args.dockerfile ?? "Dockerfile");
+    this.taggedRef = pulumi.interpolate`${registry}/${args.repository ?? LAB_DEFAULTS.image.name}:${args.tag ?? LAB_DEFAULTS.image.tag}`;
+    const dockerfile = pulumi.output(args.dockerfile ?? LAB_DEFAULTS.image.dockerfile);
     const buildArgs = pulumi.output(args.buildArgs ?? {}) as pulumi.Output<Record<string, string>>;
     const sources = pulumi.all([args.context, dockerfile]).apply(([context, file]) => readBuildSources(context, file));
     // The build's start, read once per set of inputs: a rebuild of the same sources keeps it.
@@ -57,7 +58,7 @@ export class Image extends pulumi.ComponentResource {
         imageName: this.taggedRef,
         build: {
           context: args.context,
-          dockerfile: pulumi.all([args.context, args.dockerfile ?? "Dockerfile"]).apply(([c, d]) => `${c}/${d}`),
+          dockerfile: pulumi.all([args.context, args.dockerfile ?? LAB_DEFAULTS.image.dockerfile]).apply(([c, d]) => `${c}/${d}`),
           args: args.buildArgs,
           platform: "linux/amd64",
         },

@@ -36,7 +36,7 @@ describe("Registry", () => {
   it("turns on htpasswd auth with lines that verify against the configured passwords", async () => {
     const registry = new module.Registry("locked", {
       port: 5002,
-      image: "signed-image-lab/registry:2.8.2",
+      image: "example.test/registry:2",
       users: [
         { username: "alice", password: pulumi.secret("alice-pw") },
         { username: "bob", password: pulumi.secret("bob-pw") },

@@ -16,7 +16,7 @@ import {
   writeCaFileStep,
 } from "@signed-image-lab/tooling";
 import { htpasswdLines } from "./htpasswd.js";
-import { DEFAULT_REGISTRY_IMAGE } from "./lab-config.js";
+import { DEFAULT_REGISTRY_IMAGE, LAB_DEFAULTS } from "./lab-config.js";
 import { afterStep, stepCommand, type RegistryCredentials } from "./step-command.js";
 
 /** A registry user: the name in plain text, the password as a secret. */
@@ -85,7 +85,7 @@ export class Registry extends pulumi.ComponentResource implements RegistryAccess
 
   constructor(name: string, args: RegistryArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super(REGISTRY_TYPE, name, {}, opts);
-    const port = args.port ?? 5001;
+    const port = args.port ?? LAB_DEFAULTS.registryPort;
     const users = args.users ?? [];
     const authEnabled = users.length > 0;
 

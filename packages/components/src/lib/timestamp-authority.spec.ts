@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { PINNED_VERSIONS } from "@signed-image-lab/tooling";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   FAKE_TRUSTED_ROOT,
@@ -24,7 +25,7 @@ beforeAll(async () => {
 
 describe("TimestampAuthority", () => {
   it("makes its key and chain, runs the server on loopback with the key uploaded as a 0600 secret, then makes the trusted root", async () => {
-    const tsa = new module.TimestampAuthority("tsa", { port: 3061, containerName: "trust-tsa", image: "signed-image-lab/timestamp-authority:v2.1.5" });
+    const tsa = new module.TimestampAuthority("tsa", { port: 3061, containerName: "trust-tsa", image: "example.test/tsa:1" });
     expect(await outputValue(tsa.trustedRoot)).toBe(FAKE_TRUSTED_ROOT);
     expect(tsa.tsaUrl).toBe("http://127.0.0.1:3061/api/v1/timestamp");
 
@@ -41,7 +42,7 @@ describe("TimestampAuthority", () => {
       { file: "/etc/tsa/tsa.key", content: FAKE_TSA_PRIVATE_KEY, permissions: "0600" },
       { file: "/etc/tsa/chain.pem", content: FAKE_TSA_CHAIN },
     ]);
-    expect(mocks.named("tsa-image").inputs).toMatchObject({ name: "signed-image-lab/timestamp-authority:v2.1.5", keepLocally: true });
+    expect(mocks.named("tsa-image").inputs).toMatchObject({ name: "example.test/tsa:1", keepLocally: true });
 
     expect(scriptOf(mocks.named("tsa-ready"))).toContain("http://127.0.0.1:3061/api/v1/timestamp/certchain");
     const root = mocks.named("tsa-trusted-root");
@@ -58,7 +59,7 @@ describe("TimestampAuthority", () => {
     expect(await outputValue(tsa.certificateChainPem)).toBe(FAKE_TSA_CHAIN);
     expect(await isSecret(tsa.certificateChainPem)).toBe(false);
     expect(await isSecret(tsa.trustedRoot)).toBe(false);
-    expect(mocks.named("t2-image").inputs.name).toBe("signed-image-lab/timestamp-authority:v2.1.5");
+    expect(mocks.named("t2-image").inputs.name).toBe(PINNED_VERSIONS.timestampAuthority.image);
   });
 
   it("hands steps the trusted root and re-runs them when it changes, and adds nothing without timestamps", async () => {

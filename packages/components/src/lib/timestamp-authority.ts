@@ -17,6 +17,7 @@ import {
   waitForTimestampServerStep,
 } from "@signed-image-lab/tooling";
 import { afterStep, stepCommand } from "./step-command.js";
+import { LAB_DEFAULTS } from "./lab-config.js";
 
 /** What signing and verifying with signed timestamps need: where the TSA answers, and the root that trusts it. */
 export interface TimestampTrust {
@@ -34,7 +35,7 @@ export interface TimestampAuthorityArgs {
   readonly port?: number;
   /**
    * The timestamp-server image (`tools/versions.json` `timestampAuthority.image`, built by
-   * `tools/bootstrap/local-images.sh`). Default `signed-image-lab/timestamp-authority:v2.1.5`.
+   * `tools/bootstrap/local-images.sh`). Default that image.
    */
   readonly image?: pulumi.Input<string>;
   /** Name of the container. Default `<resource name>`. */
@@ -76,7 +77,7 @@ export class TimestampAuthority extends pulumi.ComponentResource implements Time
   constructor(name: string, args: TimestampAuthorityArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super(TIMESTAMP_AUTHORITY_TYPE, name, {}, opts);
     const tools = args.tools ?? {};
-    this.tsaUrl = timestampUrl(args.port ?? 3030);
+    this.tsaUrl = timestampUrl(args.port ?? LAB_DEFAULTS.timestampAuthority.port);
 
     const keyStep = stepCommand(
       `${name}-certificates`,
@@ -88,7 +89,7 @@ export class TimestampAuthority extends pulumi.ComponentResource implements Time
 
     const image = new docker.RemoteImage(
       `${name}-image`,
-      { name: args.image ?? "signed-image-lab/timestamp-authority:v2.1.5", keepLocally: true },
+      { name: args.image ?? LAB_DEFAULTS.timestampAuthority.image, keepLocally: true },
       { parent: this },
     );
     const container = new docker.Container(
@@ -98,7 +99,7 @@ export class TimestampAuthority extends pulumi.ComponentResource implements Time
         image: image.imageId,
         restart: "always",
         command: timestampServerArgs(),
-        ports: [{ internal: TSA_CONTAINER_PORT, external: args.port ?? 3030, ip: "127.0.0.1" }],
+        ports: [{ internal: TSA_CONTAINER_PORT, external: args.port ?? LAB_DEFAULTS.timestampAuthority.port, ip: "127.0.0.1" }],
         uploads: [
           { file: TSA_KEY_PATH_IN_CONTAINER, content: pulumi.secret(key.apply((k) => k.privateKeyPem)), permissions: "0600" },
           { file: TSA_CHAIN_PATH_IN_CONTAINER, content: this.certificateChainPem },

@@ -1,3 +1,4 @@
+import { PINNED_VERSIONS } from "@signed-image-lab/tooling";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   FAKE_LOG_PRIVATE_KEY,
@@ -36,7 +37,7 @@ describe("TransparencyLog", () => {
     expect(holdsSecretInput(container.inputs.uploads)).toBe(true);
     expect(plain(container.inputs.uploads)).toEqual([{ file: "/etc/rekor/log.key", content: FAKE_LOG_PRIVATE_KEY, permissions: "0600" }]);
     expect(scriptOf(mocks.named("rekor-ready"))).toContain("http://127.0.0.1:3062/healthz");
-    expect(mocks.named("rekor-image").inputs.name).toBe("signed-image-lab/rekor-tiles:v2.3.0");
+    expect(mocks.named("rekor-image").inputs.name).toBe(PINNED_VERSIONS.rekorTiles.image);
   });
 
   it("puts its key into the TSA's trusted root, and marks the trust as timestamps+log", async () => {

@@ -12,6 +12,7 @@ import {
   waitForRekorServerStep,
 } from "@signed-image-lab/tooling";
 import { afterStep, stepCommand } from "./step-command.js";
+import { LAB_DEFAULTS } from "./lab-config.js";
 
 /** Arguments of {@link TransparencyLog}. */
 export interface TransparencyLogArgs {
@@ -19,7 +20,7 @@ export interface TransparencyLogArgs {
   readonly port?: number;
   /**
    * The Rekor v2 image (`tools/versions.json` `rekorTiles.image`, built by
-   * `tools/bootstrap/local-images.sh`). Default `signed-image-lab/rekor-tiles:v2.3.0`.
+   * `tools/bootstrap/local-images.sh`). Default that image.
    */
   readonly image?: pulumi.Input<string>;
   /** Name of the container. Default `<resource name>`. */
@@ -50,7 +51,7 @@ export class TransparencyLog extends pulumi.ComponentResource {
   constructor(name: string, args: TransparencyLogArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super(TRANSPARENCY_LOG_TYPE, name, {}, opts);
     const tools = args.tools ?? {};
-    this.url = rekorUrl(args.port ?? 3031);
+    this.url = rekorUrl(args.port ?? LAB_DEFAULTS.transparencyLog.port);
 
     const keyStep = stepCommand(
       `${name}-log-key`,
@@ -58,7 +59,7 @@ export class TransparencyLog extends pulumi.ComponentResource {
       { parent: this },
     );
     const key = pulumi.secret(keyStep.stdout.apply(parseLogKey));
-    const image = new docker.RemoteImage(`${name}-image`, { name: args.image ?? "signed-image-lab/rekor-tiles:v2.3.0", keepLocally: true }, { parent: this });
+    const image = new docker.RemoteImage(`${name}-image`, { name: args.image ?? LAB_DEFAULTS.transparencyLog.image, keepLocally: true }, { parent: this });
     const volume = new docker.Volume(`${name}-data`, {}, { parent: this });
     const container = new docker.Container(
       name,
@@ -67,7 +68,7 @@ export class TransparencyLog extends pulumi.ComponentResource {
         image: image.imageId,
         restart: "always",
         command: rekorServerArgs(),
-        ports: [{ internal: REKOR_CONTAINER_PORT, external: args.port ?? 3031, ip: "127.0.0.1" }],
+        ports: [{ internal: REKOR_CONTAINER_PORT, external: args.port ?? LAB_DEFAULTS.transparencyLog.port, ip: "127.0.0.1" }],
         volumes: [{ volumeName: volume.name, containerPath: REKOR_STORAGE_IN_CONTAINER }],
         uploads: [{ file: REKOR_KEY_PATH_IN_CONTAINER, content: pulumi.secret(key.apply((k) => k.privateKeyPem)), permissions: "0600" }],
       },

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { PINNED_VERSIONS } from "@signed-image-lab/tooling";
 import { beforeAll, describe, expect, it } from "vitest";
 import { stepEnvironment, scriptOf, FAKE_PUBLIC_KEY, holdsSecretInput, installRecordingMocks, isSecret, plain, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
 
@@ -37,6 +38,6 @@ describe("VaultDevServer", () => {
     expect(await isSecret(vault.environment)).toBe(true);
     expect(await outputValue(vault.environment)).toEqual({ VAULT_ADDR: "http://127.0.0.1:8202", VAULT_TOKEN: "t" });
     expect(vault.keyRef).toBe("hashivault://team-key");
-    expect(mocks.named("v2-image").inputs.name).toBe("openbao/openbao:2.4.1");
+    expect(mocks.named("v2-image").inputs.name).toBe(PINNED_VERSIONS.images.vaultDevServer);
   });
 });

@@ -10,10 +10,11 @@ import {
   waitForVaultStep,
 } from "@signed-image-lab/tooling";
 import { afterStep, stepCommand } from "./step-command.js";
+import { LAB_DEFAULTS } from "./lab-config.js";
 
 /** Arguments of {@link VaultDevServer}. */
 export interface VaultDevServerArgs {
-  /** The server image: `hashicorp/vault:<tag>` or `openbao/openbao:<tag>`. Default `openbao/openbao:2.4.1`. */
+  /** The server image: `hashicorp/vault:<tag>` or `openbao/openbao:<tag>`. Default `LAB_DEFAULTS.vaultDevServer.image` (`tools/versions.json` `images.vaultDevServer`). */
   readonly image?: pulumi.Input<string>;
   /** Host port, published on 127.0.0.1 only. Default 8200. */
   readonly port?: number;
@@ -47,13 +48,13 @@ export class VaultDevServer extends pulumi.ComponentResource {
 
   constructor(name: string, args: VaultDevServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(VAULT_DEV_SERVER_TYPE, name, {}, opts);
-    const port = args.port ?? 8200;
-    const keyName = args.keyName ?? "lab-signer";
+    const port = args.port ?? LAB_DEFAULTS.vaultDevServer.port;
+    const keyName = args.keyName ?? LAB_DEFAULTS.vaultDevServer.keyName;
     this.address = `http://127.0.0.1:${port}`;
     this.keyRef = transitKeyRef(keyName);
     const token = pulumi.secret(pulumi.output(args.rootToken));
 
-    const image = new docker.RemoteImage(`${name}-image`, { name: args.image ?? "openbao/openbao:2.4.1", keepLocally: true }, { parent: this });
+    const image = new docker.RemoteImage(`${name}-image`, { name: args.image ?? LAB_DEFAULTS.vaultDevServer.image, keepLocally: true }, { parent: this });
     const container = new docker.Container(
       name,
       {

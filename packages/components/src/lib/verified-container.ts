@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { registryHostOf } from "@signed-image-lab/tooling";
 import { requireDigestRef } from "./digest-input.js";
 import type { RegistryCredentials } from "./step-command.js";
+import { LAB_DEFAULTS } from "./lab-config.js";
 
 /** Arguments of {@link VerifiedContainer}. */
 export interface VerifiedContainerArgs {
@@ -35,7 +36,7 @@ export class VerifiedContainer extends pulumi.ComponentResource {
   constructor(name: string, args: VerifiedContainerArgs, opts?: pulumi.ComponentResourceOptions) {
     super(VERIFIED_CONTAINER_TYPE, name, {}, opts);
     const ref = requireDigestRef(args.verifiedRef, "verifiedRef");
-    const hostPort = args.hostPort ?? 8090;
+    const hostPort = args.hostPort ?? LAB_DEFAULTS.appPort;
     const provider = args.registryCredentials
       ? new docker.Provider(
           `${name}-registry-auth`,

@@ -1,18 +1,19 @@
-import { parseLabConfig } from "@signed-image-lab/components";
-import { pemBlock } from "@signed-image-lab/tooling";
+import { isVaultKmsUri, LAB_DEFAULTS, needsCosignPassword, parseLabConfig, pemBlock, type LabConfig } from "@signed-image-lab/tooling";
 import { Document } from "yaml";
 import { planTeamSettings, type TeamOptions } from "./team-environment.js";
 
-/** Options of the `environment` generator (see schema.json). */
+/**
+ * Options of the `environment` generator (see schema.json; schema.spec.ts checks that each
+ * option that sets a config key has that key's type, enum and default).
+ */
 export interface EnvironmentOptions extends TeamOptions {
   readonly name: string;
-  readonly registryPort?: number;
-  readonly appPort?: number;
+  readonly registryPort?: LabConfig["registryPort"];
+  readonly appPort?: LabConfig["appPort"];
   /** `name[=context]` pairs, comma-separated. */
   readonly images?: string;
   /** Comma-separated user names; auth is on when there is one. */
   readonly authUsers?: string;
-  readonly keySource?: "generate" | "config" | "kms";
   readonly kmsUri?: string;
   /** Vault or OpenBao address for a `hashivault://` or `openbao://` kmsUri; its token is set as a secret afterwards. */
   readonly vaultAddress?: string;
@@ -42,30 +43,31 @@ export function planEnvironment(options: EnvironmentOptions): EnvironmentPlan {
   if (!STACK_NAME.test(options.name)) {
     throw new Error(`name: "${options.name}" is not a valid stack name (letters, digits, ., _ and -)`);
   }
-  const images = list(options.images ?? "studentbook=packages/studentbook").map((pair) => {
+  const { image } = LAB_DEFAULTS;
+  const images = list(options.images ?? `${image.name}=${image.context}`).map((pair) => {
     const [name, context] = pair.split("=");
-    return { name: name ?? "", tag: "1.0", context: context || "packages/studentbook", dockerfile: "Dockerfile" };
+    return { name: name ?? "", tag: image.tag, context: context || image.context, dockerfile: image.dockerfile };
   });
   const users = list(options.authUsers);
   const team = options.mode === "team" ? planTeamSettings(options) : undefined;
-  const keySource = options.keySource ?? (team ? "kms" : "generate");
+  const keySource = options.keySource ?? (team ? "kms" : LAB_DEFAULTS.signingKeySource);
   const plain: Record<string, unknown> = {
-    ...(team ? {} : { registryPort: String(options.registryPort ?? 5001) }),
-    appPort: String(options.appPort ?? 8090),
+    ...(team ? {} : { registryPort: String(options.registryPort ?? LAB_DEFAULTS.registryPort) }),
+    appPort: String(options.appPort ?? LAB_DEFAULTS.appPort),
     images,
     signingKey: keySource === "kms" ? { source: "kms", kmsUri: options.kmsUri } : { source: keySource },
     ...(options.vaultAddress === undefined ? {} : { vaultAddress: options.vaultAddress }),
-    sbomFormat: "spdx-json",
-    sbomScope: "all-layers",
-    sbomAttach: "both",
-    signatureFormat: "legacy",
+    sbomFormat: LAB_DEFAULTS.sbomFormat,
+    sbomScope: LAB_DEFAULTS.sbomScope,
+    sbomAttach: LAB_DEFAULTS.sbomAttach,
+    signatureFormat: LAB_DEFAULTS.signatureFormat,
     ...team?.config,
   };
 
   // Validate as the program will, with placeholders where secrets go.
-  const vaultKey = keySource === "kms" && /^(hashivault|openbao):\/\//.test(options.kmsUri ?? "");
+  const vaultKey = keySource === "kms" && isVaultKmsUri(options.kmsUri);
   const placeholders: Record<string, string> = {
-    ...(keySource === "kms" ? {} : { cosignPassword: "placeholder" }),
+    ...(needsCosignPassword({ signingKey: { source: keySource } }) ? { cosignPassword: "placeholder" } : {}),
     ...(vaultKey ? { vaultToken: "placeholder" } : {}),
     ...(keySource === "config" ? { cosignPrivateKey: pemBlock("ENCRYPTED SIGSTORE PRIVATE KEY", "cGxhY2Vob2xkZXI=") } : {}),
     ...(users.length > 0
@@ -87,7 +89,7 @@ export function planEnvironment(options: EnvironmentOptions): EnvironmentPlan {
   const stack = `--stack ${options.name}`;
   const nextSteps = [
     `pulumi stack init ${options.name} --secrets-provider passphrase`,
-    ...(keySource === "kms" ? [] : [`pulumi config set --secret cosignPassword ${stack}   # the cosign key's password`]),
+    ...(!needsCosignPassword({ signingKey: { source: keySource } }) ? [] : [`pulumi config set --secret cosignPassword ${stack}   # the cosign key's password`]),
     ...(keySource === "config" ? [`pulumi config set --secret cosignPrivateKey ${stack} < cosign.key`] : []),
     ...(vaultKey ? [`pulumi config set --secret vaultToken ${stack}   # a Vault/OpenBao token that may sign with the transit key`] : []),
     ...(users.length > 0 ? [`pulumi config set --path registryAuth.enabled true ${stack}`] : []),

@@ -1,5 +1,5 @@
 import { createTreeWithEmptyWorkspace } from "@nx/devkit/testing";
-import { parseLabConfig } from "@signed-image-lab/components";
+import { parseLabConfig } from "@signed-image-lab/tooling";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import environmentGenerator from "./generator.js";

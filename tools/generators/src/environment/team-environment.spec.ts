@@ -1,5 +1,5 @@
 import { createTreeWithEmptyWorkspace } from "@nx/devkit/testing";
-import { parseLabConfig } from "@signed-image-lab/components";
+import { parseLabConfig } from "@signed-image-lab/tooling";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";

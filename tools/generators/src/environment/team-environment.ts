@@ -1,3 +1,5 @@
+import { isVaultKmsUri, type LabConfig } from "@signed-image-lab/tooling";
+
 /** The options of the `environment` generator that team mode reads (see schema.json). */
 export interface TeamOptions {
   readonly name: string;
@@ -9,7 +11,8 @@ export interface TeamOptions {
   readonly registryCaFile?: string;
   /** Comma-separated registry users; team mode needs at least one (its credentials sign). */
   readonly authUsers?: string;
-  readonly keySource?: "generate" | "config" | "kms";
+  /** `signingKey.source`; team mode needs (and defaults to) kms. */
+  readonly keySource?: LabConfig["signingKey"]["source"];
   /** The signing key; team mode needs a Vault one: `hashivault://<key>` or `openbao://<key>`. */
   readonly kmsUri?: string;
   /** The Vault or OpenBao address cosign signs through; required in team mode. */
@@ -39,7 +42,7 @@ export function planTeamSettings(options: TeamOptions): TeamSettings {
   if (!options.existingRegistry) throw missing("existingRegistry", "host:port of the team's registry");
   if (!options.authUsers?.trim()) throw missing("authUsers", "each engineer's registry user; the first one pushes and signs");
   if ((options.keySource ?? "kms") !== "kms") throw new Error(`keySource: must be kms with --mode team (keys stay in Vault), got ${options.keySource}`);
-  if (!/^(hashivault|openbao):\/\//.test(options.kmsUri ?? "")) {
+  if (!isVaultKmsUri(options.kmsUri)) {
     throw new Error(`kmsUri: --mode team signs with a key in Vault: hashivault://<key> or openbao://<key>, got "${options.kmsUri ?? ""}"`);
   }
   if (!options.vaultAddress) throw missing("vaultAddress", "the Vault or OpenBao address cosign signs through");

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_BASE_IMAGE, LAB_CONFIG_KEYS, LabConfigError, parseLabConfig, type RawConfig } from "./lab-config.js";
+import { DEFAULT_BASE_IMAGE, LAB_CONFIG_KEYS, LAB_DEFAULTS, LabConfigError, needsCosignPassword, parseLabConfig, type RawConfig } from "./lab-config-schema.js";
+import { PINNED_VERSIONS } from "./pinned-versions.js";
 
 const NS = "signed-image-lab";
 const BASE: RawConfig = { cosignPassword: "pw" };
@@ -26,8 +27,10 @@ describe("parseLabConfig", () => {
     const config = parse({});
     expect(config.registryPort).toBe(5001);
     expect(config.appPort).toBe(8090);
-    expect(config.registryImage).toMatch(/^registry:2\.8\.3@sha256:[a-f0-9]{64}$/);
-    expect(config.baseImage).toMatch(/^node:20-bookworm-slim@sha256:[a-f0-9]{64}$/);
+    expect(config.registryImage).toBe(PINNED_VERSIONS.images.registry);
+    expect(config.registryImage).toMatch(/^registry:[\w.-]+@sha256:[a-f0-9]{64}$/);
+    expect(config.baseImage).toBe(PINNED_VERSIONS.images.nodeBase);
+    expect(config.baseImage).toMatch(/^node:[\w.-]+@sha256:[a-f0-9]{64}$/);
     expect(config.image).toEqual({ name: "studentbook", tag: "1.0", context: "packages/studentbook", dockerfile: "Dockerfile" });
     expect(config.sbomFormat).toBe("spdx-json");
     expect(config.sbomScope).toBe("all-layers");
@@ -37,13 +40,13 @@ describe("parseLabConfig", () => {
   });
 
   it("pins the default base image in studentbook's Dockerfile to the same digest as the schema", () => {
-    const dockerfile = readFileSync(resolve(import.meta.dirname, "../../../studentbook/Dockerfile"), "utf8");
+    const dockerfile = readFileSync(resolve(import.meta.dirname, "../../../packages/studentbook/Dockerfile"), "utf8");
     expect(dockerfile).toContain(`ARG BASE_IMAGE=${DEFAULT_BASE_IMAGE}\n`);
   });
 
   it("leaves transparency off by default and reads the TSA's port and image", () => {
     expect(parse({}).transparency).toBe("off");
-    expect(parse({}).timestampAuthority).toEqual({ port: 3030, image: "signed-image-lab/timestamp-authority:v2.1.5" });
+    expect(parse({}).timestampAuthority).toEqual({ port: 3030, image: PINNED_VERSIONS.timestampAuthority.image });
     const config = parse({ transparency: "timestamps", signatureFormat: "bundle", timestampAuthority: JSON.stringify({ port: 3061 }) });
     expect(config.transparency).toBe("timestamps");
     expect(config.timestampAuthority.port).toBe(3061);
@@ -54,7 +57,7 @@ describe("parseLabConfig", () => {
       `${NS}:transparency: timestamps needs signatureFormat: bundle (cosign signs with a timestamp only in the bundle format)`,
     ]);
     expect(problemsOf({ transparency: "rekor" })[0]).toMatch(new RegExp(`^${NS}:transparency: Invalid option: expected one of "off"\\|"timestamps"\\|"timestamps\\+log"`));
-    expect(parse({ transparency: "timestamps+log", signatureFormat: "bundle" }).transparencyLog).toEqual({ port: 3031, image: "signed-image-lab/rekor-tiles:v2.3.0" });
+    expect(parse({ transparency: "timestamps+log", signatureFormat: "bundle" }).transparencyLog).toEqual({ port: 3031, image: PINNED_VERSIONS.rekorTiles.image });
     expect(problemsOf({ transparency: "timestamps+log", signatureFormat: "bundle", transparencyLog: JSON.stringify({ port: 3030 }) })).toEqual([
       `${NS}:transparencyLog.port: must differ from timestampAuthority.port (3030)`,
     ]);
@@ -65,7 +68,7 @@ describe("parseLabConfig", () => {
   });
 
   it("pins the TSA and log images that tools/versions.json pins and local-images.sh builds", () => {
-    const versions = JSON.parse(readFileSync(join(import.meta.dirname, "../../../../tools/versions.json"), "utf8")) as {
+    const versions = JSON.parse(readFileSync(join(import.meta.dirname, "../../versions.json"), "utf8")) as {
       timestampAuthority: { image: string };
       rekorTiles: { image: string };
     };
@@ -180,7 +183,7 @@ describe("parseLabConfig", () => {
   it("accepts what the grammar allows: IPv6 and named registries, digest-pinned images, https and loopback-http Vault", () => {
     const ref = `[::1]:5000/team/app@sha256:${"1".repeat(64)}`;
     expect(parse({ existingRegistry: "[::1]:5000", existingImageRef: ref, runApp: "false" }).existingImageRef).toBe(ref);
-    expect(parse({ registryImage: `registry:2.8.3@sha256:${"2".repeat(64)}` }).registryImage).toContain("@sha256:");
+    expect(parse({ registryImage: `registry:2@sha256:${"2".repeat(64)}` }).registryImage).toContain("@sha256:");
     expect(parse({ ...VAULT_KEY, vaultAddress: "https://vault.example.com:8200" }).vaultAddress).toBe("https://vault.example.com:8200");
     expect(parse({ ...VAULT_KEY, vaultAddress: "http://127.0.0.1:8200" }).vaultAddress).toBe("http://127.0.0.1:8200");
     expect(parse({ registryPort: "5001", appPort: "5001", runApp: "false" }).appPort).toBe(5001);
@@ -205,5 +208,48 @@ describe("parseLabConfig", () => {
 
   it("exposes every top-level key for the stack reader and the docs", () => {
     expect(LAB_CONFIG_KEYS).toEqual(expect.arrayContaining(["registryPort", "registryAuth", "sbomFormat", "signingKey", "existingRegistry"]));
+  });
+});
+
+describe("LAB_DEFAULTS", () => {
+  it("is what the schema fills in: components and the generator that take it get the schema's defaults", () => {
+    const config = parse({});
+    const { signingKeySource, vaultDevServer, ...topLevel } = LAB_DEFAULTS;
+    expect(config).toMatchObject(topLevel);
+    expect(config.signingKey.source).toBe(signingKeySource);
+    const withVault = parseLabConfig(NS, { vaultDevServer: "{}", vaultToken: "t" }, SECRET);
+    expect(withVault.vaultDevServer).toEqual(vaultDevServer);
+  });
+
+  it("takes its images from tools/versions.json", () => {
+    expect(LAB_DEFAULTS.registryImage).toBe(PINNED_VERSIONS.images.registry);
+    expect(LAB_DEFAULTS.baseImage).toBe(PINNED_VERSIONS.images.nodeBase);
+    expect(LAB_DEFAULTS.vaultDevServer.image).toBe(PINNED_VERSIONS.images.vaultDevServer);
+  });
+});
+
+describe("needsCosignPassword", () => {
+  it("is true exactly when the schema requires cosignPassword", () => {
+    const cases: RawConfig[] = [
+      {},
+      { signingKey: JSON.stringify({ source: "config" }), cosignPrivateKey: undefined },
+      { signingKey: JSON.stringify({ source: "kms", kmsUri: "awskms:///alias/lab" }) },
+      { vaultDevServer: "{}", vaultToken: "t" },
+    ];
+    for (const raw of cases) {
+      const withoutPassword = { ...raw };
+      const problems = (() => {
+        try {
+          parseLabConfig(NS, withoutPassword, SECRET);
+          return [];
+        } catch (error) {
+          if (error instanceof LabConfigError) return error.problems;
+          throw error;
+        }
+      })();
+      const required = problems.some((p) => p.startsWith(`${NS}:cosignPassword: required`));
+      const signingKey = JSON.parse(raw.signingKey ?? '{"source":"generate"}') as { source: string };
+      expect(needsCosignPassword({ signingKey, vaultDevServer: raw.vaultDevServer }), JSON.stringify(raw)).toBe(required);
+    }
   });
 });
