@@ -63,8 +63,8 @@ describe("slsaProvenancePredicate", () => {
 
   it("records a base image named by tag without a digest (the policy refuses it), and leaves out a missing invocation id", () => {
     const { invocationId: _, ...rest } = FACTS;
-    const predicate = slsaProvenancePredicate({ ...rest, baseImage: "node:20-bookworm-slim" });
-    expect(predicate.buildDefinition.resolvedDependencies[2]).toEqual({ name: "base-image", uri: "oci://node:20-bookworm-slim" });
+    const predicate = slsaProvenancePredicate({ ...rest, baseImage: "example.test/node:1" });
+    expect(predicate.buildDefinition.resolvedDependencies[2]).toEqual({ name: "base-image", uri: "oci://example.test/node:1" });
     expect(predicate.runDetails.metadata).not.toHaveProperty("invocationId");
   });
 
