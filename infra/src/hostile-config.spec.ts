@@ -83,12 +83,16 @@ const user = (field: "username" | "password"): KeyCase => ({
 const KEYS: KeyCase[] = [
   ...["registryPort", "registryImage", "registryTls", "baseImage", "appPort", "runApp", "sbomFormat", "sbomScope", "sbomAttach"].map((k) => top(k)),
   ...["signatureFormat", "cosignPassword", "verifyPublicKey", "workDir", "driftCheck", "existingRegistry", "existingImageRef"].map((k) => top(k)),
+  ...["provenance", "builderId"].map((k) => top(k)),
+  { key: "policy.deniedPackages[0]", set: (value) => ({ policy: JSON.stringify({ deniedPackages: [value] }) }) },
+  ...["registryPort", "existingRegistry"].map((field) => nested(`promotion.${field}`, "promotion", field)),
+  nested("promotion.registryCaFile", "promotion", "registryCaFile", { existingRegistry: "prod.example:5000" }),
   top("registryCaFile", { existingRegistry: "registry.example:5000" }),
   top("vaultAddress", { ...VAULT_KMS, vaultAddress: undefined }),
   top("vaultToken", VAULT_KMS),
   top("cosignPrivateKey", { signingKey: JSON.stringify({ source: "config" }) }),
   ...["name", "tag", "context", "dockerfile"].map((field) => nested(`image.${field}`, "image", field)),
-  ...["cosign", "syft", "skopeo", "curl", "node", "bao"].map((field) => nested(`tools.${field}`, "tools", field)),
+  ...["cosign", "syft", "skopeo", "curl", "node", "bao", "oras"].map((field) => nested(`tools.${field}`, "tools", field)),
   nested("signingKey.source", "signingKey", "source"),
   nested("signingKey.kmsUri", "signingKey", "kmsUri", { source: "kms" }, { cosignPassword: undefined }),
   ...["image", "keyName", "port"].map((field) => nested(`vaultDevServer.${field}`, "vaultDevServer", field, {}, { vaultToken: "t", cosignPassword: undefined })),
@@ -179,7 +183,7 @@ describe("a hostile value in every string key", () => {
   it("covers every top-level key of the schema", async () => {
     const { LAB_CONFIG_KEYS } = await import("@signed-image-lab/components");
     const covered = new Set(KEYS.map((k) => k.key.split(/[.[]/)[0]));
-    const objects = ["image", "images", "tools", "signingKey", "vaultDevServer", "registryAuth", "timestampAuthority", "transparencyLog"];
+    const objects = ["image", "images", "tools", "signingKey", "vaultDevServer", "registryAuth", "timestampAuthority", "transparencyLog", "policy", "promotion"];
     expect(LAB_CONFIG_KEYS.filter((k) => !covered.has(k) && !objects.includes(k))).toEqual([]);
   });
 });

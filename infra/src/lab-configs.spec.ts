@@ -249,3 +249,33 @@ describe("config: vault-dev-server", () => {
     });
   });
 });
+
+describe("config: provenance, policy, promotion", () => {
+  let mocks: RecordingMocks;
+  let program: LabProgram;
+
+  beforeAll(async () => {
+    const config = { cosignPassword: "pw", policy: JSON.stringify({ deniedPackages: ["left-pad"] }), promotion: JSON.stringify({ registryPort: 5002 }) };
+    ({ mocks, program } = await runLabProgram(config, ["cosignPassword"]));
+    await outputValue(program.appRef!);
+  });
+
+  it("runs the app from the digest the policy admitted, after provenance verified", async () => {
+    const admitted = await outputValue(program.admittedRef);
+    expect(await outputValue(program.appRef!)).toBe(admitted);
+    expect(mocks.named("studentbook-app-image", "docker:index/remoteImage:RemoteImage").inputs.name).toBe(admitted);
+    expect(scriptOf(mocks.named("studentbook-policy"))).toContain("--policy");
+    expect(stepEnvironment(mocks.named("studentbook-policy")).LAB_SBOM_POLICY).toContain("left-pad");
+    expect(JSON.parse(stepEnvironment(mocks.named("studentbook-attest-provenance")).LAB_PROVENANCE_PREDICATE ?? "{}").runDetails.builder.id).toBe(
+      "https://github.com/signed-image-lab/builder@v1",
+    );
+  });
+
+  it("starts a second registry and promotes the admitted digest into it", async () => {
+    expect(await outputValue(program.promotionRegistryEndpoint!)).toBe("localhost:5002");
+    const admitted = await outputValue(program.admittedRef);
+    expect(await outputValue(program.promotedRef!)).toBe(`localhost:5002/studentbook@${admitted.split("@")[1]}`);
+    expect(mocks.named("promotion-registry-ready").inputs).toBeDefined();
+    expect(scriptOf(mocks.named("studentbook-promote"))).toContain("localhost:5002/studentbook");
+  });
+});

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   findProjectRoot,
   labImages,
+  policyEnabled,
   loadLabConfig,
   readCheckpointOutputs,
   Registry,
@@ -99,6 +100,7 @@ function imageOutputs(pipeline: SigningPipeline) {
     inspection: pipeline.inspection,
     provenanceRef: pipeline.provenanceRef,
     admittedRef: pipeline.admittedRef,
+    promotedRef: pipeline.promotedRef,
   };
 }
 
@@ -185,6 +187,25 @@ export function createLab(config: LabConfig, site: LabSite) {
           baseImage: config.baseImage,
         };
 
+  // Promotion: a second lab registry on loopback (production), or an existing one; the lab's users.
+  const promotionRegistry: RegistryAccess | undefined = !config.promotion
+    ? undefined
+    : config.promotion.existingRegistry
+      ? {
+          endpoint: config.promotion.existingRegistry,
+          credentials: users[0] ? pulumi.secret(pulumi.output(users[0])) : undefined,
+          caFile: config.promotion.registryCaFile ? fromRoot(config.promotion.registryCaFile) : undefined,
+        }
+      : new Registry("promotion-registry", {
+          port: config.promotion.registryPort,
+          image: config.registryImage,
+          users,
+          curl: config.tools.curl,
+          node: config.tools.node,
+          containerName: `${site.stack}-promotion-registry`,
+        });
+  const policy = policyEnabled(config) ? { builderId: config.builderId, deniedPackages: config.policy.deniedPackages } : undefined;
+
   const previousDrift = config.driftCheck ? pulumi.output(site.previousDrift) : undefined;
   const pipelines = images.map(
     (image) =>
@@ -199,6 +220,9 @@ export function createLab(config: LabConfig, site: LabSite) {
         tools: config.tools,
         drift: previousDrift ? { previous: previousDrift.apply((records) => records?.[image.name]) } : undefined,
         timestamps: tsa,
+        provenance: config.provenance ? { builderId: config.builderId } : undefined,
+        policy,
+        promotion: promotionRegistry ? { registry: promotionRegistry, oras: config.tools.oras } : undefined,
       })] as const,
   );
   const [appImage, first] = pipelines[0] ?? [];
@@ -230,6 +254,12 @@ export function createLab(config: LabConfig, site: LabSite) {
     images: Object.fromEntries(pipelines.map(([name, pipeline]) => [name, imageOutputs(pipeline)])),
     /** Per image: what the next update's drift check starts from. */
     drift: config.driftCheck ? Object.fromEntries(pipelines.map(([name, pipeline]) => [name, pipeline.driftRecord])) : undefined,
+    /** The registry promotion copies to (undefined without promotion). */
+    promotionRegistryEndpoint: promotionRegistry?.endpoint,
+    /** The first image once it passed the policy (the verified ref when there is no policy): what the app runs. */
+    admittedRef: first.admittedRef,
+    /** The first image in the promotion's registry, verified there. */
+    promotedRef: first.promotedRef,
     imageDigestRef: first.digestRef,
     signedRef: first.signedRef,
     verifiedRef: first.verifiedRef,

@@ -214,7 +214,7 @@ describe("parseLabConfig", () => {
 describe("LAB_DEFAULTS", () => {
   it("is what the schema fills in: components and the generator that take it get the schema's defaults", () => {
     const config = parse({});
-    const { signingKeySource, vaultDevServer, ...topLevel } = LAB_DEFAULTS;
+    const { signingKeySource, vaultDevServer, promotion, ...topLevel } = LAB_DEFAULTS;
     expect(config).toMatchObject(topLevel);
     expect(config.signingKey.source).toBe(signingKeySource);
     const withVault = parseLabConfig(NS, { vaultDevServer: "{}", vaultToken: "t" }, SECRET);

@@ -2,7 +2,9 @@ import { createPublicKey } from "node:crypto";
 import { z } from "zod";
 import type { SignatureFormat, Transparency } from "./cosign-commands.js";
 import { DIGEST_REFERENCE, IMAGE_REFERENCE, isRegistryHost, registryHostOf } from "./image-ref.js";
+import { parseDeniedPackage } from "./attestation-policy.js";
 import { splitPemBlocks } from "./pem.js";
+import { LAB_BUILDER_ID } from "./provenance.js";
 import { isLoopbackHost } from "./registry-transport.js";
 import { PINNED_VERSIONS } from "./pinned-versions.js";
 import { SBOM_FORMAT_NAMES, type SbomFormat } from "./sbom-formats.js";
@@ -36,7 +38,7 @@ export const LAB_DEFAULTS = {
   baseImage: DEFAULT_BASE_IMAGE,
   appPort: 8090,
   runApp: true,
-  tools: { cosign: "cosign", syft: "syft", skopeo: "skopeo", curl: "curl", node: "node", bao: "bao" },
+  tools: { cosign: "cosign", syft: "syft", skopeo: "skopeo", curl: "curl", node: "node", bao: "bao", oras: "oras" },
   sbomFormat: "spdx-json",
   sbomScope: "all-layers",
   sbomAttach: "both",
@@ -48,6 +50,10 @@ export const LAB_DEFAULTS = {
   transparency: "off",
   timestampAuthority: { port: 3030, image: PINNED_VERSIONS.timestampAuthority.image },
   transparencyLog: { port: 3031, image: PINNED_VERSIONS.rekorTiles.image },
+  provenance: true,
+  builderId: LAB_BUILDER_ID,
+  policy: { deniedPackages: [] as string[] },
+  promotion: { registryPort: 5002 },
 } as const satisfies {
   readonly sbomFormat: SbomFormat;
   readonly sbomScope: SbomScope;
@@ -71,7 +77,7 @@ const argumentText = nonEmpty
   .regex(/^[^-]/, "must not start with '-' (it would read as a flag)");
 /** A tool binary: a name on PATH or a path, made of path characters only. */
 const toolPath = nonEmpty.max(1024, "must be at most 1024 characters").regex(/^[A-Za-z0-9_./+][A-Za-z0-9_./+-]*$/, "must be a command name or path (letters, digits, _ . / + -), not starting with '-'");
-const imageRef = nonEmpty.regex(IMAGE_REFERENCE, "must be an image reference: [host[:port]/]name[:tag][@sha256:<64 hex>]");
+const imageRef = nonEmpty.max(512, "must be at most 512 characters").regex(IMAGE_REFERENCE, "must be an image reference: [host[:port]/]name[:tag][@sha256:<64 hex>]");
 const digestRef = z.string().regex(DIGEST_REFERENCE, "must be pinned by digest: host[:port]/repo@sha256:<64 hex>");
 const registryHost = nonEmpty.refine(isRegistryHost, "must be host[:port] (a DNS name, IPv4 or [IPv6], port 1 to 65535), without a scheme or path");
 /** The URL, or null when it is none (z.url reports that). */
@@ -127,6 +133,7 @@ const toolPaths = z
     curl: toolPath.default(D.tools.curl),
     node: toolPath.default(D.tools.node),
     bao: toolPath.default(D.tools.bao),
+    oras: toolPath.default(D.tools.oras),
   })
   .strict();
 
@@ -208,6 +215,27 @@ export const labConfigSchema = z
       .object({ port: port.default(D.transparencyLog.port), image: imageRef.default(D.transparencyLog.image) })
       .strict()
       .default({ ...D.transparencyLog }),
+    provenance: z.union([z.boolean(), z.stringbool()]).default(D.provenance),
+    builderId: argumentText.refine((id) => parseUrl(id) !== null, "must be a URI (the builder id provenance names)").default(D.builderId),
+    policy: z
+      .object({
+        /** Default: on when the lab builds, attests the SBOM and records provenance. */
+        enabled: z.boolean().optional(),
+        deniedPackages: z
+          .array(nonEmpty.max(256, "must be at most 256 characters").refine(isDeniedPackage, "must be a package name or name@version (@scope/name[@version])"))
+          .default([]),
+      })
+      .strict()
+      .default({ deniedPackages: [] }),
+    promotion: z
+      .object({
+        /** The lab's own second registry on 127.0.0.1 (default), or an existing one. */
+        registryPort: port.default(D.promotion.registryPort),
+        existingRegistry: registryHost.optional(),
+        registryCaFile: argumentText.optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -233,6 +261,7 @@ export const labConfigSchema = z
       ...(config.vaultDevServer ? [["vaultDevServer.port", config.vaultDevServer.port] as [string, number]] : []),
       ...(config.transparency !== "off" ? [["timestampAuthority.port", config.timestampAuthority.port] as [string, number]] : []),
       ...(config.transparency === "timestamps+log" ? [["transparencyLog.port", config.transparencyLog.port] as [string, number]] : []),
+      ...(config.promotion && !config.promotion.existingRegistry ? [["promotion.registryPort", config.promotion.registryPort] as [string, number]] : []),
     ];
     published.forEach(([key, value], i) => {
       const clash = published.slice(0, i).find(([, other]) => other === value);
@@ -246,6 +275,10 @@ export const labConfigSchema = z
       if (host !== expected) issue(["existingImageRef"], `must be in the lab's registry ${expected}, not ${host} (its credentials go there)`);
     }
     checkTransparency(config, issue);
+    checkPolicy(config, issue);
+    if (config.promotion?.registryCaFile && !config.promotion.existingRegistry) {
+      issue(["promotion", "registryCaFile"], "is for promotion.existingRegistry; the lab's own second registry serves plain HTTP on 127.0.0.1");
+    }
     const { source, kmsUri } = config.signingKey;
     if (config.vaultDevServer) {
       // The lab's own dev server holds the key: no other key source, no password, a token.
@@ -271,6 +304,36 @@ export const labConfigSchema = z
       issue(["cosignPrivateKey"], `only used when signingKey.source is config (it is ${source})`);
     }
   });
+
+/** Whether the policy gates the stack: as configured, else whenever everything it judges is made. */
+export function policyEnabled(config: {
+  readonly policy: { readonly enabled?: boolean };
+  readonly provenance: boolean;
+  readonly sbomAttach: string;
+  readonly existingImageRef?: string;
+}): boolean {
+  return config.policy.enabled ?? (config.provenance && config.sbomAttach !== "attach" && config.existingImageRef === undefined);
+}
+
+/** The policy judges a signature, an SBOM attestation and provenance: a stack that makes none of one cannot pass it. */
+function checkPolicy(
+  config: Parameters<typeof policyEnabled>[0],
+  issue: (path: (string | number)[], message: string) => void,
+): void {
+  if (config.policy.enabled !== true) return;
+  if (config.existingImageRef !== undefined) issue(["policy", "enabled"], "needs an image the lab builds (existingImageRef has no provenance of the lab's)");
+  if (!config.provenance) issue(["policy", "enabled"], "needs provenance: true (the policy checks the provenance)");
+  if (config.sbomAttach === "attach") issue(["policy", "enabled"], "needs an attested SBOM (sbomAttach: attest or both)");
+}
+
+function isDeniedPackage(entry: string): boolean {
+  try {
+    parseDeniedPackage(entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Whether the stack signs with a password-protected cosign key (`signingKey.source` generate or

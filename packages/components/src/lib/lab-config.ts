@@ -15,6 +15,7 @@ export {
   labImages,
   needsCosignPassword,
   parseLabConfig,
+  policyEnabled,
   type LabConfig,
   type LabImageConfig,
   type RawConfig,
