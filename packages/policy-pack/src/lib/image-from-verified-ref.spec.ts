@@ -98,6 +98,15 @@ describe("image-from-verified-ref", () => {
     expect((await validate(resources, { verifyingTypes: ["acme:images:Verified"] })).violations).toEqual([]);
   });
 
+  it("lets the containers of exempt component types run unverified images", async () => {
+    const registry = {
+      ...stackResource(DOCKER_CONTAINER_TYPE, "dev-registry", { image: "signed-image-lab/registry:2.8.2" }),
+      urn: "urn:pulumi:dev::signed-image-lab::pulumi:pulumi:Stack$signed-image-lab:signing:Registry$docker:index/container:Container::dev-registry",
+    };
+    expect((await validate([...lab(), registry])).violations.map((v) => v.urn)).toEqual([registry.urn]);
+    expect((await validate([...lab(), registry], { exemptComponents: ["signed-image-lab:signing:Registry"] })).violations).toEqual([]);
+  });
+
   it("is not applicable to a stack that runs no image", async () => {
     const [pipeline, signed, image] = lab();
     await expect(validate([pipeline!, signed!, image!])).rejects.toBeInstanceOf(NotApplicable);

@@ -1,4 +1,5 @@
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { isInsideComponent } from "./component-ancestry.js";
 import { imageFieldsOf, isImageId } from "./image-references.js";
 import { DOCKER_CONTAINER_TYPE, DOCKER_REMOTE_IMAGE_TYPE, VERIFYING_COMPONENT_TYPES } from "./resource-types.js";
 import { readKnown, type Reading } from "./unknown-values.js";
@@ -7,6 +8,8 @@ import { readKnown, type Reading } from "./unknown-values.js";
 export interface ImageFromVerifiedRefConfig {
   /** Component types whose `verifiedRef` output counts as verified. Default the lab's SigningPipeline and SignedImage. */
   readonly verifyingTypes?: readonly string[];
+  /** Component types whose resources may run unverified images (see component-ancestry.ts). Default none. */
+  readonly exemptComponents?: readonly string[];
 }
 
 /** The name under which the engine reports {@link imageFromVerifiedRef}. */
@@ -71,6 +74,7 @@ export function judgeRunningImages(resources: readonly PolicyResource[], config:
   let runners = 0;
 
   for (const runner of resources) {
+    if (isInsideComponent(runner.urn, config.exemptComponents)) continue;
     const fields = imageFieldsOf(runner.type, runner.props).filter((f) => f.runs);
     if (fields.length === 0) continue;
     runners += 1;
@@ -126,6 +130,7 @@ export const imageFromVerifiedRef: StackValidationPolicy = {
   configSchema: {
     properties: {
       verifyingTypes: { type: "array", items: { type: "string" }, description: "Component types whose verifiedRef output counts as verified." },
+      exemptComponents: { type: "array", items: { type: "string" }, description: "Component types whose resources may run unverified images." },
     },
   },
   validateStack: (args, reportViolation) => {

@@ -72,3 +72,15 @@ describe("image-pinned-by-digest", () => {
     expect(await validate(DOCKER_CONTAINER_TYPE, { name: "no-image-yet" })).toEqual([]);
   });
 });
+
+describe("image-pinned-by-digest exemptions by component", () => {
+  it("skips a resource made inside an exempt component type, and only there", async () => {
+    const recorder = new Recorder();
+    const args = resourceArgs(DOCKER_REMOTE_IMAGE_TYPE, "dev-registry-image", { name: "signed-image-lab/registry:2.8.2" }, { exemptComponents: ["signed-image-lab:signing:Registry"] });
+    const inside = { ...args, urn: "urn:pulumi:dev::signed-image-lab::pulumi:pulumi:Stack$signed-image-lab:signing:Registry$docker:index/remoteImage:RemoteImage::dev-registry-image" };
+    await [imagePinnedByDigest.validateResource].flat()[0]!(inside, recorder.report);
+    expect(recorder.violations).toEqual([]);
+    await [imagePinnedByDigest.validateResource].flat()[0]!(args, recorder.report);
+    expect(recorder.violations).toHaveLength(1);
+  });
+});

@@ -1,4 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { isInsideComponent } from "./component-ancestry.js";
 import { imageFieldsOf, isImageId, isPinnedByDigest } from "./image-references.js";
 import { DOCKER_CONTAINER_TYPE } from "./resource-types.js";
 
@@ -6,6 +7,8 @@ import { DOCKER_CONTAINER_TYPE } from "./resource-types.js";
 export interface ImagePinnedByDigestConfig {
   /** References allowed without a digest, matched exactly (e.g. a vendor image you cannot pin yet). Default none. */
   readonly exempt?: readonly string[];
+  /** Component types whose resources are exempt (see component-ancestry.ts). Default none. */
+  readonly exemptComponents?: readonly string[];
 }
 
 /** The name under which the engine reports {@link imagePinnedByDigest}. */
@@ -60,10 +63,13 @@ export const imagePinnedByDigest: ResourceValidationPolicy = {
   configSchema: {
     properties: {
       exempt: { type: "array", items: { type: "string" }, description: "References allowed without a digest, matched exactly." },
+      exemptComponents: { type: "array", items: { type: "string" }, description: "Component types whose resources are exempt." },
     },
   },
   validateResource: (args, reportViolation) => {
-    const { problems, unknown } = judgePins(args.type, args.props, args.getConfig<ImagePinnedByDigestConfig>());
+    const config = args.getConfig<ImagePinnedByDigestConfig>();
+    if (isInsideComponent(args.urn, config.exemptComponents)) return;
+    const { problems, unknown } = judgePins(args.type, args.props, config);
     for (const problem of problems) reportViolation(`${args.name}: ${problem}`);
     if (unknown) throw unknown;
   },

@@ -21,6 +21,13 @@ export const SIGNING_PIPELINE_TYPE = "signed-image-lab:signing:SigningPipeline";
 /** `SignedImage` of `@signed-image-lab/components` (outputs `verifiedRef`). */
 export const SIGNED_IMAGE_TYPE = "signed-image-lab:signing:SignedImage";
 
+/** The lab's service components: each runs a local service image (registry, TSA, Rekor), not the app. */
+export const LAB_SERVICE_COMPONENT_TYPES: readonly string[] = [
+  "signed-image-lab:signing:Registry",
+  "signed-image-lab:signing:TimestampAuthority",
+  "signed-image-lab:signing:TransparencyLog",
+];
+
 /** Components whose `verifiedRef` output names an image that passed `cosign verify`. */
 export const VERIFYING_COMPONENT_TYPES: readonly string[] = [SIGNING_PIPELINE_TYPE, SIGNED_IMAGE_TYPE];
 
