@@ -8,6 +8,7 @@ const root = new URL("../..", import.meta.url).pathname;
 const reports = [
   "tools/test-results/unit.json",
   "packages/components/test-results/unit.json",
+  "packages/policy-pack/test-results/unit.json",
   "infra/test-results/unit.json",
   "tools/generators/test-results/unit.json",
   "tools/e2e/test-results/e2e.json",
