@@ -149,9 +149,9 @@ describe.skipIf(!team)("team mode: two clones share one lab through PostgreSQL (
     expect(String(up.all)).toMatch(/drift: sbomFile of localhost:5041\/studentbook@sha256:[0-9a-f]{64} gone since the last update; making again/);
     const changed = changedResources(String(up.all));
     expect(changed.length).toBeGreaterThan(0);
-    // Only the SBOM's chain (scan, attach, attest, verify-attestation) among the commands, and
+    // Only the SBOM's chain (scan, attach, attest, verify-attestation, the policy judging it) among the commands, and
     // the image: no signature, key, registry or container changes; components may update outputs.
-    const sbomChain = /^command:local:Command studentbook-(scan|sbom|attach|attest|verify-attestation)/;
+    const sbomChain = /^command:local:Command studentbook-(scan|sbom|attach|attest|verify-attestation|policy)/;
     const allowed = (entry: string) => sbomChain.test(entry) || entry === "docker:index:Image studentbook";
     expect(changed.filter((entry) => (entry.startsWith("command:") || entry.startsWith("docker:")) && !allowed(entry))).toEqual([]);
     expect(changed.some((entry) => sbomChain.test(entry))).toBe(true);

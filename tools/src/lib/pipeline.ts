@@ -311,10 +311,11 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
     needs: ["sign", "inspect", "base"],
     // In the bundle format two attestations never rewrite the image's referrers index at once.
     after: ["verify-attestation"],
-    reads: ["ref", "keyRef", "keyFingerprint", "trustTriggers", "build"],
+    reads: ["ref", "keyRef", "keyFingerprint", "repairs", "trustTriggers", "build"],
     environment: ["signer", "registry", "trust"],
     variables: (i, o) => provenancePredicateEnv(provenanceOf(i, o)),
-    triggers: (i, o) => [i.ref, digestOf(provenanceOf(i, o)), i.keyFingerprint, o.signatureFormat, ...i.trustTriggers],
+    // A repaired attestation re-attests the provenance too: `cosign clean --type attestation` removes both.
+    triggers: (i, o) => [i.ref, digestOf(provenanceOf(i, o)), i.keyFingerprint, o.signatureFormat, i.repairs.attestation, ...i.trustTriggers],
     script: (i, o) =>
       attestProvenanceStep({
         ref: resultOf(i, "sign"),
@@ -329,9 +330,16 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
     name: "verify-provenance",
     when: (o) => o.provenance !== undefined,
     needs: ["attest-provenance", "inspect", "base"],
-    reads: ["ref", "build", "verifyKeyFingerprint", "trustTriggers"],
+    reads: ["ref", "build", "verifyKeyFingerprint", "repairs", "trustTriggers"],
     environment: ["verifier", "registry", "trust"],
-    triggers: (i, o) => [resultOf(i, "attest-provenance"), digestOf(provenanceOf(i, o)), i.verifyKeyFingerprint, o.signatureFormat, ...i.trustTriggers],
+    triggers: (i, o) => [
+      resultOf(i, "attest-provenance"),
+      digestOf(provenanceOf(i, o)),
+      i.verifyKeyFingerprint,
+      o.signatureFormat,
+      i.repairs.attestation,
+      ...i.trustTriggers,
+    ],
     script: (i, o) =>
       verifyProvenanceStep({
         ref: resultOf(i, "attest-provenance"),
