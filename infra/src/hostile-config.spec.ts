@@ -60,7 +60,12 @@ function recordedCalls(): string[][] {
     .map((call) => call.split("\0"));
 }
 
-const VAULT_KMS = { signingKey: JSON.stringify({ source: "kms", kmsUri: "hashivault://lab" }), vaultAddress: "https://vault.example.com:8200", vaultToken: "t", cosignPassword: undefined };
+const VAULT_KMS = {
+  signingKey: JSON.stringify({ source: "kms", kmsUri: "hashivault://lab" }),
+  vaultAddress: "https://vault.example.com:8200",
+  vaultToken: "t",
+  cosignPassword: undefined,
+};
 
 /** Where a key matters: the config around it, and how to set it to a value. */
 interface KeyCase {
@@ -81,8 +86,12 @@ const user = (field: "username" | "password"): KeyCase => ({
 });
 
 const KEYS: KeyCase[] = [
-  ...["registryPort", "registryImage", "registryTls", "baseImage", "appPort", "runApp", "sbomFormat", "sbomScope", "sbomAttach"].map((k) => top(k)),
-  ...["signatureFormat", "cosignPassword", "verifyPublicKey", "workDir", "driftCheck", "existingRegistry", "existingImageRef"].map((k) => top(k)),
+  ...["registryPort", "registryImage", "registryTls", "baseImage", "appPort", "runApp", "sbomFormat", "sbomScope", "sbomAttach"].map((k) =>
+    top(k),
+  ),
+  ...["signatureFormat", "cosignPassword", "verifyPublicKey", "workDir", "driftCheck", "existingRegistry", "existingImageRef"].map((k) =>
+    top(k),
+  ),
   ...["provenance", "builderId"].map((k) => top(k)),
   { key: "policy.deniedPackages[0]", set: (value) => ({ policy: JSON.stringify({ deniedPackages: [value] }) }) },
   ...["registryPort", "existingRegistry"].map((field) => nested(`promotion.${field}`, "promotion", field)),
@@ -95,10 +104,16 @@ const KEYS: KeyCase[] = [
   ...["cosign", "syft", "skopeo", "curl", "node", "bao", "oras"].map((field) => nested(`tools.${field}`, "tools", field)),
   nested("signingKey.source", "signingKey", "source"),
   nested("signingKey.kmsUri", "signingKey", "kmsUri", { source: "kms" }, { cosignPassword: undefined }),
-  ...["image", "keyName", "port"].map((field) => nested(`vaultDevServer.${field}`, "vaultDevServer", field, {}, { vaultToken: "t", cosignPassword: undefined })),
+  ...["image", "keyName", "port"].map((field) =>
+    nested(`vaultDevServer.${field}`, "vaultDevServer", field, {}, { vaultToken: "t", cosignPassword: undefined }),
+  ),
   top("transparency", { signatureFormat: "bundle" }),
-  ...["image", "port"].map((field) => nested(`timestampAuthority.${field}`, "timestampAuthority", field, {}, { transparency: "timestamps", signatureFormat: "bundle" })),
-  ...["image", "port"].map((field) => nested(`transparencyLog.${field}`, "transparencyLog", field, {}, { transparency: "timestamps+log", signatureFormat: "bundle" })),
+  ...["image", "port"].map((field) =>
+    nested(`timestampAuthority.${field}`, "timestampAuthority", field, {}, { transparency: "timestamps", signatureFormat: "bundle" }),
+  ),
+  ...["image", "port"].map((field) =>
+    nested(`transparencyLog.${field}`, "transparencyLog", field, {}, { transparency: "timestamps+log", signatureFormat: "bundle" }),
+  ),
   user("username"),
   user("password"),
 ];
@@ -122,9 +137,11 @@ async function registerLab(raw: Record<string, string>) {
   await outputValue(lab.images);
   await Promise.all([outputValue(lab.appRef), outputValue(lab.verifyPublicKey)]);
   writeFileSync(join(work, "curl.out"), config.registryAuth.enabled ? "401" : "200");
-  return mocks
-    .ofType("command:local:Command")
-    .map((command) => ({ name: command.name, script: scriptOf(command), environment: plain(command.inputs.environment) as Record<string, string> }));
+  return mocks.ofType("command:local:Command").map((command) => ({
+    name: command.name,
+    script: scriptOf(command),
+    environment: plain(command.inputs.environment) as Record<string, string>,
+  }));
 }
 
 describe("a hostile value in every string key", () => {
@@ -159,8 +176,14 @@ describe("a hostile value in every string key", () => {
     expect(existsSync(CANARY), "no shell evaluated the value").toBe(false);
     const args = recordedCalls().flat();
     if (SECRET_PATHS.has(key)) {
-      expect(args.filter((a) => a.includes(value)), "a secret never reaches argv").toEqual([]);
-      expect(steps.filter((s) => s.script.includes(quoted) || s.script.includes(value)).map((s) => s.name), "nor any script").toEqual([]);
+      expect(
+        args.filter((a) => a.includes(value)),
+        "a secret never reaches argv",
+      ).toEqual([]);
+      expect(
+        steps.filter((s) => s.script.includes(quoted) || s.script.includes(value)).map((s) => s.name),
+        "nor any script",
+      ).toEqual([]);
       return;
     }
     if (args.some((a) => a.includes(value))) reached.add(`${key}=${kind}`);
@@ -175,15 +198,27 @@ describe("a hostile value in every string key", () => {
     expect([...reached]).toEqual(
       expect.arrayContaining(["workDir=quotes", "workDir=metacharacters", "registryCaFile=quotes", "registryCaFile=metacharacters"]),
     );
-    expect([...reached].filter((k) => k.endsWith("=10 kB") || k.endsWith("=newline") || k.endsWith("=leading dash")), "refused before any tool").toEqual(
-      [],
-    );
+    expect(
+      [...reached].filter((k) => k.endsWith("=10 kB") || k.endsWith("=newline") || k.endsWith("=leading dash")),
+      "refused before any tool",
+    ).toEqual([]);
   });
 
   it("covers every top-level key of the schema", async () => {
     const { LAB_CONFIG_KEYS } = await import("@signed-image-lab/components");
     const covered = new Set(KEYS.map((k) => k.key.split(/[.[]/)[0]));
-    const objects = ["image", "images", "tools", "signingKey", "vaultDevServer", "registryAuth", "timestampAuthority", "transparencyLog", "policy", "promotion"];
+    const objects = [
+      "image",
+      "images",
+      "tools",
+      "signingKey",
+      "vaultDevServer",
+      "registryAuth",
+      "timestampAuthority",
+      "transparencyLog",
+      "policy",
+      "promotion",
+    ];
     expect(LAB_CONFIG_KEYS.filter((k) => !covered.has(k) && !objects.includes(k))).toEqual([]);
   });
 });

@@ -14,8 +14,14 @@ let program: LabProgram;
 
 beforeAll(async () => {
   mkdirSync(join(state, ".pulumi", "stacks", "signed-image-lab"), { recursive: true });
-  const previous = { digestRef: `localhost:5001/studentbook@sha256:${"0".repeat(64)}`, repairs: { signature: 3, attestation: 1, attachment: 0, sbomFile: 0 } };
-  const checkpoint = { version: 3, checkpoint: { latest: { resources: [{ type: "pulumi:pulumi:Stack", outputs: { drift: { studentbook: previous } } }] } } };
+  const previous = {
+    digestRef: `localhost:5001/studentbook@sha256:${"0".repeat(64)}`,
+    repairs: { signature: 3, attestation: 1, attachment: 0, sbomFile: 0 },
+  };
+  const checkpoint = {
+    version: 3,
+    checkpoint: { latest: { resources: [{ type: "pulumi:pulumi:Stack", outputs: { drift: { studentbook: previous } } }] } },
+  };
   writeFileSync(join(state, ".pulumi", "stacks", "signed-image-lab", "dev.json"), JSON.stringify(checkpoint));
   process.env.PULUMI_BACKEND_URL = pathToFileURL(state).href;
   ({ mocks, program } = await runLabProgram({ cosignPassword: "pw" }, ["cosignPassword"]));

@@ -1,5 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { FAKE_TRUSTED_ROOT, holdsSecretInput, scriptOf, stepEnvironment, outputValue, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
+import {
+  FAKE_TRUSTED_ROOT,
+  holdsSecretInput,
+  scriptOf,
+  stepEnvironment,
+  outputValue,
+  type RecordingMocks,
+} from "../../packages/components/src/test-support/recording-mocks.js";
 import { runLabProgram, type LabProgram } from "./test-support/run-lab-program.js";
 
 // One file, any config: the program is a function (labProgram), each block registers it under fresh mocks.
@@ -27,7 +34,10 @@ describe("config: auth", () => {
     });
 
     it("passes the credentials to the signing steps and waits for a 401 from the registry", () => {
-      expect(stepEnvironment(mocks.named("studentbook-sign"))).toMatchObject({ LAB_REGISTRY_USERNAME: "alice", LAB_REGISTRY_PASSWORD: "reg-pw" });
+      expect(stepEnvironment(mocks.named("studentbook-sign"))).toMatchObject({
+        LAB_REGISTRY_USERNAME: "alice",
+        LAB_REGISTRY_PASSWORD: "reg-pw",
+      });
       expect(scriptOf(mocks.named("registry-ready"))).toContain("= 401 ]");
     });
   });
@@ -50,7 +60,11 @@ describe("config: existing", () => {
     it("signs, verifies and attests the given digest with command resources only (and reads its own last outputs)", async () => {
       expect(await outputValue(program.verifiedRef)).toBe(REF);
       expect(await outputValue(program.attestedRef!)).toBe(REF);
-      const types = new Set(mocks.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:") && r.type !== "pulumi:pulumi:StackReference").map((r) => r.type));
+      const types = new Set(
+        mocks.resources
+          .filter((r) => r.custom && !r.type.startsWith("pulumi:providers:") && r.type !== "pulumi:pulumi:StackReference")
+          .map((r) => r.type),
+      );
       expect([...types]).toEqual(["command:local:Command"]);
       expect(program.appUrl).toBeUndefined();
     });
@@ -173,7 +187,9 @@ describe("config: transparency-log", () => {
   let program: LabProgram;
 
   beforeAll(async () => {
-    ({ mocks, program } = await runLabProgram({ cosignPassword: "pw", transparency: "timestamps+log", signatureFormat: "bundle" }, ["cosignPassword"]));
+    ({ mocks, program } = await runLabProgram({ cosignPassword: "pw", transparency: "timestamps+log", signatureFormat: "bundle" }, [
+      "cosignPassword",
+    ]));
     await outputValue(program.appRef!);
   });
 
@@ -232,7 +248,9 @@ describe("config: vault-dev-server", () => {
   let program: LabProgram;
 
   beforeAll(async () => {
-    ({ mocks, program } = await runLabProgram({ vaultDevServer: JSON.stringify({ keyName: "lab-signer" }), vaultToken: "root-t0ken" }, ["vaultToken"]));
+    ({ mocks, program } = await runLabProgram({ vaultDevServer: JSON.stringify({ keyName: "lab-signer" }), vaultToken: "root-t0ken" }, [
+      "vaultToken",
+    ]));
     await outputValue(program.attestedRef!);
   });
 
@@ -255,7 +273,11 @@ describe("config: provenance, policy, promotion", () => {
   let program: LabProgram;
 
   beforeAll(async () => {
-    const config = { cosignPassword: "pw", policy: JSON.stringify({ deniedPackages: ["left-pad"] }), promotion: JSON.stringify({ registryPort: 5002 }) };
+    const config = {
+      cosignPassword: "pw",
+      policy: JSON.stringify({ deniedPackages: ["left-pad"] }),
+      promotion: JSON.stringify({ registryPort: 5002 }),
+    };
     ({ mocks, program } = await runLabProgram(config, ["cosignPassword"]));
     await outputValue(program.appRef!);
   });
@@ -266,9 +288,9 @@ describe("config: provenance, policy, promotion", () => {
     expect(mocks.named("studentbook-app-image", "docker:index/remoteImage:RemoteImage").inputs.name).toBe(admitted);
     expect(scriptOf(mocks.named("studentbook-policy"))).toContain("--policy");
     expect(stepEnvironment(mocks.named("studentbook-policy")).LAB_SBOM_POLICY).toContain("left-pad");
-    expect(JSON.parse(stepEnvironment(mocks.named("studentbook-attest-provenance")).LAB_PROVENANCE_PREDICATE ?? "{}").runDetails.builder.id).toBe(
-      "https://github.com/signed-image-lab/builder@v1",
-    );
+    expect(
+      JSON.parse(stepEnvironment(mocks.named("studentbook-attest-provenance")).LAB_PROVENANCE_PREDICATE ?? "{}").runDetails.builder.id,
+    ).toBe("https://github.com/signed-image-lab/builder@v1");
   });
 
   it("starts a second registry and promotes the admitted digest into it", async () => {

@@ -77,7 +77,9 @@ function keySource(config: LabConfig, vault: VaultDevServer | undefined): Signin
         kind: "kms",
         uri: config.signingKey.kmsUri ?? "",
         // cosign reads Vault's (and OpenBao's) address and token from these variables.
-        environment: config.vaultAddress ? { VAULT_ADDR: config.vaultAddress, VAULT_TOKEN: pulumi.secret(config.vaultToken ?? "") } : undefined,
+        environment: config.vaultAddress
+          ? { VAULT_ADDR: config.vaultAddress, VAULT_TOKEN: pulumi.secret(config.vaultToken ?? "") }
+          : undefined,
       };
     case "config":
       return { kind: "import", privateKeyPem: pulumi.secret(config.cosignPrivateKey ?? "") };
@@ -209,21 +211,24 @@ export function createLab(config: LabConfig, site: LabSite) {
   const previousDrift = config.driftCheck ? pulumi.output(site.previousDrift) : undefined;
   const pipelines = images.map(
     (image) =>
-      [image.name, new SigningPipeline(image.name, {
-        registry,
-        image: imageSource(image),
-        key,
-        verifyPublicKeyPem: config.verifyPublicKey,
-        signatureFormat: config.signatureFormat,
-        sbom: { format: config.sbomFormat, scope: config.sbomScope, delivery: config.sbomAttach },
-        workDir,
-        tools: config.tools,
-        drift: previousDrift ? { previous: previousDrift.apply((records) => records?.[image.name]) } : undefined,
-        timestamps: tsa,
-        provenance: config.provenance ? { builderId: config.builderId } : undefined,
-        policy,
-        promotion: promotionRegistry ? { registry: promotionRegistry, oras: config.tools.oras } : undefined,
-      })] as const,
+      [
+        image.name,
+        new SigningPipeline(image.name, {
+          registry,
+          image: imageSource(image),
+          key,
+          verifyPublicKeyPem: config.verifyPublicKey,
+          signatureFormat: config.signatureFormat,
+          sbom: { format: config.sbomFormat, scope: config.sbomScope, delivery: config.sbomAttach },
+          workDir,
+          tools: config.tools,
+          drift: previousDrift ? { previous: previousDrift.apply((records) => records?.[image.name]) } : undefined,
+          timestamps: tsa,
+          provenance: config.provenance ? { builderId: config.builderId } : undefined,
+          policy,
+          promotion: promotionRegistry ? { registry: promotionRegistry, oras: config.tools.oras } : undefined,
+        }),
+      ] as const,
   );
   const [appImage, first] = pipelines[0] ?? [];
   if (!appImage || !first) throw new Error("the lab config names no image");

@@ -3,12 +3,12 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { FAKE_TOOL_SCRIPTS, writeFakeTools } from "../src/test-support/fake-tools.js";
+import { FAKE_TOOL_SCRIPTS, writeFakeTools } from "../../packages/tooling/src/test-support/fake-tools.js";
 import { REPO_ROOT } from "./support/lab-tools.js";
 
-// The preflight as `lab:up` runs it (tools/dist/bin/lab-doctor.js), on machine states made of
+// The preflight as `lab:up` runs it (packages/tooling/dist/bin/lab-doctor.js), on machine states made of
 // stand-in tools on PATH and an empty temporary .tools/bin.
-const DOCTOR = join(REPO_ROOT, "tools", "dist", "bin", "lab-doctor.js");
+const DOCTOR = join(REPO_ROOT, "packages", "tooling", "dist", "bin", "lab-doctor.js");
 const root = mkdtempSync(join(tmpdir(), "doctor-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -32,7 +32,10 @@ describe("lab:doctor, the preflight of lab:up", () => {
   });
 
   it("exits 1 naming the root command when docker is missing, and obtains nothing first", async () => {
-    const noDocker = writeFakeTools(join(root, "no-docker"), Object.keys(FAKE_TOOL_SCRIPTS).filter((t) => t !== "docker" && t !== "cosign"));
+    const noDocker = writeFakeTools(
+      join(root, "no-docker"),
+      Object.keys(FAKE_TOOL_SCRIPTS).filter((t) => t !== "docker" && t !== "cosign"),
+    );
     const toolsBin = join(root, "tools-untouched");
     const result = await doctor(noDocker, toolsBin, "--obtain");
     expect(result.exitCode).toBe(1);
@@ -42,7 +45,10 @@ describe("lab:doctor, the preflight of lab:up", () => {
   });
 
   it("says what lab:up will obtain (a missing cosign, with Go there) and still counts as ready", async () => {
-    const noCosign = writeFakeTools(join(root, "no-cosign"), Object.keys(FAKE_TOOL_SCRIPTS).filter((t) => t !== "cosign"));
+    const noCosign = writeFakeTools(
+      join(root, "no-cosign"),
+      Object.keys(FAKE_TOOL_SCRIPTS).filter((t) => t !== "cosign"),
+    );
     const result = await doctor(noCosign, join(root, "tools-empty"));
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/^cosign\s+v3\.1\.2\s+-\s+obtain\s+go install v3\.1\.2 into \.tools\/bin/m);

@@ -25,7 +25,10 @@ describe.skipIf(!tools)("independent checks: skopeo inspect, and a containers/im
     const { repository } = parseDigestRef(ref);
     const policyFile = join(policyDir, `${repository.split("/").pop()}-policy.json`);
     writeFileSync(policyFile, JSON.stringify(sigstorePolicy(repository, join(policyDir, "cosign.pub"))));
-    return runStep(policyCheckStep({ ref, policyFile, registriesDir: join(policyDir, "registries.d"), policyCheck: tools!.policyCheck }), env.auth);
+    return runStep(
+      policyCheckStep({ ref, policyFile, registriesDir: join(policyDir, "registries.d"), policyCheck: tools!.policyCheck }),
+      env.auth,
+    );
   }
 
   beforeAll(async () => {
@@ -53,14 +56,22 @@ describe.skipIf(!tools)("independent checks: skopeo inspect, and a containers/im
   });
 
   it("rejects an unsigned image", async () => {
-    const unsigned = await env.lab.pushChangedImage(`${env.registry.endpoint}/studentbook:1.0`, `${env.registry.endpoint}/unsigned:1.0`, env.auth);
+    const unsigned = await env.lab.pushChangedImage(
+      `${env.registry.endpoint}/studentbook:1.0`,
+      `${env.registry.endpoint}/unsigned:1.0`,
+      env.auth,
+    );
     const check = await checkUnderPolicy(unsigned);
     expect(check.exitCode).not.toBe(0);
     expect(check.stderr).toMatch(/Source image rejected: .*(no signature|signature).*/i);
   });
 
   it("rejects an image signed by another key", async () => {
-    const foreign = await env.lab.pushChangedImage(`${env.registry.endpoint}/studentbook:1.0`, `${env.registry.endpoint}/foreign:1.0`, env.auth);
+    const foreign = await env.lab.pushChangedImage(
+      `${env.registry.endpoint}/studentbook:1.0`,
+      `${env.registry.endpoint}/foreign:1.0`,
+      env.auth,
+    );
     await sign(tools!, foreign, env.otherKey, env.auth);
     const check = await checkUnderPolicy(foreign);
     expect(check.exitCode).not.toBe(0);

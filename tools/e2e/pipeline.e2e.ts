@@ -56,7 +56,11 @@ describe.skipIf(!tools)("the pipeline graph the components run, run for real by 
     const memory: PipelineMemory = new Map();
     const run = graph(env.ref, "legacy", env.lab.tempDir("legacy"));
     const first = await runPipeline({ ...run, memory });
-    expect([...first.ran].sort()).toEqual(pipelineSteps(run.options).map((s) => s.name).sort());
+    expect([...first.ran].sort()).toEqual(
+      pipelineSteps(run.options)
+        .map((s) => s.name)
+        .sort(),
+    );
     const { results } = first;
     expect(results.inspect?.digest).toBe(parseDigestRef(env.ref).digest);
     expect(results.verify).toBe(env.ref);
@@ -71,7 +75,11 @@ describe.skipIf(!tools)("the pipeline graph the components run, run for real by 
   });
 
   it("runs the bundle graph (no triangulate) and stock cosign verifies its attestation", async () => {
-    const bundled = await env.lab.pushChangedImage(`${env.registry.endpoint}/studentbook:1.0`, `${env.registry.endpoint}/pipeline-bundle:1.0`, env.auth);
+    const bundled = await env.lab.pushChangedImage(
+      `${env.registry.endpoint}/studentbook:1.0`,
+      `${env.registry.endpoint}/pipeline-bundle:1.0`,
+      env.auth,
+    );
     const run = graph(bundled, "bundle", env.lab.tempDir("bundle"));
     const outcome = await runPipeline(run);
     expect(outcome.ran).not.toContain("triangulate");
@@ -97,9 +105,11 @@ describe.skipIf(!tools)("the pipeline graph the components run, run for real by 
     await runPipeline({ ...run, memory });
     const verifiedBefore = memory.get("verify-attestation");
     appendFileSync(join(dir, "studentbook.spdx.json"), "\n");
-    const failure = await runPipeline({ ...run, values: { ...run.values, repairs: { ...NO_REPAIRS, attestation: 2, attachment: 2 } }, memory }).catch(
-      (e: unknown) => e,
-    );
+    const failure = await runPipeline({
+      ...run,
+      values: { ...run.values, repairs: { ...NO_REPAIRS, attestation: 2, attachment: 2 } },
+      memory,
+    }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(PipelineStepError);
     expect((failure as PipelineStepError).step).toMatch(/^studentbook-(attest|attach)$/);
     expect(memory.get("verify-attestation")).toBe(verifiedBefore);
@@ -131,7 +141,10 @@ describe.skipIf(!tools)("the pipeline graph the components run, run for real by 
     });
     const promotedRef = `${production.endpoint}/studentbook@${parseDigestRef(env.ref).digest}`;
     const verifyInProduction = () =>
-      runStep(verifyStep({ ref: promotedRef, format: "bundle", cosign: tools!.cosign }), { ...verifierEnv(env.labKey), ...production.credentials(BOB) });
+      runStep(verifyStep({ ref: promotedRef, format: "bundle", cosign: tools!.cosign }), {
+        ...verifierEnv(env.labKey),
+        ...production.credentials(BOB),
+      });
 
     const denied = await runPipeline(gated(["express"])).catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(PipelineStepError);
@@ -141,7 +154,9 @@ describe.skipIf(!tools)("the pipeline graph the components run, run for real by 
     expect((await verifyInProduction()).exitCode).not.toBe(0);
 
     const admitted = await runPipeline(gated([]));
-    expect(admitted.ran).toEqual(expect.arrayContaining(["base", "attest-provenance", "verify-provenance", "policy", "promote", "verify-promoted"]));
+    expect(admitted.ran).toEqual(
+      expect.arrayContaining(["base", "attest-provenance", "verify-provenance", "policy", "promote", "verify-promoted"]),
+    );
     // The local base image was never pulled: it is pinned by its image ID.
     expect(admitted.results.base).toMatch(new RegExp(`^${BASE_IMAGE}@sha256:[a-f0-9]{64}$`));
     expect(admitted.results.policy).toBe(env.ref);

@@ -70,7 +70,13 @@ describe.skipIf(!tools)("promotion from a staging registry to a production one (
     refs.legacy = await lab.pushStudentbook(staging, "staging/legacy", stagingAuth());
     refs.bundle = await lab.pushStudentbook(staging, "staging/bundle", stagingAuth());
     sbomFile = join(lab.tempDir("sbom"), "studentbook.spdx.json");
-    parseSbomSummary(await runStepOrThrow("syft scan", scanStep({ ref: refs.legacy, outFile: sbomFile, format: "spdx-json", syft: tools.syft, node: tools.node }), stagingAuth()));
+    parseSbomSummary(
+      await runStepOrThrow(
+        "syft scan",
+        scanStep({ ref: refs.legacy, outFile: sbomFile, format: "spdx-json", syft: tools.syft, node: tools.node }),
+        stagingAuth(),
+      ),
+    );
   });
   afterAll(() => lab?.cleanup());
 
@@ -79,7 +85,15 @@ describe.skipIf(!tools)("promotion from a staging registry to a production one (
     await sign(tools!, ref, key, stagingAuth(), format);
     await runStepOrThrow(
       `cosign attest (${format})`,
-      attestStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: sbomFile, sbomFormat: "spdx-json", sbomSha256: fileSha256(sbomFile), format, cosign: tools!.cosign }),
+      attestStep({
+        ref,
+        keyRef: PRIVATE_KEY_FROM_ENV,
+        predicateFile: sbomFile,
+        sbomFormat: "spdx-json",
+        sbomSha256: fileSha256(sbomFile),
+        format,
+        cosign: tools!.cosign,
+      }),
       { ...signerEnv(key), ...stagingAuth() },
     );
     await runStepOrThrow(
@@ -117,7 +131,10 @@ describe.skipIf(!tools)("promotion from a staging registry to a production one (
   }
 
   /** Runs the promotion step, and checks that staging saw no write while it ran. */
-  async function promote(options: Omit<Parameters<typeof promoteStep>[0], "oras" | "cosign" | "node">, env: Record<string, string>): Promise<StepResult> {
+  async function promote(
+    options: Omit<Parameters<typeof promoteStep>[0], "oras" | "cosign" | "node">,
+    env: Record<string, string>,
+  ): Promise<StepResult> {
     const before = await writesSeenBy(staging);
     const result = await runStep(promoteStep({ ...options, oras: tools!.oras, cosign: tools!.cosign, node: tools!.node }), env);
     expect(await writesSeenBy(staging), "writes to the staging registry during the promotion").toBe(before);
@@ -149,7 +166,11 @@ describe.skipIf(!tools)("promotion from a staging registry to a production one (
         ...productionAuth(),
       });
       expect(attested.exitCode, attested.stderr).toBe(0);
-      const sbom = await runStepOrThrow("cosign download sbom (production)", downloadSbomStep({ ref: targetRef, cosign: tools!.cosign }), productionAuth());
+      const sbom = await runStepOrThrow(
+        "cosign download sbom (production)",
+        downloadSbomStep({ ref: targetRef, cosign: tools!.cosign }),
+        productionAuth(),
+      );
       expect(JSON.parse(sbom)).toEqual(JSON.parse(readFileSync(sbomFile, "utf8")));
       // The copies carry the staging key's signatures, not a signature of their own: another key fails.
       expect((await verify(tools!, targetRef, otherKey, productionAuth(), format)).exitCode).not.toBe(0);
@@ -160,48 +181,79 @@ describe.skipIf(!tools)("promotion from a staging registry to a production one (
   it("promotes to and from a registry over TLS, trusting each side's CA for that side only", async () => {
     const ca = parseKeyAndCertificate(await runStepOrThrow("openssl CA", certificateAuthorityStep({ days: 1 })));
     const server = parseKeyAndCertificate(
-      await runStepOrThrow("openssl server certificate", serverCertificateStep({ days: 1 }), { [TLS_CA_KEY_ENV]: ca.privateKeyPem, [TLS_CA_CERT_ENV]: ca.certificatePem }),
+      await runStepOrThrow("openssl server certificate", serverCertificateStep({ days: 1 }), {
+        [TLS_CA_KEY_ENV]: ca.privateKeyPem,
+        [TLS_CA_CERT_ENV]: ca.certificatePem,
+      }),
     );
     const caFile = join(lab.tempDir("ca"), "ca.crt");
     writeFileSync(caFile, ca.certificatePem);
-    const secure = await lab.startRegistry([RELEASER], { certificatePem: server.certificatePem, privateKeyPem: server.privateKeyPem, caFile });
+    const secure = await lab.startRegistry([RELEASER], {
+      certificatePem: server.certificatePem,
+      privateKeyPem: server.privateKeyPem,
+      caFile,
+    });
     const step = (options: Omit<Parameters<typeof promoteStep>[0], "oras" | "cosign" | "node" | "format">) =>
       promoteStep({ ...options, format: "legacy", sbomAttached: true, oras: tools!.oras, cosign: tools!.cosign, node: tools!.node });
 
     // Without a CA a loopback registry is plain HTTP by the one transport rule: the TLS registry
     // refuses that, and oras neither retries over unverified https nor copies anything.
     const withoutCa = await runStep(step({ sourceRef: refs.legacy, targetRepository: `${secure.endpoint}/prod/app` }), {
-      ...verifierEnv(labKey), ...stagingAuth(), ...targetAuth(),
+      ...verifierEnv(labKey),
+      ...stagingAuth(),
+      ...targetAuth(),
     });
     expect(withoutCa.exitCode).not.toBe(0);
-    expect(withoutCa.stderr).toMatch(/Error from destination registry .*"http:\/\/localhost:\d+\/v2\/prod\/app\/manifests\/sha256:[a-f0-9]{64}": response status code 400/);
+    expect(withoutCa.stderr).toMatch(
+      /Error from destination registry .*"http:\/\/localhost:\d+\/v2\/prod\/app\/manifests\/sha256:[a-f0-9]{64}": response status code 400/,
+    );
 
     const impostorCaFile = join(lab.tempDir("impostor-ca"), "ca.crt");
-    writeFileSync(impostorCaFile, parseKeyAndCertificate(await runStepOrThrow("openssl CA", certificateAuthorityStep({ days: 1 }))).certificatePem);
-    const impostor = await runStep(step({ sourceRef: refs.legacy, targetRepository: `${secure.endpoint}/prod/app`, targetCaFile: impostorCaFile }), {
-      ...verifierEnv(labKey), ...stagingAuth(), ...targetAuth(),
-    });
+    writeFileSync(
+      impostorCaFile,
+      parseKeyAndCertificate(await runStepOrThrow("openssl CA", certificateAuthorityStep({ days: 1 }))).certificatePem,
+    );
+    const impostor = await runStep(
+      step({ sourceRef: refs.legacy, targetRepository: `${secure.endpoint}/prod/app`, targetCaFile: impostorCaFile }),
+      {
+        ...verifierEnv(labKey),
+        ...stagingAuth(),
+        ...targetAuth(),
+      },
+    );
     expect(impostor.exitCode).not.toBe(0);
     expect(impostor.stderr).toMatch(/x509: certificate signed by unknown authority/);
 
     const first = await runStep(step({ sourceRef: refs.legacy, targetRepository: `${secure.endpoint}/prod/app`, targetCaFile: caFile }), {
-      ...verifierEnv(labKey), ...stagingAuth(), ...targetAuth(),
+      ...verifierEnv(labKey),
+      ...stagingAuth(),
+      ...targetAuth(),
     });
     expect(first.exitCode, first.stderr).toBe(0);
     // From the TLS registry on: its credentials are now the source's, production's the target's.
-    const second = await runStep(step({ sourceRef: first.stdout, targetRepository: `${production.endpoint}/prod/via-tls`, sourceCaFile: caFile }), {
-      ...verifierEnv(labKey), ...secure.credentials(RELEASER), ...targetAuth(),
-    });
+    const second = await runStep(
+      step({ sourceRef: first.stdout, targetRepository: `${production.endpoint}/prod/via-tls`, sourceCaFile: caFile }),
+      {
+        ...verifierEnv(labKey),
+        ...secure.credentials(RELEASER),
+        ...targetAuth(),
+      },
+    );
     expect(second.exitCode, second.stderr).toBe(0);
     expect(second.stdout).toBe(`${production.endpoint}/prod/via-tls@${parseDigestRef(refs.legacy).digest}`);
     const verified = await runStep(verifyStep({ ref: second.stdout, format: "legacy", cosign: tools!.cosign, node: tools!.node }), {
-      ...verifierEnv(labKey), ...productionAuth(),
+      ...verifierEnv(labKey),
+      ...productionAuth(),
     });
     expect(verified.exitCode, verified.stderr).toBe(0);
   });
 
   it("refuses a source signed by another key and copies nothing", async () => {
-    const tampered = await lab.pushChangedImage(`${staging.endpoint}/staging/legacy:1.0`, `${staging.endpoint}/staging/tampered:1.0`, stagingAuth());
+    const tampered = await lab.pushChangedImage(
+      `${staging.endpoint}/staging/legacy:1.0`,
+      `${staging.endpoint}/staging/tampered:1.0`,
+      stagingAuth(),
+    );
     await sign(tools!, tampered, otherKey, stagingAuth(), "bundle");
     const refused = await promote(
       { sourceRef: tampered, targetRepository: `${production.endpoint}/prod/tampered`, format: "bundle" },
@@ -215,9 +267,17 @@ describe.skipIf(!tools)("promotion from a staging registry to a production one (
   });
 
   it("refuses a source whose signature was deleted after signing, and copies nothing", async () => {
-    const unsigned = await lab.pushChangedImage(`${staging.endpoint}/staging/legacy:1.0`, `${staging.endpoint}/staging/unsigned:1.0`, stagingAuth());
+    const unsigned = await lab.pushChangedImage(
+      `${staging.endpoint}/staging/legacy:1.0`,
+      `${staging.endpoint}/staging/unsigned:1.0`,
+      stagingAuth(),
+    );
     await sign(tools!, unsigned, labKey, stagingAuth(), "legacy");
-    await runStepOrThrow("cosign clean --type signature", cleanStep({ ref: unsigned, type: "signature", cosign: tools!.cosign }), stagingAuth());
+    await runStepOrThrow(
+      "cosign clean --type signature",
+      cleanStep({ ref: unsigned, type: "signature", cosign: tools!.cosign }),
+      stagingAuth(),
+    );
     const refused = await promote(
       { sourceRef: unsigned, targetRepository: `${production.endpoint}/prod/unsigned`, format: "legacy", attested: false },
       { ...verifierEnv(labKey), ...stagingAuth(), ...targetAuth() },

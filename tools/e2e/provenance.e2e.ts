@@ -52,7 +52,15 @@ describe.skipIf(!tools)("SLSA provenance and the attestation policy (real cosign
   const attestSbom = (ref: string, format: SignatureFormat) =>
     runStepOrThrow(
       `cosign attest SBOM (${format})`,
-      attestStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: sbomFile, sbomFormat: "spdx-json", sbomSha256, format, cosign: tools!.cosign }),
+      attestStep({
+        ref,
+        keyRef: PRIVATE_KEY_FROM_ENV,
+        predicateFile: sbomFile,
+        sbomFormat: "spdx-json",
+        sbomSha256,
+        format,
+        cosign: tools!.cosign,
+      }),
       { ...signerEnv(env.labKey), ...env.auth },
     );
   const checkImage = (ref: string, policy: AttestationPolicyOptions = POLICY, format: SignatureFormat = "legacy"): Promise<StepResult> =>
@@ -62,7 +70,12 @@ describe.skipIf(!tools)("SLSA provenance and the attestation policy (real cosign
       ...attestationPolicyEnv(policy),
     });
   const pushVariant = (marker: string) =>
-    env.lab.pushChangedImage(`${env.registry.endpoint}/studentbook:1.0`, `${env.registry.endpoint}/studentbook:${marker}`, env.auth, marker);
+    env.lab.pushChangedImage(
+      `${env.registry.endpoint}/studentbook:1.0`,
+      `${env.registry.endpoint}/studentbook:${marker}`,
+      env.auth,
+      marker,
+    );
 
   beforeAll(async () => {
     // The local base was never pushed, so it has no registry digest: its image id stands in.
@@ -83,7 +96,11 @@ describe.skipIf(!tools)("SLSA provenance and the attestation policy (real cosign
     await sign(tools!, env.ref, env.labKey, env.auth);
     sbomFile = join(env.lab.tempDir("sbom"), "studentbook.spdx.json");
     const summary = parseSbomSummary(
-      await runStepOrThrow("syft scan", scanStep({ ref: env.ref, outFile: sbomFile, format: "spdx-json", syft: tools!.syft, node: tools!.node }), env.auth),
+      await runStepOrThrow(
+        "syft scan",
+        scanStep({ ref: env.ref, outFile: sbomFile, format: "spdx-json", syft: tools!.syft, node: tools!.node }),
+        env.auth,
+      ),
     );
     sbomSha256 = summary.sha256;
     await attestSbom(env.ref, "legacy");
@@ -91,10 +108,16 @@ describe.skipIf(!tools)("SLSA provenance and the attestation policy (real cosign
   });
 
   it("attests provenance in the legacy format and stock cosign verifies it with the lab's key, and not with another", async () => {
-    const verified = await runStep(verifyProvenanceStep({ ref: env.ref, format: "legacy", cosign: tools!.cosign }), { ...verifierEnv(env.labKey), ...env.auth });
+    const verified = await runStep(verifyProvenanceStep({ ref: env.ref, format: "legacy", cosign: tools!.cosign }), {
+      ...verifierEnv(env.labKey),
+      ...env.auth,
+    });
     expect(verified.stderr).toContain("The signatures were verified against the specified public key");
     expect(verified.exitCode).toBe(0);
-    const wrongKey = await runStep(verifyProvenanceStep({ ref: env.ref, format: "legacy", cosign: tools!.cosign }), { ...verifierEnv(env.otherKey), ...env.auth });
+    const wrongKey = await runStep(verifyProvenanceStep({ ref: env.ref, format: "legacy", cosign: tools!.cosign }), {
+      ...verifierEnv(env.otherKey),
+      ...env.auth,
+    });
     expect(wrongKey.exitCode).not.toBe(0);
   });
 
@@ -114,9 +137,15 @@ describe.skipIf(!tools)("SLSA provenance and the attestation policy (real cosign
   it("attests and verifies provenance in the bundle format too, and another key fails there as well", async () => {
     const ref = await pushVariant("bundle");
     await attestProvenance(ref, {}, "bundle");
-    const verified = await runStep(verifyProvenanceStep({ ref, format: "bundle", cosign: tools!.cosign }), { ...verifierEnv(env.labKey), ...env.auth });
+    const verified = await runStep(verifyProvenanceStep({ ref, format: "bundle", cosign: tools!.cosign }), {
+      ...verifierEnv(env.labKey),
+      ...env.auth,
+    });
     expect(verified.exitCode, verified.stderr).toBe(0);
-    const wrongKey = await runStep(verifyProvenanceStep({ ref, format: "bundle", cosign: tools!.cosign }), { ...verifierEnv(env.otherKey), ...env.auth });
+    const wrongKey = await runStep(verifyProvenanceStep({ ref, format: "bundle", cosign: tools!.cosign }), {
+      ...verifierEnv(env.otherKey),
+      ...env.auth,
+    });
     expect(wrongKey.exitCode).not.toBe(0);
   });
 
@@ -129,11 +158,15 @@ describe.skipIf(!tools)("SLSA provenance and the attestation policy (real cosign
   it("rule builder-id: provenance from another builder fails, naming the rule", async () => {
     const stranger = await checkImage(env.ref, { builderId: "https://example.com/another-builder@v1" });
     expect(stranger.exitCode).not.toBe(0);
-    expect(stranger.stderr).toMatch(/policy rule builder-id violated: the provenance names builder https:\/\/github.com\/signed-image-lab\/builder@v1, the policy trusts https:\/\/example.com\/another-builder@v1/);
+    expect(stranger.stderr).toMatch(
+      /policy rule builder-id violated: the provenance names builder https:\/\/github.com\/signed-image-lab\/builder@v1, the policy trusts https:\/\/example.com\/another-builder@v1/,
+    );
   });
 
   it("rule denied-packages: a package studentbook really ships (express) fails, by name and by name@version", async () => {
-    const lock = JSON.parse(readFileSync(join(STUDENTBOOK, "package-lock.json"), "utf8")) as { packages: Record<string, { version: string }> };
+    const lock = JSON.parse(readFileSync(join(STUDENTBOOK, "package-lock.json"), "utf8")) as {
+      packages: Record<string, { version: string }>;
+    };
     const express = lock.packages["node_modules/express"]!.version;
     for (const entry of ["express", `express@${express}`]) {
       const denied = await checkImage(env.ref, { builderId: LAB_BUILDER_ID, deniedPackages: [entry] });
@@ -164,7 +197,9 @@ describe.skipIf(!tools)("SLSA provenance and the attestation policy (real cosign
     await attestSbom(ref, "legacy");
     const noProvenance = await checkImage(ref);
     expect(noProvenance.exitCode).not.toBe(0);
-    expect(noProvenance.stderr).toContain(`policy rule signed-and-attested violated: no slsaprovenance1 attestation of ${ref} verified with the trusted key`);
+    expect(noProvenance.stderr).toContain(
+      `policy rule signed-and-attested violated: no slsaprovenance1 attestation of ${ref} verified with the trusted key`,
+    );
 
     // Attested but never signed: an attestation is not a signature of the image.
     const unsigned = await pushVariant("unsigned");
@@ -172,7 +207,9 @@ describe.skipIf(!tools)("SLSA provenance and the attestation policy (real cosign
     await attestProvenance(unsigned, {}, "legacy");
     const notSigned = await checkImage(unsigned);
     expect(notSigned.exitCode).not.toBe(0);
-    expect(notSigned.stderr).toContain(`policy rule signed-and-attested violated: no signature of ${unsigned} verified with the trusted key`);
+    expect(notSigned.stderr).toContain(
+      `policy rule signed-and-attested violated: no signature of ${unsigned} verified with the trusted key`,
+    );
   });
 
   it("rule signed-and-attested: provenance signed by another key does not count", async () => {

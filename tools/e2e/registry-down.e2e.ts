@@ -1,9 +1,4 @@
-import {
-  scanStep,
-  verifyStep,
-  waitForRegistryStep,
-  runStep,
-} from "@signed-image-lab/tooling";
+import { scanStep, verifyStep, waitForRegistryStep, runStep } from "@signed-image-lab/tooling";
 import { execa } from "execa";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -40,7 +35,9 @@ describe.skipIf(!tools)("a registry that is down gives a clear error in bounded 
   });
 
   it("stopped registry: the readiness probe gives up with a message instead of waiting forever", async () => {
-    const result = await runStep(waitForRegistryStep({ endpoint: registry.endpoint, authEnabled: false, timeoutSeconds: 3, curl: tools!.curl }));
+    const result = await runStep(
+      waitForRegistryStep({ endpoint: registry.endpoint, authEnabled: false, timeoutSeconds: 3, curl: tools!.curl }),
+    );
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain(`registry ${registry.endpoint} did not answer http://${registry.endpoint}/v2/ with HTTP 200 within 3s`);
     expect(result.durationMs).toBeLessThan(15_000);

@@ -1,8 +1,4 @@
-import {
-  pullImageStep,
-  registryHostOf,
-  runStep,
-} from "@signed-image-lab/tooling";
+import { pullImageStep, registryHostOf, runStep } from "@signed-image-lab/tooling";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LabFixture, type TestRegistry } from "./support/lab-fixture.js";
 import { labToolsOrSkip } from "./support/lab-tools.js";
@@ -32,7 +28,9 @@ describe.skipIf(!tools)("registry (real distribution in docker)", () => {
   it("with htpasswd auth: an anonymous push is refused with 401", async () => {
     const v2 = await fetch(`http://${locked.endpoint}/v2/`);
     expect(v2.status).toBe(401);
-    await expect(lab.pushStudentbook(locked, "anonymous")).rejects.toThrow(/unauthorized|no basic auth credentials|authentication required/i);
+    await expect(lab.pushStudentbook(locked, "anonymous")).rejects.toThrow(
+      /unauthorized|no basic auth credentials|authentication required/i,
+    );
   });
 
   it("with htpasswd auth: a wrong password is refused, naming the registry", async () => {

@@ -39,14 +39,22 @@ describe.skipIf(!tools)("SBOM with syft, attached and attested with cosign (real
     runPipeline({
       name: "studentbook",
       options: options(),
-      values: { ref: env.ref, keyRef: PRIVATE_KEY_FROM_ENV, keyFingerprint: publicKeyFingerprint(env.labKey.publicKeyPem), repairs: NO_REPAIRS },
+      values: {
+        ref: env.ref,
+        keyRef: PRIVATE_KEY_FROM_ENV,
+        keyFingerprint: publicKeyFingerprint(env.labKey.publicKeyPem),
+        repairs: NO_REPAIRS,
+      },
       environments: { signer: signerEnv(env.labKey), verifier: verifierEnv(env.labKey), registry: env.auth },
       steps,
       results: { sign: env.ref, ...results },
     });
   /** The pipeline's verify-attestation step against `key`, for SBOMs of `format`; the verdict is the exit code. */
   const verifyAttestation = (key: TestKey, format: SbomFormat = "spdx-json") =>
-    runStep(pipelineStep("verify-attestation").script({ ref: env.ref, attest: env.ref } as StepInputs, options(format)), { ...verifierEnv(key), ...env.auth });
+    runStep(pipelineStep("verify-attestation").script({ ref: env.ref, attest: env.ref } as StepInputs, options(format)), {
+      ...verifierEnv(key),
+      ...env.auth,
+    });
 
   beforeAll(async () => {
     await sign(tools!, env.ref, env.labKey, env.auth);

@@ -19,8 +19,7 @@ const tools = labToolsOrSkip("signing");
 describe.skipIf(!tools)("cosign signing (real cosign, offline, key pair)", () => {
   const env = useSigningLab(tools);
 
-  beforeAll(async () => {
-  });
+  beforeAll(async () => {});
 
   it("generates a key pair non-interactively: an encrypted private key and a public key", () => {
     expect(splitPemBlocks(env.labKey.privateKeyPem).map((b) => b.label)).toEqual(["ENCRYPTED SIGSTORE PRIVATE KEY"]);
@@ -59,7 +58,11 @@ describe.skipIf(!tools)("cosign signing (real cosign, offline, key pair)", () =>
   });
 
   it("fails verification for another digest in the same repository (a retagged, changed image)", async () => {
-    const changed = await env.lab.pushChangedImage(`${env.registry.endpoint}/studentbook:1.0`, `${env.registry.endpoint}/studentbook:1.0`, env.auth);
+    const changed = await env.lab.pushChangedImage(
+      `${env.registry.endpoint}/studentbook:1.0`,
+      `${env.registry.endpoint}/studentbook:1.0`,
+      env.auth,
+    );
     expect(parseDigestRef(changed).digest).not.toBe(parseDigestRef(env.ref).digest);
     const verified = await verify(tools!, changed, env.labKey, env.auth);
     expect(verified.exitCode).not.toBe(0);
@@ -67,7 +70,11 @@ describe.skipIf(!tools)("cosign signing (real cosign, offline, key pair)", () =>
   });
 
   it("signs and verifies in the bundle format too (cosign v3's Sigstore bundle, as an OCI referrer or its fallback tag)", async () => {
-    const bundled = await env.lab.pushChangedImage(`${env.registry.endpoint}/studentbook:1.0`, `${env.registry.endpoint}/bundled:1.0`, env.auth);
+    const bundled = await env.lab.pushChangedImage(
+      `${env.registry.endpoint}/studentbook:1.0`,
+      `${env.registry.endpoint}/bundled:1.0`,
+      env.auth,
+    );
     await sign(tools!, bundled, env.labKey, env.auth, "bundle");
     const verified = await verify(tools!, bundled, env.labKey, env.auth, "bundle");
     expect(verified.stderr).not.toMatch(/no cosign image signature/);
@@ -76,19 +83,33 @@ describe.skipIf(!tools)("cosign signing (real cosign, offline, key pair)", () =>
   });
 
   it("does not pass an image that carries only an SBOM attestation as signed", async () => {
-    const attestedOnly = await env.lab.pushChangedImage(`${env.registry.endpoint}/studentbook:1.0`, `${env.registry.endpoint}/attested-only:1.0`, env.auth);
+    const attestedOnly = await env.lab.pushChangedImage(
+      `${env.registry.endpoint}/studentbook:1.0`,
+      `${env.registry.endpoint}/attested-only:1.0`,
+      env.auth,
+    );
     const predicate = join(env.lab.tempDir("predicate"), "sbom.spdx.json");
     writeFileSync(predicate, JSON.stringify({ spdxVersion: "SPDX-2.3", packages: [] }));
     for (const format of ["legacy", "bundle"] as const) {
       await runStepOrThrow(
         `cosign attest (${format})`,
-        attestStep({ ref: attestedOnly, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: predicate, sbomFormat: "spdx-json", sbomSha256: fileSha256(predicate), format, cosign: tools!.cosign }),
+        attestStep({
+          ref: attestedOnly,
+          keyRef: PRIVATE_KEY_FROM_ENV,
+          predicateFile: predicate,
+          sbomFormat: "spdx-json",
+          sbomSha256: fileSha256(predicate),
+          format,
+          cosign: tools!.cosign,
+        }),
         { ...signerEnv(env.labKey), ...env.auth },
       );
       const verified = await verify(tools!, attestedOnly, env.labKey, env.auth, format);
       expect(verified.exitCode, `${format}: ${verified.stderr}`).not.toBe(0);
       // cosign v3 itself accepts the bundle-format attestation as a signature; the lab's claim check refuses it.
-      expect(verified.stderr).toMatch(format === "bundle" ? /an attestation alone does not make a signed image/ : /no signatures found|no matching signatures/i);
+      expect(verified.stderr).toMatch(
+        format === "bundle" ? /an attestation alone does not make a signed image/ : /no signatures found|no matching signatures/i,
+      );
     }
   });
 

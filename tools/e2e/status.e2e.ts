@@ -1,10 +1,4 @@
-import {
-  attestStep,
-  cleanStep,
-  PRIVATE_KEY_FROM_ENV,
-  probeArtifacts,
-  runStepOrThrow,
-} from "@signed-image-lab/tooling";
+import { attestStep, cleanStep, PRIVATE_KEY_FROM_ENV, probeArtifacts, runStepOrThrow } from "@signed-image-lab/tooling";
 import { execa } from "execa";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,7 +9,7 @@ import { generateKey, sign, signerEnv, type TestKey, fileSha256 } from "./suppor
 
 const tools = labToolsOrSkip("status");
 const alice = { username: "alice", password: "reg-pw" };
-const STATUS_CLI = join(REPO_ROOT, "tools", "dist", "bin", "lab-status.js");
+const STATUS_CLI = join(REPO_ROOT, "packages", "tooling", "dist", "bin", "lab-status.js");
 
 describe.skipIf(!tools)("lab:status re-verifies the deployed images against the registry now", () => {
   let lab: LabFixture;
@@ -45,7 +39,15 @@ describe.skipIf(!tools)("lab:status re-verifies the deployed images against the 
       writeFileSync(predicate, JSON.stringify({ spdxVersion: "SPDX-2.3", packages: [{}, {}] }));
       await runStepOrThrow(
         "cosign attest",
-        attestStep({ ref: digestRef, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: predicate, sbomFormat: "spdx-json", sbomSha256: fileSha256(predicate), format: "legacy", cosign: tools!.cosign }),
+        attestStep({
+          ref: digestRef,
+          keyRef: PRIVATE_KEY_FROM_ENV,
+          predicateFile: predicate,
+          sbomFormat: "spdx-json",
+          sbomSha256: fileSha256(predicate),
+          format: "legacy",
+          cosign: tools!.cosign,
+        }),
         { ...signerEnv(key), ...auth },
       );
       images[name] = { digestRef, taggedRef: `${registry.endpoint}/${name}:1.0`, attestedRef: digestRef, sbomPackageCount: 2 };
@@ -71,7 +73,11 @@ describe.skipIf(!tools)("lab:status re-verifies the deployed images against the 
   });
 
   it("exits non-zero when a tag was moved to another image", async () => {
-    const moved = await lab.pushChangedImage(`${registry.endpoint}/team/api:1.0`, `${registry.endpoint}/team/api:1.0`, registry.credentials(alice));
+    const moved = await lab.pushChangedImage(
+      `${registry.endpoint}/team/api:1.0`,
+      `${registry.endpoint}/team/api:1.0`,
+      registry.credentials(alice),
+    );
     const result = await status();
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain(`team/api: tag ${registry.endpoint}/team/api:1.0 now points to ${moved.split("@")[1]}`);
@@ -80,12 +86,20 @@ describe.skipIf(!tools)("lab:status re-verifies the deployed images against the 
 
   it("exits non-zero when a signature was deleted from the registry", async () => {
     const studentbook = outputs.images.studentbook as { digestRef: string };
-    await runStepOrThrow("cosign clean", cleanStep({ ref: studentbook.digestRef, type: "signature", cosign: tools!.cosign }), registry.credentials(alice));
+    await runStepOrThrow(
+      "cosign clean",
+      cleanStep({ ref: studentbook.digestRef, type: "signature", cosign: tools!.cosign }),
+      registry.credentials(alice),
+    );
     const result = await status();
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/^studentbook\s+\S+\s+same\s+NO\s+yes\s+2$/m);
     expect(result.stdout).toMatch(/studentbook: signature: .*no signatures found/);
-    expect(await probeArtifacts(studentbook.digestRef, "legacy", alice)).toEqual({ signature: false, attestation: true, attachment: false });
+    expect(await probeArtifacts(studentbook.digestRef, "legacy", alice)).toEqual({
+      signature: false,
+      attestation: true,
+      attachment: false,
+    });
   });
 
   it("exits 2 on outputs of a stack that is not up", async () => {

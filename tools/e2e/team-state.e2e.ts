@@ -140,7 +140,10 @@ describe.skipIf(!team)("team state: two clones share a stack in PostgreSQL (real
     const fromA = await ok(cloneA, ["stack", "export", "--stack", stack]);
     expect(fromA).toContain('"ciphertext"');
     expect(fromA).not.toContain(stateSecret);
-    const outputs = JSON.parse(await ok(cloneA, ["stack", "output", "--json", "--show-secrets", "--stack", stack])) as Record<string, string>;
+    const outputs = JSON.parse(await ok(cloneA, ["stack", "output", "--json", "--show-secrets", "--stack", stack])) as Record<
+      string,
+      string
+    >;
     expect(outputs).toEqual({ region, token: stateSecret });
 
     // The round trip: clone A imports its own (encrypted) export; clone B then exports the same

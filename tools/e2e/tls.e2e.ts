@@ -73,7 +73,9 @@ describe.skipIf(!tools)("registry over TLS: every client trusts the lab CA, none
     impostorCaFile = join(impostorCaDir, "ca.crt");
     writeFileSync(impostorCaFile, impostor.certificatePem);
     registry = await lab.startRegistry([ALICE], {
-      certificatePem: server.certificatePem, privateKeyPem: server.privateKeyPem, caFile,
+      certificatePem: server.certificatePem,
+      privateKeyPem: server.privateKeyPem,
+      caFile,
     });
     auth = registry.credentials(ALICE);
     key = await generateKey(tools!, "tls-key-pw");
@@ -86,12 +88,17 @@ describe.skipIf(!tools)("registry over TLS: every client trusts the lab CA, none
     expect(await plain.text()).toContain("Client sent an HTTP request to an HTTPS server");
 
     for (const cacert of [[], ["--cacert", impostorCaFile]]) {
-      const untrusted = await execa(tools!.curl, ["--silent", "--show-error", ...cacert, `https://${registry.endpoint}/v2/`], { reject: false });
+      const untrusted = await execa(tools!.curl, ["--silent", "--show-error", ...cacert, `https://${registry.endpoint}/v2/`], {
+        reject: false,
+      });
       expect(untrusted.exitCode, untrusted.stderr).toBe(60);
       expect(untrusted.stderr).toMatch(/SSL certificate problem/);
     }
     for (const endpoint of [registry.endpoint, `127.0.0.1:${registry.port}`]) {
-      const trusted = await runStepOrThrow("curl with the CA", waitForRegistryStep({ endpoint, authEnabled: true, scheme: "https", caFile, timeoutSeconds: 5 }));
+      const trusted = await runStepOrThrow(
+        "curl with the CA",
+        waitForRegistryStep({ endpoint, authEnabled: true, scheme: "https", caFile, timeoutSeconds: 5 }),
+      );
       expect(trusted.trim()).toBe("401");
     }
   });
@@ -122,7 +129,10 @@ describe.skipIf(!tools)("registry over TLS: every client trusts the lab CA, none
   });
 
   it("cosign signs and verifies with --registry-cacert; without it, x509 fails and the plain-HTTP retry is refused", async () => {
-    const untrustedSign = await runStep(signStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, format: "legacy", cosign: tools!.cosign }), { ...signerEnv(key), ...auth });
+    const untrustedSign = await runStep(signStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, format: "legacy", cosign: tools!.cosign }), {
+      ...signerEnv(key),
+      ...auth,
+    });
     expect(untrustedSign.exitCode).not.toBe(0);
     expect(untrustedSign.stderr).toMatch(UNKNOWN_AUTHORITY);
     expect(untrustedSign.stderr).toContain("Client sent an HTTP request to an HTTPS server");
@@ -132,7 +142,10 @@ describe.skipIf(!tools)("registry over TLS: every client trusts the lab CA, none
       signStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, format: "legacy", registryCaFile: caFile, cosign: tools!.cosign }),
       { ...signerEnv(key), ...auth },
     );
-    const verified = await runStep(verifyStep({ ref, format: "legacy", registryCaFile: caFile, cosign: tools!.cosign }), { ...verifierEnv(key), ...auth });
+    const verified = await runStep(verifyStep({ ref, format: "legacy", registryCaFile: caFile, cosign: tools!.cosign }), {
+      ...verifierEnv(key),
+      ...auth,
+    });
     expect(verified.exitCode, verified.stderr).toBe(0);
     const claims = JSON.parse(verified.stdout) as { critical: { image: { "docker-manifest-digest": string } } }[];
     expect(claims[0]?.critical.image["docker-manifest-digest"]).toBe(parseDigestRef(ref).digest);
@@ -141,7 +154,10 @@ describe.skipIf(!tools)("registry over TLS: every client trusts the lab CA, none
     // localhost); the registry's log shows that the https attempt before it refused the certificate.
     for (const registryCaFile of [undefined, impostorCaFile]) {
       const refusedBefore = await refusedHandshakes();
-      const untrusted = await runStep(verifyStep({ ref, format: "legacy", registryCaFile, cosign: tools!.cosign }), { ...verifierEnv(key), ...auth });
+      const untrusted = await runStep(verifyStep({ ref, format: "legacy", registryCaFile, cosign: tools!.cosign }), {
+        ...verifierEnv(key),
+        ...auth,
+      });
       expect(untrusted.exitCode).not.toBe(0);
       expect(untrusted.stderr).toContain("Client sent an HTTP request to an HTTPS server");
       expect(await refusedHandshakes()).toBeGreaterThan(refusedBefore);
@@ -151,13 +167,27 @@ describe.skipIf(!tools)("registry over TLS: every client trusts the lab CA, none
   it("syft scans over TLS with SYFT_REGISTRY_CA_CERT; without the CA the scan fails and writes no SBOM", async () => {
     const outDir = lab.tempDir("sbom");
     const summary = parseSbomSummary(
-      await runStepOrThrow("syft scan over TLS", scanStep({ ref, outFile: join(outDir, "sbom.spdx.json"), format: "spdx-json", registryCaFile: caFile, syft: tools!.syft, node: tools!.node }), auth),
+      await runStepOrThrow(
+        "syft scan over TLS",
+        scanStep({
+          ref,
+          outFile: join(outDir, "sbom.spdx.json"),
+          format: "spdx-json",
+          registryCaFile: caFile,
+          syft: tools!.syft,
+          node: tools!.node,
+        }),
+        auth,
+      ),
     );
     expect(summary.packages).toBeGreaterThan(10);
     {
       const outFile = join(outDir, "untrusted-impostor.json");
       const refusedBefore = await refusedHandshakes();
-      const untrusted = await runStep(scanStep({ ref, outFile, format: "spdx-json", registryCaFile: impostorCaFile, syft: tools!.syft, node: tools!.node }), auth);
+      const untrusted = await runStep(
+        scanStep({ ref, outFile, format: "spdx-json", registryCaFile: impostorCaFile, syft: tools!.syft, node: tools!.node }),
+        auth,
+      );
       // The registry's log shows syft refused the certificate (not a plain-HTTP retry only).
       expect(untrusted.exitCode).not.toBe(0);
       expect(untrusted.stdout).toBe("");
@@ -173,7 +203,16 @@ describe.skipIf(!tools)("registry over TLS: every client trusts the lab CA, none
     const policyFile = join(policyDir, "policy.json");
     writeFileSync(policyFile, JSON.stringify(sigstorePolicy(parseDigestRef(ref).repository, join(policyDir, "cosign.pub"))));
     const check = (registryCaFile: string) =>
-      runStep(policyCheckStep({ ref, policyFile, registriesDir: join(policyDir, "registries.d"), registryCaFile, policyCheck: tools!.policyCheck }), auth);
+      runStep(
+        policyCheckStep({
+          ref,
+          policyFile,
+          registriesDir: join(policyDir, "registries.d"),
+          registryCaFile,
+          policyCheck: tools!.policyCheck,
+        }),
+        auth,
+      );
     const accepted = await check(caFile);
     expect(accepted.stderr).toBe("");
     expect(accepted.stdout.trim()).toBe("accepted");

@@ -1,4 +1,13 @@
-import { logKeyStep, parseDigestRef, parseLogKey, PRIVATE_KEY_FROM_ENV, probeArtifacts, runStepOrThrow, attestStep, splitPemBlocks } from "@signed-image-lab/tooling";
+import {
+  logKeyStep,
+  parseDigestRef,
+  parseLogKey,
+  PRIVATE_KEY_FROM_ENV,
+  probeArtifacts,
+  runStepOrThrow,
+  attestStep,
+  splitPemBlocks,
+} from "@signed-image-lab/tooling";
 import { execa } from "execa";
 import { createPrivateKey, createPublicKey, X509Certificate } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -57,7 +66,9 @@ describe.skipIf(!tools)("signed timestamps from the lab's own timestamp authorit
   });
 
   it("makes a trusted root that names the lab's TSA and no public Sigstore service", () => {
-    const root = JSON.parse(lab.trustedRoot) as Record<string, unknown> & { timestampAuthorities: { uri: string; certChain: { certificates: unknown[] } }[] };
+    const root = JSON.parse(lab.trustedRoot) as Record<string, unknown> & {
+      timestampAuthorities: { uri: string; certChain: { certificates: unknown[] } }[];
+    };
     expect(root.timestampAuthorities.map((t) => t.uri)).toEqual([lab.url]);
     expect(root.timestampAuthorities[0]!.certChain.certificates).toHaveLength(2);
     for (const service of ["tlogs", "certificateAuthorities", "ctlogs"]) expect(root[service] ?? []).toEqual([]);
@@ -102,14 +113,34 @@ describe.skipIf(!tools)("signed timestamps from the lab's own timestamp authorit
     try {
       const stock = await execa(
         tools!.cosign,
-        ["verify", "--key", join(dir, "cosign.pub"), "--trusted-root", join(dir, "trusted-root.json"), "--use-signed-timestamps", "--insecure-ignore-tlog", timestamped],
+        [
+          "verify",
+          "--key",
+          join(dir, "cosign.pub"),
+          "--trusted-root",
+          join(dir, "trusted-root.json"),
+          "--use-signed-timestamps",
+          "--insecure-ignore-tlog",
+          timestamped,
+        ],
         { env: { PATH: process.env.PATH ?? "", HOME: dir, DOCKER_CONFIG: dir }, extendEnv: false, reject: false, timeout: 60_000 },
       );
       expect(stock.exitCode, stock.stderr).toBe(0);
       expect(stock.stderr).not.toMatch(/tuf/i);
       const attestation = await execa(
         tools!.cosign,
-        ["verify-attestation", "--key", join(dir, "cosign.pub"), "--trusted-root", join(dir, "trusted-root.json"), "--use-signed-timestamps", "--insecure-ignore-tlog", "--type", "spdxjson", timestamped],
+        [
+          "verify-attestation",
+          "--key",
+          join(dir, "cosign.pub"),
+          "--trusted-root",
+          join(dir, "trusted-root.json"),
+          "--use-signed-timestamps",
+          "--insecure-ignore-tlog",
+          "--type",
+          "spdxjson",
+          timestamped,
+        ],
         { env: { PATH: process.env.PATH ?? "", HOME: dir, DOCKER_CONFIG: dir }, extendEnv: false, reject: false, timeout: 60_000 },
       );
       expect(attestation.exitCode, attestation.stderr).toBe(0);
@@ -119,7 +150,11 @@ describe.skipIf(!tools)("signed timestamps from the lab's own timestamp authorit
   });
 
   it("fails closed for a signature without a timestamp", async () => {
-    const untimed = await env.lab.pushChangedImage(`${env.registry.endpoint}/studentbook:1.0`, `${env.registry.endpoint}/untimed:1.0`, env.auth);
+    const untimed = await env.lab.pushChangedImage(
+      `${env.registry.endpoint}/studentbook:1.0`,
+      `${env.registry.endpoint}/untimed:1.0`,
+      env.auth,
+    );
     await sign(tools!, untimed, env.labKey, env.auth, "bundle");
     const verified = await verifyWithTimestamps(tools!, untimed, env.labKey, lab.trustedRoot, env.auth);
     expect(verified.exitCode).not.toBe(0);
@@ -127,7 +162,15 @@ describe.skipIf(!tools)("signed timestamps from the lab's own timestamp authorit
     expect(verified.stderr).toMatch(/error: %!w\(<nil>\)/); // no timestamp at all, not a bad one
     await runStepOrThrow(
       "cosign attest without a timestamp",
-      attestStep({ ref: untimed, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile: predicate, sbomFormat: "spdx-json", sbomSha256: fileSha256(predicate), format: "bundle", cosign: tools!.cosign }),
+      attestStep({
+        ref: untimed,
+        keyRef: PRIVATE_KEY_FROM_ENV,
+        predicateFile: predicate,
+        sbomFormat: "spdx-json",
+        sbomSha256: fileSha256(predicate),
+        format: "bundle",
+        cosign: tools!.cosign,
+      }),
       { ...signerEnv(env.labKey), ...env.auth },
     );
     const attestation = await verifyAttestationWithTimestamps(tools!, untimed, env.labKey, lab.trustedRoot, env.auth);
@@ -136,7 +179,11 @@ describe.skipIf(!tools)("signed timestamps from the lab's own timestamp authorit
   });
 
   it("fails closed for a timestamp from another authority (a second TSA with its own key, not in the trusted root)", async () => {
-    const foreign = await env.lab.pushChangedImage(`${env.registry.endpoint}/studentbook:1.0`, `${env.registry.endpoint}/foreign:1.0`, env.auth);
+    const foreign = await env.lab.pushChangedImage(
+      `${env.registry.endpoint}/studentbook:1.0`,
+      `${env.registry.endpoint}/foreign:1.0`,
+      env.auth,
+    );
     const signed = await signWithTimestamp(tools!, foreign, env.labKey, other, env.auth);
     expect(signed.exitCode, signed.stderr).toBe(0);
     expect((await verifyWithTimestamps(tools!, foreign, env.labKey, other.trustedRoot, env.auth)).exitCode).toBe(0);
@@ -157,7 +204,14 @@ describe.skipIf(!tools)("signed timestamps from the lab's own timestamp authorit
   it("the timestamp server refuses to start with a key that is not its chain's", async () => {
     const mismatched = { privateKeyPem: other.key.privateKeyPem, certificateChainPem: lab.key.certificateChainPem };
     await expect(env.lab.startTimestampAuthority(mismatched, 5)).rejects.toThrow(/did not answer .* within 5s/);
-    const { stdout } = await execa(tools!.docker, ["ps", "-a", "--filter", `label=signed-image-lab.e2e=${env.lab.runId}`, "--format", "{{.Names}}"]);
+    const { stdout } = await execa(tools!.docker, [
+      "ps",
+      "-a",
+      "--filter",
+      `label=signed-image-lab.e2e=${env.lab.runId}`,
+      "--format",
+      "{{.Names}}",
+    ]);
     const name = stdout.split("\n").find((n) => n.endsWith("-tsa-3"))!;
     const logs = await execa(tools!.docker, ["logs", name], { reject: false });
     expect(`${logs.stdout}${logs.stderr}`).toMatch(/ecdsa public keys are not equal/);
@@ -190,7 +244,10 @@ describe.skipIf(!tools)("timestamps and a transparency log: the lab's own Rekor 
   });
 
   it("makes a trusted root with the lab's TSA and its log (Ed25519 key, checkpoint origin 127.0.0.1)", () => {
-    const root = JSON.parse(trustedRoot) as { tlogs: { baseUrl: string; publicKey: { keyDetails: string } }[]; timestampAuthorities: unknown[] };
+    const root = JSON.parse(trustedRoot) as {
+      tlogs: { baseUrl: string; publicKey: { keyDetails: string } }[];
+      timestampAuthorities: unknown[];
+    };
     expect(root.tlogs.map((t) => t.baseUrl)).toEqual([log.url]);
     expect(root.tlogs[0]!.publicKey.keyDetails).toBe("PKIX_ED25519");
     expect(root.timestampAuthorities).toHaveLength(1);
@@ -230,7 +287,11 @@ describe.skipIf(!tools)("timestamps and a transparency log: the lab's own Rekor 
   });
 
   it("fails closed for a signature missing from the log (timestamped only)", async () => {
-    const unlogged = await env.lab.pushChangedImage(`${env.registry.endpoint}/studentbook:1.0`, `${env.registry.endpoint}/unlogged:1.0`, env.auth);
+    const unlogged = await env.lab.pushChangedImage(
+      `${env.registry.endpoint}/studentbook:1.0`,
+      `${env.registry.endpoint}/unlogged:1.0`,
+      env.auth,
+    );
     const signed = await signWithTimestamp(tools!, unlogged, env.labKey, { tsa, trustedRoot }, env.auth);
     expect(signed.exitCode, signed.stderr).toBe(0);
     expect((await verifyWithTimestamps(tools!, unlogged, env.labKey, trustedRoot, env.auth, false)).exitCode).toBe(0);
@@ -246,7 +307,11 @@ describe.skipIf(!tools)("timestamps and a transparency log: the lab's own Rekor 
     expect(verified.exitCode).not.toBe(0);
     expect(verified.stderr).toMatch(NOT_IN_LOG);
     // Signing against such a root fails too: cosign checks the entry it just made.
-    const relogged = await env.lab.pushChangedImage(`${env.registry.endpoint}/studentbook:1.0`, `${env.registry.endpoint}/relogged:1.0`, env.auth);
+    const relogged = await env.lab.pushChangedImage(
+      `${env.registry.endpoint}/studentbook:1.0`,
+      `${env.registry.endpoint}/relogged:1.0`,
+      env.auth,
+    );
     const signed = await signWithTimestamp(tools!, relogged, env.labKey, { tsa, trustedRoot: foreignRoot, logUrl: log.url }, env.auth);
     expect(signed.exitCode).not.toBe(0);
     expect(signed.stderr).toMatch(/failed to verify log inclusion/);

@@ -78,7 +78,10 @@ async function freePortPair(): Promise<number> {
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once("error", () => resolve(false));
   });
 }
@@ -88,7 +91,10 @@ function listeningAddresses(port: number): string[] {
   const hexPort = port.toString(16).toUpperCase().padStart(4, "0");
   return ["/proc/net/tcp", "/proc/net/tcp6"].flatMap((file) =>
     existsSync(file)
-      ? readFileSync(file, "utf8").split("\n").slice(1).map((line) => line.trim().split(/\s+/))
+      ? readFileSync(file, "utf8")
+          .split("\n")
+          .slice(1)
+          .map((line) => line.trim().split(/\s+/))
           .filter((cols) => cols[3] === "0A" && cols[1]?.endsWith(`:${hexPort}`))
           .map((cols) => cols[1]!.split(":")[0]!)
       : [],
@@ -206,7 +212,10 @@ describe.skipIf(!tools || !bao)("cosign with the key in a vault (real OpenBao de
     expect(verified.exitCode, verified.stderr).toBe(0);
     const claims = JSON.parse(verified.stdout) as { critical: { type: string; image: { "docker-manifest-digest": string } } }[];
     expect(claims).toHaveLength(1);
-    expect(claims[0]?.critical).toMatchObject({ type: "cosign container image signature", image: { "docker-manifest-digest": parseDigestRef(ref).digest } });
+    expect(claims[0]?.critical).toMatchObject({
+      type: "cosign container image signature",
+      image: { "docker-manifest-digest": parseDigestRef(ref).digest },
+    });
   });
 
   it("fails verification with another key", async () => {

@@ -85,10 +85,10 @@ stage "build (nx)" build
 # Preflight: one table of every tool, pinned version, where it was found; what needs no root is
 # obtained into .tools/bin first (never an unpinned download); what needs root stops here.
 if [[ $action == doctor ]]; then
-  exec node tools/dist/bin/lab-doctor.js
+  exec node packages/tooling/dist/bin/lab-doctor.js
 fi
 if [[ $action == up ]]; then
-  node tools/dist/bin/lab-doctor.js --obtain >&2 || die "preflight failed: run the command in the 'next' column above, then lab:up again"
+  node packages/tooling/dist/bin/lab-doctor.js --obtain >&2 || die "preflight failed: run the command in the 'next' column above, then lab:up again"
 else
   command -v pulumi >/dev/null || die "pulumi is not on PATH: npm run lab:doctor says how to get it"
 fi
@@ -120,7 +120,7 @@ lab_status() {
   user=$(pulumi config get --path 'registryAuth.users[0].username' --stack "$STACK" 2>/dev/null || true)
   password=$(pulumi config get --path 'registryAuth.users[0].password' --stack "$STACK" 2>/dev/null || true)
   pulumi stack output --json --stack "$STACK" |
-    LAB_REGISTRY_USERNAME=$user LAB_REGISTRY_PASSWORD=$password node tools/dist/bin/lab-status.js
+    LAB_REGISTRY_USERNAME=$user LAB_REGISTRY_PASSWORD=$password node packages/tooling/dist/bin/lab-status.js
 }
 
 case $action in
@@ -136,7 +136,7 @@ case $action in
       set_config baseImage "$(node -p "require('./tools/versions.json').images.nodeBaseLocal")"
     fi
     # An update killed earlier on this machine: stale lock, pending operations, orphans.
-    node tools/dist/bin/lab-recover.js --stack "$STACK"
+    node packages/tooling/dist/bin/lab-recover.js --stack "$STACK"
     # --refresh: a registry or app container stopped or removed since the last update is seen
     # and made again; signatures and attestations are checked by the program's drift check.
     run_engine up --yes --skip-preview --refresh --stack "$STACK"
@@ -146,7 +146,7 @@ case $action in
     lab_status
     ;;
   destroy)
-    node tools/dist/bin/lab-recover.js --stack "$STACK"
+    node packages/tooling/dist/bin/lab-recover.js --stack "$STACK"
     run_engine destroy --yes --stack "$STACK"
     ;;
   *)

@@ -1,8 +1,8 @@
 # Sourced by lab.sh: what lab.sh decides from a stack's config. Needs `pulumi` on PATH, the
-# backend and passphrase in the environment, and the built tooling (tools/dist): the decisions
-# are the lab's config schema's (tools/src/lib/lab-config-schema.ts), asked through
-# tools/src/bin/lab-config.ts.
-LAB_CONFIG_BIN="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/dist/bin/lab-config.js"
+# backend and passphrase in the environment, and the built tooling (packages/tooling/dist): the decisions
+# are the lab's config schema's (packages/tooling/src/lib/lab-config-schema.ts), asked through
+# packages/tooling/src/bin/lab-config.ts.
+LAB_CONFIG_BIN="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/packages/tooling/dist/bin/lab-config.js"
 
 # needs_cosign_password STACK: true when the stack's key is a password-protected cosign key
 # (signingKey.source generate or config), false for a KMS key or the lab's own vault dev

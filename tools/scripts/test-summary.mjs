@@ -6,7 +6,7 @@ import { join } from "node:path";
 
 const root = new URL("../..", import.meta.url).pathname;
 const reports = [
-  "tools/test-results/unit.json",
+  "packages/tooling/test-results/unit.json",
   "packages/components/test-results/unit.json",
   "packages/policy-pack/test-results/unit.json",
   "infra/test-results/unit.json",
@@ -15,7 +15,9 @@ const reports = [
 ];
 const wanted = process.argv.includes("--unit-only") ? reports.filter((r) => r.endsWith("unit.json")) : reports;
 
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 const missing = [];
 for (const report of wanted) {
   const path = join(root, report);

@@ -25,5 +25,8 @@ export async function runLabProgram(
 export function installLabMocks(config: Record<string, string>, secretKeys: string[] = []): Promise<RecordingMocks> {
   const ns = "signed-image-lab";
   const full = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${ns}:${k}`, v]));
-  return installRecordingMocks(full, secretKeys.map((k) => `${ns}:${k}`));
+  return installRecordingMocks(
+    full,
+    secretKeys.map((k) => `${ns}:${k}`),
+  );
 }

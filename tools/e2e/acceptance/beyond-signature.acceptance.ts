@@ -47,7 +47,11 @@ describe("provenance, the attestation policy and promotion under the real engine
     expect(String(up.all)).toMatch(/studentbook-policy/);
     const containers = (await dockerInventory()).containers;
     expect(containers).not.toContain(`${STACK}-studentbook-app`);
-    const promoted = await execa("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", `http://127.0.0.1:${PORTS.promotion}/v2/studentbook/tags/list`], { reject: false });
+    const promoted = await execa(
+      "curl",
+      ["-s", "-o", "/dev/null", "-w", "%{http_code}", `http://127.0.0.1:${PORTS.promotion}/v2/studentbook/tags/list`],
+      { reject: false },
+    );
     expect(String(promoted.stdout)).not.toBe("200");
   });
 

@@ -6,7 +6,10 @@ import { PROJECT_BIN, REPO_ROOT } from "../support/lab-tools.js";
 
 /** PATH without this checkout's .tools/bin: the clone must obtain its pinned tools itself. */
 function pathWithoutProjectTools(): string {
-  return (process.env.PATH ?? "").split(delimiter).filter((dir) => dir !== PROJECT_BIN).join(delimiter);
+  return (process.env.PATH ?? "")
+    .split(delimiter)
+    .filter((dir) => dir !== PROJECT_BIN)
+    .join(delimiter);
 }
 
 /** What the Docker daemon holds, to tell what a run left behind. */
@@ -82,7 +85,9 @@ export class EngineLab {
   private async takeWorkingTree(): Promise<void> {
     const diff = (await execa("git", ["-C", REPO_ROOT, "diff", "HEAD", "--binary"])).stdout;
     if (diff.trim()) await execa("git", ["-C", this.root, "apply", "--whitespace=nowarn", "-"], { input: `${diff}\n` });
-    const untracked = (await execa("git", ["-C", REPO_ROOT, "ls-files", "--others", "--exclude-standard"])).stdout.split("\n").filter(Boolean);
+    const untracked = (await execa("git", ["-C", REPO_ROOT, "ls-files", "--others", "--exclude-standard"])).stdout
+      .split("\n")
+      .filter(Boolean);
     for (const file of untracked) {
       mkdirSync(dirname(join(this.root, file)), { recursive: true });
       copyFileSync(join(REPO_ROOT, file), join(this.root, file));
@@ -120,9 +125,11 @@ export class EngineLab {
   }
 
   /** `pulumi stack output --json` of a stack. */
+  // biome-ignore lint/suspicious/noExplicitAny: stack outputs are whatever the program exports, read as JSON
   async outputs(stack = "dev"): Promise<Record<string, any>> {
     const result = await this.pulumi(["stack", "output", "--json", "--stack", stack]);
     if (result.exitCode !== 0) throw new Error(`stack output: ${result.all}`);
+    // biome-ignore lint/suspicious/noExplicitAny: stack outputs are whatever the program exports, read as JSON
     return JSON.parse(String(result.stdout)) as Record<string, any>;
   }
 

@@ -44,6 +44,7 @@ afterAll(async () => {
 
 describe("the README path under the real Pulumi engine", () => {
   let publicKeyFile: string;
+  // biome-ignore lint/suspicious/noExplicitAny: stack outputs are whatever the program exports, read as JSON
   let outputs: Record<string, any>;
 
   it("lab:up on the default config from a fresh clone: signed, attested, verified by stock cosign, app answering", async () => {
@@ -61,7 +62,15 @@ describe("the README path under the real Pulumi engine", () => {
     writeFileSync(publicKeyFile, outputs.publicKey);
     const verify = await cosign(["verify", "--key", publicKeyFile, "--insecure-ignore-tlog", outputs.verifiedRef]);
     expect(verify.exitCode, String(verify.all)).toBe(0);
-    const attestation = await cosign(["verify-attestation", "--key", publicKeyFile, "--insecure-ignore-tlog", "--type", "spdxjson", outputs.attestedRef]);
+    const attestation = await cosign([
+      "verify-attestation",
+      "--key",
+      publicKeyFile,
+      "--insecure-ignore-tlog",
+      "--type",
+      "spdxjson",
+      outputs.attestedRef,
+    ]);
     expect(attestation.exitCode, String(attestation.all)).toBe(0);
     expect(await appAnswers(outputs.appUrl)).toBeInstanceOf(Array);
   });
@@ -70,15 +79,29 @@ describe("the README path under the real Pulumi engine", () => {
     const image = outputs.images.studentbook;
     expect(image.provenanceRef).toBe(outputs.imageDigestRef);
     expect(outputs.appRef).toBe(outputs.admittedRef);
-    const provenance = await cosign(["verify-attestation", "--key", publicKeyFile, "--insecure-ignore-tlog", "--type", "slsaprovenance1", image.provenanceRef]);
+    const provenance = await cosign([
+      "verify-attestation",
+      "--key",
+      publicKeyFile,
+      "--insecure-ignore-tlog",
+      "--type",
+      "slsaprovenance1",
+      image.provenanceRef,
+    ]);
     expect(provenance.exitCode, String(provenance.all)).toBe(0);
     const statement = JSON.parse(Buffer.from(JSON.parse(String(provenance.stdout).split("\n")[0]!).payload, "base64").toString("utf8"));
     expect(statement.predicate.runDetails.builder.id).toBe("https://github.com/signed-image-lab/builder@v1");
     // The policy pack over the lab's own stack: every image pinned, the app from a verifiedRef.
     const pack = await lab.pulumi([
-      "preview", "--stack", "dev", "--expect-no-changes", "--non-interactive",
-      "--policy-pack", join(lab.root, "packages", "policy-pack"),
-      "--policy-pack-config", join(lab.root, "packages", "policy-pack", "lab-policy-config.json"),
+      "preview",
+      "--stack",
+      "dev",
+      "--expect-no-changes",
+      "--non-interactive",
+      "--policy-pack",
+      join(lab.root, "packages", "policy-pack"),
+      "--policy-pack-config",
+      join(lab.root, "packages", "policy-pack", "lab-policy-config.json"),
     ]);
     record("preview --policy-pack on the lab", String(pack.all));
     expect(pack.exitCode, String(pack.all).slice(-3000)).toBe(0);
@@ -131,7 +154,10 @@ describe("the README path under the real Pulumi engine", () => {
     const changed = steps.filter((s) => s.op !== "same" && s.op !== "read").map((s) => s.urn);
     expect(changed.some((urn) => urn.endsWith("docker:index/image:Image::studentbook"))).toBe(true);
     expect(changed.filter((urn) => /Registry|SigningKey/.test(urn))).toEqual([]);
-    expect(changed.every((urn) => /SigningPipeline|VerifiedContainer|pulumi:pulumi:Stack::/.test(urn)), changed.join("\n")).toBe(true);
+    expect(
+      changed.every((urn) => /SigningPipeline|VerifiedContainer|pulumi:pulumi:Stack::/.test(urn)),
+      changed.join("\n"),
+    ).toBe(true);
     const up = await lab.npm("lab:up");
     record("lab:up after an app source change", String(up.all));
     expect(up.exitCode, String(up.all).slice(-3000)).toBe(0);
@@ -145,7 +171,11 @@ describe("the README path under the real Pulumi engine", () => {
     const keyDir = lab.tempDir("other-key");
     await execa("cosign", ["generate-key-pair", "--output-key-prefix", join(keyDir, "other")], { env: { COSIGN_PASSWORD: "x" } });
     const otherKey = (await import("node:fs")).readFileSync(join(keyDir, "other.pub"), "utf8");
-    for (const [key, value] of [["registryPort", "5011"], ["appPort", "8091"]]) await lab.pulumi(["config", "set", key!, value!, "--stack", "wrongkey"]);
+    for (const [key, value] of [
+      ["registryPort", "5011"],
+      ["appPort", "8091"],
+    ])
+      await lab.pulumi(["config", "set", key!, value!, "--stack", "wrongkey"]);
     await lab.pulumi(["config", "set", "verifyPublicKey", "--stack", "wrongkey"], { input: otherKey });
     const up = await lab.npm("lab:up", "wrongkey");
     record("lab:up with a wrong verifyPublicKey", String(up.all));
@@ -166,7 +196,9 @@ describe("the README path under the real Pulumi engine", () => {
     expect(up.exitCode).not.toBe(0);
     expect(String(up.all)).toContain("signed-image-lab:registryPort: must be 1 to 65535");
     expect(seconds).toBeLessThan(5);
-    const exported = JSON.parse(String((await lab.pulumi(["stack", "export", "--stack", "badconfig"])).stdout)) as { deployment?: { resources?: unknown[] } };
+    const exported = JSON.parse(String((await lab.pulumi(["stack", "export", "--stack", "badconfig"])).stdout)) as {
+      deployment?: { resources?: unknown[] };
+    };
     expect(exported.deployment?.resources ?? []).toEqual([]);
     await lab.pulumi(["stack", "rm", "--yes", "badconfig"]);
   });
@@ -177,7 +209,9 @@ describe("the README path under the real Pulumi engine", () => {
     await lab.pulumi(["config", "set", "appPort", "8092", "--stack", "auth"]);
     await lab.pulumi(["config", "set", "--path", "registryAuth.enabled", "true", "--stack", "auth"]);
     await lab.pulumi(["config", "set", "--path", "registryAuth.users[0].username", "alice", "--stack", "auth"]);
-    await lab.pulumi(["config", "set", "--secret", "--path", "registryAuth.users[0].password", "--stack", "auth"], { input: "alice-registry-pw" });
+    await lab.pulumi(["config", "set", "--secret", "--path", "registryAuth.users[0].password", "--stack", "auth"], {
+      input: "alice-registry-pw",
+    });
     await lab.pulumi(["stack", "init", "tls", "--secrets-provider", "passphrase"]);
     await lab.pulumi(["config", "set", "registryPort", "5031", "--stack", "tls"]);
     await lab.pulumi(["config", "set", "appPort", "8093", "--stack", "tls"]);

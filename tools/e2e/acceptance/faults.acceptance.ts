@@ -92,8 +92,12 @@ async function recoverAndDestroy(what: string, interrupted?: { exitCode: number;
   expect(after.containers).toEqual(before.containers);
   expect(after.volumes).toEqual(before.volumes);
   expect(after.images.filter((i) => !before.images.includes(i))).toEqual([]);
-  const error = /lab: \S+ failed \(exit .*$|error: .*(connection refused|no such host|did not finish).*$/m.exec(interrupted?.output ?? "")?.[0];
-  log.push(`${what}: ${interrupted ? `exit ${interrupted.exitCode}` : "-"}${error ? ` (${error.trim()})` : ""}; one lab:up recovered in ${seconds} s — ${said} ${resourcesSummary(String(up.all)).replace(/\s+/g, " ")}; destroy clean`);
+  const error = /lab: \S+ failed \(exit .*$|error: .*(connection refused|no such host|did not finish).*$/m.exec(
+    interrupted?.output ?? "",
+  )?.[0];
+  log.push(
+    `${what}: ${interrupted ? `exit ${interrupted.exitCode}` : "-"}${error ? ` (${error.trim()})` : ""}; one lab:up recovered in ${seconds} s — ${said} ${resourcesSummary(String(up.all)).replace(/\s+/g, " ")}; destroy clean`,
+  );
   return String(up.all);
 }
 
@@ -122,6 +126,7 @@ describe("lab:up after the registry stopped", () => {
   for (const [what, marker] of POINTS) {
     it(`fails naming what broke, then recovers with one lab:up, when the registry stops during ${what}`, async () => {
       const interrupted = await upWithFault(marker, stopRegistry);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
       expect(interrupted.output).not.toMatch(/\u001b\[[0-9;]*m.*lab_run\(\)/);
       expect(interrupted.output).not.toContain("lab_run()");
       await recoverAndDestroy(`registry stopped during ${what}`, interrupted);
@@ -152,7 +157,9 @@ describe("two updates at once", () => {
     expect(second.exitCode).not.toBe(0);
     expect(String(second.all)).toMatch(/stack dev is being updated right now \(pid \d+|the stack is currently locked/);
     expect(done.exitCode, String(done.all).slice(-3000)).toBe(0);
-    log.push(`two lab:up at once: the second refused (${/stack dev is being updated right now[^;]*|the stack is currently locked/.exec(String(second.all))?.[0]}), the first ended verified`);
+    log.push(
+      `two lab:up at once: the second refused (${/stack dev is being updated right now[^;]*|the stack is currently locked/.exec(String(second.all))?.[0]}), the first ended verified`,
+    );
     await recoverAndDestroy("after two at once");
   });
 });

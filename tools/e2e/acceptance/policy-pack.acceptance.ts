@@ -10,7 +10,7 @@ import { PROJECT_BIN, REPO_ROOT } from "../support/lab-tools.js";
 // The policy pack (packages/policy-pack) under the real Pulumi engine: `pulumi preview
 // --policy-pack` on a tiny fixture program (a temp-dir project on a local file backend, preview
 // only: nothing is pulled, no container is made). tools/scripts/test-engine.sh runs this only
-// where pulumi, its Node.js language host and the docker provider plugin exist; pulumi v3.248.0
+// where pulumi, its Node.js language host and the docker provider plugin exist; the pinned pulumi
 // starts a Node.js policy pack through the language host, no pulumi-analyzer-policy needed.
 
 const PACK = join(REPO_ROOT, "packages", "policy-pack");
@@ -65,25 +65,39 @@ const env = () => ({
 const passphrase = randomBytes(18).toString("base64url");
 
 function pulumi(args: string[], extraEnv: Record<string, string> = {}) {
-  return execa("pulumi", [...args, "--non-interactive", "--color", "never"], { cwd: join(dir, "program"), env: { ...env(), ...extraEnv }, reject: false, all: true, timeout: 300_000 });
+  return execa("pulumi", [...args, "--non-interactive", "--color", "never"], {
+    cwd: join(dir, "program"),
+    env: { ...env(), ...extraEnv },
+    reject: false,
+    all: true,
+    timeout: 300_000,
+  });
 }
 
 /** `pulumi preview --policy-pack packages/policy-pack` of one fixture case; the `Policies:` block is logged. */
 async function preview(fixtureCase: string, extraArgs: string[] = []) {
   const result = await pulumi(["preview", "--stack", STACK, "--policy-pack", PACK, ...extraArgs], { FIXTURE_CASE: fixtureCase });
   const output = String(result.all);
-  console.log(`--- preview ${fixtureCase} ${extraArgs.join(" ")}: exit ${result.exitCode}\n${output.slice(output.indexOf("Policies:"), output.indexOf("Diagnostics:")).trim()}`);
+  console.log(
+    `--- preview ${fixtureCase} ${extraArgs.join(" ")}: exit ${result.exitCode}\n${output.slice(output.indexOf("Policies:"), output.indexOf("Diagnostics:")).trim()}`,
+  );
   return { exitCode: result.exitCode, output };
 }
 
 beforeAll(async () => {
   // The engine starts the pack's `main` (dist/index.js): build it as the README says.
-  await execa("npx", ["nx", "run", "@signed-image-lab/policy-pack:build", "--output-style=static"], { cwd: REPO_ROOT, env: { NX_DAEMON: "false", NX_NO_CLOUD: "true" } });
+  await execa("npx", ["nx", "run", "@signed-image-lab/policy-pack:build", "--output-style=static"], {
+    cwd: REPO_ROOT,
+    env: { NX_DAEMON: "false", NX_NO_CLOUD: "true" },
+  });
   dir = mkdtempSync(join(tmpdir(), "policy-pack-acceptance-"));
   mkdirSync(join(dir, "state"));
   mkdirSync(join(dir, "program"));
   writeFileSync(join(dir, "program", "Pulumi.yaml"), "name: policy-fixture\nruntime: nodejs\n");
-  writeFileSync(join(dir, "program", "package.json"), JSON.stringify({ name: "policy-fixture", private: true, type: "module", main: "index.js" }));
+  writeFileSync(
+    join(dir, "program", "package.json"),
+    JSON.stringify({ name: "policy-fixture", private: true, type: "module", main: "index.js" }),
+  );
   writeFileSync(join(dir, "program", "index.js"), PROGRAM);
   // @pulumi/pulumi and @pulumi/docker at the versions this repository pins.
   symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "program", "node_modules"));
@@ -115,7 +129,9 @@ describe("the policy pack under the real Pulumi engine (preview only)", () => {
     expect(exitCode, output).toBe(0);
     expect(output).not.toContain("[mandatory]");
     expect(output).toMatch(/\[advisory\]\s+image-pinned-by-digest\s+\(docker:index\/container:Container: app\)/);
-    expect(output).toContain("can't run policy 'image-pinned-by-digest' from policy pack 'signed-image-lab@v0.1.0' during preview: string value at .image can't be known during preview");
+    expect(output).toContain(
+      "can't run policy 'image-pinned-by-digest' from policy pack 'signed-image-lab@v0.1.0' during preview: string value at .image can't be known during preview",
+    );
     expect(output).not.toContain("image-from-verified-ref");
   });
 
@@ -123,7 +139,9 @@ describe("the policy pack under the real Pulumi engine (preview only)", () => {
     const { exitCode, output } = await preview("unverified");
     expect(exitCode).not.toBe(0);
     expect(output).toMatch(/\[mandatory\]\s+image-from-verified-ref\s+\(docker:index\/container:Container: app\)/);
-    expect(output).toContain(`app runs ${OTHER} (RemoteImage app), which is not the verifiedRef of any SigningPipeline or SignedImage in this stack`);
+    expect(output).toContain(
+      `app runs ${OTHER} (RemoteImage app), which is not the verifiedRef of any SigningPipeline or SignedImage in this stack`,
+    );
   });
 
   it("lets a stack lower a rule to advisory with --policy-pack-config", async () => {

@@ -19,8 +19,11 @@ const team = await teamStateOrSkip("team acceptance");
 /** `type name` of each resource an update replaced, updated, created or deleted, from its progress lines. */
 function changedResources(output: string): string[] {
   // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
   const plain = output.replace(/\u001b\[[0-9;]*m/g, "");
-  const names = [...plain.matchAll(/^\s*(?:\+-|~|\+|-)\s+(\S+:\S+)\s+(\S+)\s+(?:replaced|updated|created|deleted)\b/gm)].map((m) => `${m[1]} ${m[2]}`);
+  const names = [...plain.matchAll(/^\s*(?:\+-|~|\+|-)\s+(\S+:\S+)\s+(\S+)\s+(?:replaced|updated|created|deleted)\b/gm)].map(
+    (m) => `${m[1]} ${m[2]}`,
+  );
   return [...new Set(names)].sort();
 }
 
@@ -31,7 +34,10 @@ describe.skipIf(!team)("team mode: two clones share one lab through PostgreSQL (
   const log: string[] = [];
 
   /** The clones use this checkout's pinned tools (the README path's obtaining is engine.acceptance's). */
-  const npmEnv = () => ({ LAB_TEAM_ENV: envFile, PATH: [process.env.LAB_ENGINE_BIN, process.env.PATH, PROJECT_BIN].filter(Boolean).join(delimiter) });
+  const npmEnv = () => ({
+    LAB_TEAM_ENV: envFile,
+    PATH: [process.env.LAB_ENGINE_BIN, process.env.PATH, PROJECT_BIN].filter(Boolean).join(delimiter),
+  });
 
   const passphrase = randomBytes(18).toString("base64url");
 
@@ -47,7 +53,8 @@ describe.skipIf(!team)("team mode: two clones share one lab through PostgreSQL (
   /** `git pull` of the stack file: what clone A committed, clone B now has. */
   const pullStackFile = () => copyFileSync(join(a.root, `Pulumi.${STACK}.yaml`), join(b.root, `Pulumi.${STACK}.yaml`));
 
-  const locks = async () => (await stateRows(team!)).filter((r) => r.key.includes(`/.pulumi/locks/`) && r.key.includes(`/${PROJECT}/${STACK}/`));
+  const locks = async () =>
+    (await stateRows(team!)).filter((r) => r.key.includes(`/.pulumi/locks/`) && r.key.includes(`/${PROJECT}/${STACK}/`));
 
   beforeAll(async () => {
     const taken = (await dockerInventory()).containers.filter((name) => CONTAINERS.includes(name));
@@ -61,7 +68,11 @@ describe.skipIf(!team)("team mode: two clones share one lab through PostgreSQL (
     writeFileSync(envFile, lines.join(""), { mode: 0o600 });
 
     // Clone A makes the environment; both clones install and build (lab:doctor) before the race.
-    for (const args of [["stack", "init", STACK, "--secrets-provider", "passphrase"], ["config", "set", "registryPort", "5041", "--stack", STACK], ["config", "set", "appPort", "8094", "--stack", STACK]]) {
+    for (const args of [
+      ["stack", "init", STACK, "--secrets-provider", "passphrase"],
+      ["config", "set", "registryPort", "5041", "--stack", STACK],
+      ["config", "set", "appPort", "8094", "--stack", STACK],
+    ]) {
       const result = await pulumi(a, args);
       expect(result.exitCode, String(result.all)).toBe(0);
     }
@@ -95,7 +106,8 @@ describe.skipIf(!team)("team mode: two clones share one lab through PostgreSQL (
     // longer than A's whole update on a busy machine: hold A's update at its registry (paused)
     // until B has been refused, so that the two updates really overlap.
     const registry = `${STACK}-registry`;
-    const running = async () => (await execa("docker", ["inspect", "-f", "{{.State.Running}}", registry], { reject: false })).stdout.trim() === "true";
+    const running = async () =>
+      (await execa("docker", ["inspect", "-f", "{{.State.Running}}", registry], { reject: false })).stdout.trim() === "true";
     while (!(await running()) && !firstEnded) await new Promise((resolve) => setTimeout(resolve, 250));
     expect(firstEnded, "clone A's lab:up ended before its registry ran").toBe(false);
     await execa("docker", ["pause", registry]);
@@ -146,7 +158,9 @@ describe.skipIf(!team)("team mode: two clones share one lab through PostgreSQL (
     const up = await b.npm("lab:up", STACK, npmEnv());
     expect(up.exitCode, String(up.all).slice(-3000)).toBe(0);
     log.push(`first lab:up from B: ${resourcesSummary(String(up.all)).replace(/\s+/g, " ")}`);
-    expect(String(up.all)).toMatch(/drift: sbomFile of localhost:5041\/studentbook@sha256:[0-9a-f]{64} gone since the last update; making again/);
+    expect(String(up.all)).toMatch(
+      /drift: sbomFile of localhost:5041\/studentbook@sha256:[0-9a-f]{64} gone since the last update; making again/,
+    );
     const changed = changedResources(String(up.all));
     expect(changed.length).toBeGreaterThan(0);
     // Only the SBOM's chain (scan, attach, attest, verify-attestation, the policy judging it) among the commands, and

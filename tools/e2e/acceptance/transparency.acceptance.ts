@@ -20,13 +20,19 @@ async function cosign(args: string[]) {
 
 beforeAll(async () => {
   const taken = (await dockerInventory()).containers.filter((name) => CONTAINERS.includes(name));
-  if (taken.length > 0) throw new Error(`a trust lab is already running here (${taken.join(", ")}): LAB_STACK=trust npm run lab:destroy it first`);
+  if (taken.length > 0)
+    throw new Error(`a trust lab is already running here (${taken.join(", ")}): LAB_STACK=trust npm run lab:destroy it first`);
   lab = await EngineLab.clone();
   // lab:doctor makes the file backend and the stack passphrase, as the first lab:up would.
   await lab.npm("lab:doctor", STACK);
   const settings = [
     ["stack", "init", STACK, "--secrets-provider", "passphrase"],
-    ...[["registryPort", "5051"], ["appPort", "8095"], ["signatureFormat", "bundle"], ["transparency", "timestamps"]].map(([k, v]) => ["config", "set", k!, v!, "--stack", STACK]),
+    ...[
+      ["registryPort", "5051"],
+      ["appPort", "8095"],
+      ["signatureFormat", "bundle"],
+      ["transparency", "timestamps"],
+    ].map(([k, v]) => ["config", "set", k!, v!, "--stack", STACK]),
     ["config", "set", "--path", "timestampAuthority.port", "3095", "--stack", STACK],
   ];
   for (const args of settings) {
@@ -41,6 +47,7 @@ afterAll(async () => {
 });
 
 describe("transparency: timestamps under the real Pulumi engine", () => {
+  // biome-ignore lint/suspicious/noExplicitAny: stack outputs are whatever the program exports, read as JSON
   let outputs: Record<string, any>;
 
   it("lab:up runs the TSA, signs and attests with timestamps, and verifies with them required", async () => {
@@ -61,13 +68,30 @@ describe("transparency: timestamps under the real Pulumi engine", () => {
     const trust = ["--trusted-root", join(dir, "trusted-root.json"), "--use-signed-timestamps", "--insecure-ignore-tlog"];
     const verify = await cosign(["verify", "--key", join(dir, "lab.pub"), ...trust, outputs.verifiedRef]);
     expect(verify.exitCode, String(verify.all)).toBe(0);
-    const attestation = await cosign(["verify-attestation", "--key", join(dir, "lab.pub"), ...trust, "--type", "spdxjson", outputs.attestedRef]);
+    const attestation = await cosign([
+      "verify-attestation",
+      "--key",
+      join(dir, "lab.pub"),
+      ...trust,
+      "--type",
+      "spdxjson",
+      outputs.attestedRef,
+    ]);
     expect(attestation.exitCode, String(attestation.all)).toBe(0);
     // A trusted root without the lab's TSA does not vouch for these timestamps.
     const foreignRoot = JSON.parse(outputs.trustedRoot) as { timestampAuthorities: unknown[] };
     foreignRoot.timestampAuthorities = [];
     writeFileSync(join(dir, "empty-root.json"), JSON.stringify(foreignRoot));
-    const refused = await cosign(["verify", "--key", join(dir, "lab.pub"), "--trusted-root", join(dir, "empty-root.json"), "--use-signed-timestamps", "--insecure-ignore-tlog", outputs.verifiedRef]);
+    const refused = await cosign([
+      "verify",
+      "--key",
+      join(dir, "lab.pub"),
+      "--trusted-root",
+      join(dir, "empty-root.json"),
+      "--use-signed-timestamps",
+      "--insecure-ignore-tlog",
+      outputs.verifiedRef,
+    ]);
     expect(refused.exitCode).not.toBe(0);
   });
 
@@ -81,7 +105,10 @@ describe("transparency: timestamps under the real Pulumi engine", () => {
   });
 
   it("switches to timestamps+log: Rekor v2 joins, everything is signed again into the log, and stock cosign verifies with log inclusion required", async () => {
-    for (const args of [["config", "set", "transparency", "timestamps+log", "--stack", STACK], ["config", "set", "--path", "transparencyLog.port", "3096", "--stack", STACK]]) {
+    for (const args of [
+      ["config", "set", "transparency", "timestamps+log", "--stack", STACK],
+      ["config", "set", "--path", "transparencyLog.port", "3096", "--stack", STACK],
+    ]) {
       const result = await lab.pulumi(args);
       expect(result.exitCode, String(result.all)).toBe(0);
     }
@@ -101,7 +128,15 @@ describe("transparency: timestamps under the real Pulumi engine", () => {
     const verify = await cosign(["verify", "--key", join(dir, "lab.pub"), ...trust, outputs.verifiedRef]);
     expect(verify.exitCode, String(verify.all)).toBe(0);
     expect(String(verify.all)).not.toMatch(/Skipping tlog verification/);
-    const attestation = await cosign(["verify-attestation", "--key", join(dir, "lab.pub"), ...trust, "--type", "spdxjson", outputs.attestedRef]);
+    const attestation = await cosign([
+      "verify-attestation",
+      "--key",
+      join(dir, "lab.pub"),
+      ...trust,
+      "--type",
+      "spdxjson",
+      outputs.attestedRef,
+    ]);
     expect(attestation.exitCode, String(attestation.all)).toBe(0);
     expect(lab.checkpoint(STACK)).not.toMatch(/PRIVATE KEY-----/);
     const preview = await lab.pulumi(["preview", "--expect-no-changes", "--stack", STACK]);

@@ -5,7 +5,7 @@ import { changeCounts, dockerInventory, EngineLab, resourcesSummary } from "./en
 // program, then `lab:up` again after pulling this one. Whatever the earlier version made stays:
 // the upgrade may add what is new, but it neither updates, replaces nor deletes a resource, so
 // no tool re-runs on a lab that did not change. The earlier version is the last commit before
-// the pipeline became data (tools/src/lib/pipeline.ts).
+// the pipeline became data (packages/tooling/src/lib/pipeline.ts).
 const EARLIER = "2543960";
 const STACK = "upgrade";
 

@@ -116,7 +116,12 @@ export class LabFixture {
     await runStepOrThrow(
       `starting registry ${container}`,
       startRegistryStep({
-        name: container, image: REGISTRY_IMAGE, hostPort: port, authEnabled, labels: { [LABEL]: this.runId }, docker: this.tools.docker,
+        name: container,
+        image: REGISTRY_IMAGE,
+        hostPort: port,
+        authEnabled,
+        labels: { [LABEL]: this.runId },
+        docker: this.tools.docker,
         tls: tls !== undefined,
       }),
       {
@@ -129,7 +134,13 @@ export class LabFixture {
     const endpoint = `localhost:${port}`;
     await runStepOrThrow(
       "waiting for the registry",
-      waitForRegistryStep({ endpoint, authEnabled, timeoutSeconds: 30, curl: this.tools.curl, ...(tls ? { scheme: "https", caFile: tls.caFile } : {}) }),
+      waitForRegistryStep({
+        endpoint,
+        authEnabled,
+        timeoutSeconds: 30,
+        curl: this.tools.curl,
+        ...(tls ? { scheme: "https", caFile: tls.caFile } : {}),
+      }),
     );
     return {
       endpoint,
@@ -148,11 +159,20 @@ export class LabFixture {
     const container = `${this.runId}-tsa-${++this.timestampAuthorities}`;
     await runStepOrThrow(
       `starting timestamp authority ${container}`,
-      startTimestampServerStep({ name: container, image: TSA_IMAGE, hostPort: port, labels: { [LABEL]: this.runId }, docker: this.tools.docker }),
+      startTimestampServerStep({
+        name: container,
+        image: TSA_IMAGE,
+        hostPort: port,
+        labels: { [LABEL]: this.runId },
+        docker: this.tools.docker,
+      }),
       { [TimestampEnv.privateKey]: key.privateKeyPem, [TimestampEnv.certificateChain]: key.certificateChainPem },
     );
     const url = timestampUrl(port);
-    await runStepOrThrow("waiting for the timestamp authority", waitForTimestampServerStep({ url, timeoutSeconds: waitSeconds, curl: this.tools.curl }));
+    await runStepOrThrow(
+      "waiting for the timestamp authority",
+      waitForTimestampServerStep({ url, timeoutSeconds: waitSeconds, curl: this.tools.curl }),
+    );
     return { url, container };
   }
 
@@ -162,7 +182,13 @@ export class LabFixture {
     const container = `${this.runId}-rekor-${++this.transparencyLogs}`;
     await runStepOrThrow(
       `starting transparency log ${container}`,
-      startRekorServerStep({ name: container, image: REKOR_IMAGE, hostPort: port, labels: { [LABEL]: this.runId }, docker: this.tools.docker }),
+      startRekorServerStep({
+        name: container,
+        image: REKOR_IMAGE,
+        hostPort: port,
+        labels: { [LABEL]: this.runId },
+        docker: this.tools.docker,
+      }),
       { [RekorEnv.privateKey]: key.privateKeyPem },
     );
     const url = rekorUrl(port);

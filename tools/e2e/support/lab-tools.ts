@@ -31,11 +31,19 @@ function which(name: string): string | undefined {
  */
 export function findLabTools(): { tools?: LabTools; missing: string[] } {
   const binaries: Record<keyof LabTools, string> = {
-    cosign: "cosign", syft: "syft", skopeo: "skopeo", docker: "docker", curl: "curl", node: "node", policyCheck: "lab-policy-check",
+    cosign: "cosign",
+    syft: "syft",
+    skopeo: "skopeo",
+    docker: "docker",
+    curl: "curl",
+    node: "node",
+    policyCheck: "lab-policy-check",
     oras: "oras",
   };
   const found = Object.fromEntries(Object.entries(binaries).map(([key, binary]) => [key, which(binary)]));
-  const missing = Object.entries(binaries).filter(([key]) => !found[key]).map(([, binary]) => binary);
+  const missing = Object.entries(binaries)
+    .filter(([key]) => !found[key])
+    .map(([, binary]) => binary);
   return missing.length === 0 ? { tools: found as unknown as LabTools, missing } : { missing };
 }
 

@@ -48,7 +48,13 @@ function signingOptions(tools: LabTools, format: SignatureFormat) {
 }
 
 /** Signs `ref` with `key`: the pipeline's own sign step, run by the local runner. */
-export async function sign(tools: LabTools, ref: string, key: TestKey, registryEnv: Record<string, string> = {}, format: SignatureFormat = "legacy"): Promise<void> {
+export async function sign(
+  tools: LabTools,
+  ref: string,
+  key: TestKey,
+  registryEnv: Record<string, string> = {},
+  format: SignatureFormat = "legacy",
+): Promise<void> {
   await runPipeline({
     name: ref,
     options: signingOptions(tools, format),
@@ -59,7 +65,13 @@ export async function sign(tools: LabTools, ref: string, key: TestKey, registryE
 }
 
 /** Runs the pipeline's own verify step of `ref` against `key`; the verdict is the exit code. */
-export function verify(tools: LabTools, ref: string, key: TestKey, registryEnv: Record<string, string> = {}, format: SignatureFormat = "legacy"): Promise<StepResult> {
+export function verify(
+  tools: LabTools,
+  ref: string,
+  key: TestKey,
+  registryEnv: Record<string, string> = {},
+  format: SignatureFormat = "legacy",
+): Promise<StepResult> {
   const inputs = { ref, sign: ref } as StepInputs;
   return runStep(pipelineStep("verify").script(inputs, signingOptions(tools, format)), { ...verifierEnv(key), ...registryEnv });
 }

@@ -87,9 +87,13 @@ async function tableExists(team: TeamState, table: string): Promise<boolean> {
 export async function stateRows(team: TeamState, table = "pulumi_state"): Promise<StateRow[]> {
   // The CLI makes its table on first use: a fresh database has none, which means no rows.
   if (!(await tableExists(team, table))) return [];
-  const result = await execa(join(team.env.LAB_PG_BIN!, "psql"), ["-X", "-q", "-tA", "-F", "\t", "-c", `SELECT key, data->>'data' FROM ${table} ORDER BY key`], {
-    env: team.env,
-  });
+  const result = await execa(
+    join(team.env.LAB_PG_BIN!, "psql"),
+    ["-X", "-q", "-tA", "-F", "\t", "-c", `SELECT key, data->>'data' FROM ${table} ORDER BY key`],
+    {
+      env: team.env,
+    },
+  );
   return result.stdout
     .split("\n")
     .filter(Boolean)

@@ -53,11 +53,19 @@ export async function startLog(lab: LabFixture): Promise<TestLog> {
 }
 
 /** The trusted root of `tsa` and `log` (whose public key may be another's), as the component makes it for `timestamps+log`. */
-export function trustedRootWithLog(tools: LabTools, tsa: TestAuthority, log: { readonly url: string; readonly publicKeyPem: string }): Promise<string> {
-  return runStepOrThrow("cosign trusted-root create (with the log)", trustedRootStep({ tsaUrl: tsa.url, log: { url: log.url }, cosign: tools.cosign }), {
-    [TimestampEnv.certificateChain]: tsa.key.certificateChainPem,
-    [RekorEnv.publicKey]: log.publicKeyPem,
-  });
+export function trustedRootWithLog(
+  tools: LabTools,
+  tsa: TestAuthority,
+  log: { readonly url: string; readonly publicKeyPem: string },
+): Promise<string> {
+  return runStepOrThrow(
+    "cosign trusted-root create (with the log)",
+    trustedRootStep({ tsaUrl: tsa.url, log: { url: log.url }, cosign: tools.cosign }),
+    {
+      [TimestampEnv.certificateChain]: tsa.key.certificateChainPem,
+      [RekorEnv.publicKey]: log.publicKeyPem,
+    },
+  );
 }
 
 /** Where and with which trusted root to sign with a timestamp (and a log entry). */
@@ -82,11 +90,14 @@ export function signWithTimestamp(
   registryEnv: Record<string, string>,
 ): Promise<StepResult> {
   const { tsa, trustedRoot, logUrl } = signingOf(signing);
-  return runStep(signStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, format: "bundle", timestamps: { tsaUrl: tsa.url, logUrl }, cosign: tools.cosign }), {
-    ...signerEnv(key),
-    [PublicEnv.trustedRoot]: trustedRoot ?? tsa.trustedRoot,
-    ...registryEnv,
-  });
+  return runStep(
+    signStep({ ref, keyRef: PRIVATE_KEY_FROM_ENV, format: "bundle", timestamps: { tsaUrl: tsa.url, logUrl }, cosign: tools.cosign }),
+    {
+      ...signerEnv(key),
+      [PublicEnv.trustedRoot]: trustedRoot ?? tsa.trustedRoot,
+      ...registryEnv,
+    },
+  );
 }
 
 /** Attests `predicateFile` on `ref` with a timestamp from `tsa`, as the SbomAttestation component does in `timestamps` mode. */
@@ -101,7 +112,14 @@ export function attestWithTimestamp(
   const { tsa, trustedRoot, logUrl } = signingOf(signing);
   return runStep(
     attestStep({
-      ref, keyRef: PRIVATE_KEY_FROM_ENV, predicateFile, sbomFormat: "spdx-json", sbomSha256: fileSha256(predicateFile), format: "bundle", timestamps: { tsaUrl: tsa.url, logUrl }, cosign: tools.cosign,
+      ref,
+      keyRef: PRIVATE_KEY_FROM_ENV,
+      predicateFile,
+      sbomFormat: "spdx-json",
+      sbomSha256: fileSha256(predicateFile),
+      format: "bundle",
+      timestamps: { tsaUrl: tsa.url, logUrl },
+      cosign: tools.cosign,
     }),
     { ...signerEnv(key), [PublicEnv.trustedRoot]: trustedRoot ?? tsa.trustedRoot, ...registryEnv },
   );
@@ -132,9 +150,19 @@ export function verifyAttestationWithTimestamps(
   registryEnv: Record<string, string>,
   transparencyLog = false,
 ): Promise<StepResult> {
-  return runStep(verifyAttestationStep({ ref, sbomFormat: "spdx-json", format: "bundle", signedTimestamps: true, transparencyLog, cosign: tools.cosign }), {
-    ...verifierEnv(key),
-    [PublicEnv.trustedRoot]: trustedRoot,
-    ...registryEnv,
-  });
+  return runStep(
+    verifyAttestationStep({
+      ref,
+      sbomFormat: "spdx-json",
+      format: "bundle",
+      signedTimestamps: true,
+      transparencyLog,
+      cosign: tools.cosign,
+    }),
+    {
+      ...verifierEnv(key),
+      [PublicEnv.trustedRoot]: trustedRoot,
+      ...registryEnv,
+    },
+  );
 }

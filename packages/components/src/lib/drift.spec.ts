@@ -5,11 +5,19 @@ import { describe, expect, it } from "vitest";
 import { checkDrift, fileSha256, presenceWithSbomFile, type DriftRecord } from "./drift.js";
 
 const REF = `localhost:5001/app@sha256:${"1".repeat(64)}`;
-const previous: DriftRecord = { digestRef: REF, sbomSha256: "f".repeat(64), repairs: { signature: 2, attestation: 0, attachment: 0, sbomFile: 0 } };
+const previous: DriftRecord = {
+  digestRef: REF,
+  sbomSha256: "f".repeat(64),
+  repairs: { signature: 2, attestation: 0, attachment: 0, sbomFile: 0 },
+};
 
 describe("checkDrift", () => {
   it("bumps the repair count of exactly what is gone, for the digest the last update finished", () => {
-    const result = checkDrift(previous, REF, ["signature", "attestation", "sbomFile"], { signature: false, attestation: true, sbomFile: true });
+    const result = checkDrift(previous, REF, ["signature", "attestation", "sbomFile"], {
+      signature: false,
+      attestation: true,
+      sbomFile: true,
+    });
     expect(result.lost).toEqual(["signature"]);
     expect(result.repairs).toEqual({ signature: 3, attestation: 0, attachment: 0, sbomFile: 0 });
   });

@@ -31,12 +31,17 @@ describe("htpasswdLines", () => {
     // The same stack and user names everywhere must not mean the same line: nothing to precompute.
     expect(htpasswdLines(randomBytes(32).toString("hex"), users)).not.toBe(htpasswd);
     expect(htpasswdLines(seed, [{ username: "alice", password: "new" }])).not.toBe(htpasswdLines(seed, [users[0]!]));
-    const [alice, bob] = htpasswdLines(seed, [{ username: "alice", password: "same" }, { username: "bob", password: "same" }]).split("\n");
+    const [alice, bob] = htpasswdLines(seed, [
+      { username: "alice", password: "same" },
+      { username: "bob", password: "same" },
+    ]).split("\n");
     expect(alice?.slice(6, 35)).not.toBe(bob?.slice(4, 33));
   });
 
   it("refuses a password bcrypt would cut at 72 bytes, and a seed that is not random bytes", () => {
-    expect(() => htpasswdLines(seed, [{ username: "alice", password: "x".repeat(73) }])).toThrow(/alice's password is longer than 72 bytes/);
+    expect(() => htpasswdLines(seed, [{ username: "alice", password: "x".repeat(73) }])).toThrow(
+      /alice's password is longer than 72 bytes/,
+    );
     expect(() => htpasswdLines(seed, [{ username: "alice", password: "é".repeat(37) }])).toThrow(/72 bytes/);
     expect(htpasswdAccepts(htpasswdLines(seed, [{ username: "a", password: "x".repeat(72) }]), "a", "x".repeat(72))).toBe(true);
     expect(() => htpasswdLines("dev", users)).toThrow(/salt seed/);

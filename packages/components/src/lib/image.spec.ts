@@ -1,6 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FAKE_BUILD_STARTED, holdsSecretInput, installRecordingMocks, plain, registeredUrns, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
+import {
+  FAKE_BUILD_STARTED,
+  holdsSecretInput,
+  installRecordingMocks,
+  plain,
+  registeredUrns,
+  outputValue,
+  type RecordingMocks,
+} from "../test-support/recording-mocks.js";
 import { tempBuildContext } from "../test-support/build-context.js";
 
 const CONTEXT = tempBuildContext();
@@ -33,13 +41,20 @@ describe("Image", () => {
   });
 
   it("records what the build is made from, and starts its clock only when that changes", async () => {
-    const image = new module.Image("clocked", { registry: { endpoint: "localhost:5001" }, context: CONTEXT, buildArgs: { BASE_IMAGE: "base:1" } });
+    const image = new module.Image("clocked", {
+      registry: { endpoint: "localhost:5001" },
+      context: CONTEXT,
+      buildArgs: { BASE_IMAGE: "base:1" },
+    });
     const build = await outputValue(image.build);
     expect(build).toMatchObject({ dockerfile: { path: "Dockerfile" }, buildArgs: { BASE_IMAGE: "base:1" }, baseImage: "base:1" });
     expect(build.sourceDigest).toMatch(/^[a-f0-9]{64}$/);
     expect(build.dockerfile.sha256).toMatch(/^[a-f0-9]{64}$/);
     const clock = mocks.named("clocked-build-clock");
-    expect(plain(clock.inputs.triggers)).toEqual([{ sourceDigest: build.sourceDigest, dockerfile: build.dockerfile }, { BASE_IMAGE: "base:1" }]);
+    expect(plain(clock.inputs.triggers)).toEqual([
+      { sourceDigest: build.sourceDigest, dockerfile: build.dockerfile },
+      { BASE_IMAGE: "base:1" },
+    ]);
     expect(build.startedOn).toBe(FAKE_BUILD_STARTED);
   });
 
@@ -54,6 +69,8 @@ describe("Image", () => {
     const built = mocks.named("private", "docker:index/image:Image");
     expect(plain(built.inputs.registry)).toEqual({ server: "localhost:5001", username: "alice", password: "pw" });
     expect(holdsSecretInput(built.inputs.registry)).toBe(true);
-    expect(registeredUrns()).toContain("urn:pulumi:dev::signed-image-lab::signed-image-lab:signing:Image$docker:index/image:Image::private");
+    expect(registeredUrns()).toContain(
+      "urn:pulumi:dev::signed-image-lab::signed-image-lab:signing:Image$docker:index/image:Image::private",
+    );
   });
 });

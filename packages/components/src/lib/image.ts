@@ -1,6 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { buildClockStep, formatDigestRef, parseDigestRef, readBuildSources, removeBuiltTagStep, renderStepScript, type BuildInputs } from "@signed-image-lab/tooling";
+import {
+  buildClockStep,
+  formatDigestRef,
+  parseDigestRef,
+  readBuildSources,
+  removeBuiltTagStep,
+  renderStepScript,
+  type BuildInputs,
+} from "@signed-image-lab/tooling";
 import { LAB_DEFAULTS } from "./lab-config.js";
 import type { RegistryAccess } from "./registry.js";
 import { stepCommand } from "./step-command.js";
@@ -72,7 +80,9 @@ export class Image extends pulumi.ComponentResource {
     );
     this.build = pulumi
       .all([sources, buildArgs, args.baseImage ?? buildArgs.apply((a) => a.BASE_IMAGE ?? ""), clock.stdout])
-      .apply(([source, argsUsed, baseImage, started]): BuildInputs => ({ ...source, buildArgs: argsUsed, baseImage, startedOn: started.trim() }));
+      .apply(
+        ([source, argsUsed, baseImage, started]): BuildInputs => ({ ...source, buildArgs: argsUsed, baseImage, startedOn: started.trim() }),
+      );
     this.ref = image.repoDigest.apply((digestRef) => formatDigestRef(parseDigestRef(digestRef, "the pushed image")));
     // docker.Image leaves its local build tag behind on destroy; this step's delete removes it.
     stepCommand(

@@ -1,11 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import {
-  publicKeyFingerprint,
-  PublicEnv,
-  pipelineOptions,
-  pipelineSteps,
-  type Repairable,
-} from "@signed-image-lab/tooling";
+import { publicKeyFingerprint, PublicEnv, pipelineOptions, pipelineSteps, type Repairable } from "@signed-image-lab/tooling";
 import type { PipelineCommandsArgs, PipelineValueInputs } from "./pipeline-commands.js";
 import type { SigningKeyMaterial } from "./signing-key.js";
 import { registryEnvironment, type RegistryCredentials } from "./step-command.js";

@@ -13,7 +13,17 @@ mkdirSync(stacks, { recursive: true });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const checkpoint = (outputs: Record<string, unknown>) =>
-  JSON.stringify({ version: 3, checkpoint: { latest: { resources: [{ type: "pulumi:providers:docker", outputs: {} }, { type: "pulumi:pulumi:Stack", outputs }] } } });
+  JSON.stringify({
+    version: 3,
+    checkpoint: {
+      latest: {
+        resources: [
+          { type: "pulumi:providers:docker", outputs: {} },
+          { type: "pulumi:pulumi:Stack", outputs },
+        ],
+      },
+    },
+  });
 
 describe("readCheckpointOutputs", () => {
   it("reads the root stack's outputs of the last update from a file backend", () => {
@@ -31,7 +41,10 @@ describe("readCheckpointOutputs", () => {
     const file = join(stacks, "busy.json");
     writeFileSync(file, "");
     // Another process completes the file 300 ms later, as the engine would.
-    const writer = spawn(process.execPath, ["-e", `setTimeout(() => require("fs").writeFileSync(${JSON.stringify(file)}, ${JSON.stringify(checkpoint({ n: 1 }))}), 300)`]);
+    const writer = spawn(process.execPath, [
+      "-e",
+      `setTimeout(() => require("fs").writeFileSync(${JSON.stringify(file)}, ${JSON.stringify(checkpoint({ n: 1 }))}), 300)`,
+    ]);
     expect(readCheckpointOutputs(backend, "signed-image-lab", "busy")).toEqual({ n: 1 });
     await new Promise((resolve) => writer.on("exit", resolve));
     writeFileSync(file, '{"version": 3, "checkp');

@@ -9,7 +9,12 @@ import { fileURLToPath } from "node:url";
  * failed with `failed to load checkpoint: EOF` at the start of an update): an unreadable file
  * is read again, for up to `attempts` × 100 ms.
  */
-export function readCheckpointOutputs(backendUrl: string, project: string, stack: string, attempts = 30): Record<string, unknown> | undefined {
+export function readCheckpointOutputs(
+  backendUrl: string,
+  project: string,
+  stack: string,
+  attempts = 30,
+): Record<string, unknown> | undefined {
   const file = join(fileURLToPath(backendUrl), ".pulumi", "stacks", project, `${stack}.json`);
   for (let attempt = 1; ; attempt++) {
     let text: string;

@@ -1,6 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { stepEnvironment, scriptOf, installRecordingMocks, isSecret, holdsSecretInput, plain, registeredUrns, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
+import {
+  stepEnvironment,
+  scriptOf,
+  installRecordingMocks,
+  isSecret,
+  holdsSecretInput,
+  plain,
+  registeredUrns,
+  outputValue,
+  type RecordingMocks,
+} from "../test-support/recording-mocks.js";
 import { htpasswdAccepts } from "./htpasswd.js";
 
 let mocks: RecordingMocks;
@@ -82,9 +92,15 @@ describe("Registry", () => {
     expect(scriptOf(mocks.named("tls-ca-file"))).toContain("/lab/dev/registry-ca/ca.crt");
     const container = mocks.named("tls", "docker:index/container:Container");
     expect(container.inputs.envs).toEqual(
-      expect.arrayContaining(["REGISTRY_HTTP_TLS_CERTIFICATE=/etc/docker/registry/tls.crt", "REGISTRY_HTTP_TLS_KEY=/etc/docker/registry/tls.key"]),
+      expect.arrayContaining([
+        "REGISTRY_HTTP_TLS_CERTIFICATE=/etc/docker/registry/tls.crt",
+        "REGISTRY_HTTP_TLS_KEY=/etc/docker/registry/tls.key",
+      ]),
     );
-    expect(plain(container.inputs.uploads).map((u: { file: string }) => u.file)).toEqual(["/etc/docker/registry/tls.crt", "/etc/docker/registry/tls.key"]);
+    expect(plain(container.inputs.uploads).map((u: { file: string }) => u.file)).toEqual([
+      "/etc/docker/registry/tls.crt",
+      "/etc/docker/registry/tls.key",
+    ]);
     expect(holdsSecretInput(container.inputs.uploads)).toBe(true);
     const ready = scriptOf(mocks.named("tls-ready")) as string;
     expect(ready).toContain("--cacert /lab/dev/registry-ca/ca.crt https://localhost:5004/v2/");
@@ -92,8 +108,6 @@ describe("Registry", () => {
 
   it("parents every child to the component", () => {
     const children = registeredUrns().filter((urn) => urn.includes("signed-image-lab:signing:Registry$"));
-    expect(children.map((urn) => urn.split("::").pop())).toEqual(
-      expect.arrayContaining(["open-image", "open-data", "open", "open-ready"]),
-    );
+    expect(children.map((urn) => urn.split("::").pop())).toEqual(expect.arrayContaining(["open-image", "open-data", "open", "open-ready"]));
   });
 });

@@ -89,15 +89,26 @@ export class Registry extends pulumi.ComponentResource implements RegistryAccess
     const users = args.users ?? [];
     const authEnabled = users.length > 0;
 
-    const image = new docker.RemoteImage(`${name}-image`, { name: args.image ?? DEFAULT_REGISTRY_IMAGE, keepLocally: true }, { parent: this });
+    const image = new docker.RemoteImage(
+      `${name}-image`,
+      { name: args.image ?? DEFAULT_REGISTRY_IMAGE, keepLocally: true },
+      { parent: this },
+    );
     const volume = new docker.Volume(`${name}-data`, {}, { parent: this });
     const seed = authEnabled
-      ? stepCommand(`${name}-htpasswd-seed`, { script: renderStepScript(htpasswdSeedStep({ node: args.node })), triggers: [], secretStdout: true }, { parent: this }).stdout
+      ? stepCommand(
+          `${name}-htpasswd-seed`,
+          { script: renderStepScript(htpasswdSeedStep({ node: args.node })), triggers: [], secretStdout: true },
+          { parent: this },
+        ).stdout
       : pulumi.output("");
     const htpasswd = pulumi.secret(
-      pulumi
-        .all([seed, ...users.map((u) => pulumi.output(u.password))])
-        .apply(([seedHex, ...passwords]) => htpasswdLines(seedHex ?? "", users.map((u, i) => ({ username: u.username, password: passwords[i] ?? "" })))),
+      pulumi.all([seed, ...users.map((u) => pulumi.output(u.password))]).apply(([seedHex, ...passwords]) =>
+        htpasswdLines(
+          seedHex ?? "",
+          users.map((u, i) => ({ username: u.username, password: passwords[i] ?? "" })),
+        ),
+      ),
     );
     const tls = args.tls ? this.makeCertificates(name, args.tls) : undefined;
     const container = new docker.Container(
@@ -167,7 +178,12 @@ export class Registry extends pulumi.ComponentResource implements RegistryAccess
     );
     const serverStep = stepCommand(
       `${name}-server-certificate`,
-      { script: renderStepScript(serverCertificateStep({ openssl: tls.openssl })), environment: caEnvironment, triggers: [], secretStdout: true },
+      {
+        script: renderStepScript(serverCertificateStep({ openssl: tls.openssl })),
+        environment: caEnvironment,
+        triggers: [],
+        secretStdout: true,
+      },
       { parent: this },
     );
     const caFileWritten = stepCommand(

@@ -1,6 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { stepEnvironment, deleteScriptOf, scriptOf, fakeKeyMaterial, FAKE_PUBLIC_KEY, holdsSecretInput, installRecordingMocks, registeredUrns, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
+import {
+  stepEnvironment,
+  deleteScriptOf,
+  scriptOf,
+  fakeKeyMaterial,
+  FAKE_PUBLIC_KEY,
+  holdsSecretInput,
+  installRecordingMocks,
+  registeredUrns,
+  outputValue,
+  type RecordingMocks,
+} from "../test-support/recording-mocks.js";
 import type { SbomAttestationArgs } from "./sbom-attestation.js";
 
 const REF = `localhost:5001/studentbook@sha256:${"c".repeat(64)}`;
@@ -58,7 +69,9 @@ describe("SbomAttestation", () => {
     expect(stepEnvironment(attest)).toMatchObject({ COSIGN_PASSWORD: "key-pw" });
 
     const verify = mocks.named("flow-verify-attestation");
-    expect(scriptOf(verify)).toContain(`cosign verify-attestation --key env://COSIGN_PUBLIC_KEY --insecure-ignore-tlog --new-bundle-format=false --type spdxjson ${REF}`);
+    expect(scriptOf(verify)).toContain(
+      `cosign verify-attestation --key env://COSIGN_PUBLIC_KEY --insecure-ignore-tlog --new-bundle-format=false --type spdxjson ${REF}`,
+    );
     expect(stepEnvironment(verify)).toEqual({ COSIGN_PUBLIC_KEY: FAKE_PUBLIC_KEY });
     expect(await outputValue(sbom.attestedRef!)).toBe(REF);
   });

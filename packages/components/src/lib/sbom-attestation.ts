@@ -104,7 +104,11 @@ export class SbomAttestation extends pulumi.ComponentResource {
       {
         steps: pipelineSteps(options, ["scan", "attach", "attest", "verify-attestation"]),
         options,
-        values: pipelineValues({ ...args, ref, repairs: { sbomFile: repairs.scan, attestation: repairs.attest, attachment: repairs.attach } }),
+        values: pipelineValues({
+          ...args,
+          ref,
+          repairs: { sbomFile: repairs.scan, attestation: repairs.attest, attachment: repairs.attach },
+        }),
         environments: pipelineEnvironments(args),
         // Attest waits for the signature when there is one; standalone, it needs only the scan.
         results: { sign: pulumi.output(args.signedRef ?? ref) },

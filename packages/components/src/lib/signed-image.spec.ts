@@ -1,7 +1,19 @@
 import { publicKeyFingerprint } from "@signed-image-lab/tooling";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { stepEnvironment, scriptOf, fakeKeyMaterial, FAKE_PRIVATE_KEY, FAKE_PUBLIC_KEY, holdsSecretInput, installRecordingMocks, plain, registeredUrns, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
+import {
+  stepEnvironment,
+  scriptOf,
+  fakeKeyMaterial,
+  FAKE_PRIVATE_KEY,
+  FAKE_PUBLIC_KEY,
+  holdsSecretInput,
+  installRecordingMocks,
+  plain,
+  registeredUrns,
+  outputValue,
+  type RecordingMocks,
+} from "../test-support/recording-mocks.js";
 
 const DIGEST_A = `sha256:${"a".repeat(64)}`;
 const DIGEST_B = `sha256:${"b".repeat(64)}`;
@@ -11,7 +23,12 @@ const OTHER_PUBLIC_KEY = FAKE_PUBLIC_KEY.replace("fakefake", "othrothr");
 let mocks: RecordingMocks;
 let module: typeof import("./signed-image.js");
 
-async function signed(name: string, ref: string, key = fakeKeyMaterial(), extra: Partial<import("./signed-image.js").SignedImageArgs> = {}) {
+async function signed(
+  name: string,
+  ref: string,
+  key = fakeKeyMaterial(),
+  extra: Partial<import("./signed-image.js").SignedImageArgs> = {},
+) {
   const image = new module.SignedImage(name, { ref, key, ...extra });
   await outputValue(image.verifiedRef);
   if (image.signatureRef) await outputValue(image.signatureRef);
@@ -25,9 +42,13 @@ beforeAll(async () => {
 
 describe("SignedImage", () => {
   it("signs the digest with the key from the environment and verifies the signed ref", async () => {
-    const image = await signed("app", REF_A, fakeKeyMaterial(), { registryCredentials: { username: "alice", password: pulumi.secret("reg-pw") } });
+    const image = await signed("app", REF_A, fakeKeyMaterial(), {
+      registryCredentials: { username: "alice", password: pulumi.secret("reg-pw") },
+    });
     const sign = mocks.named("app-sign");
-    expect(scriptOf(sign)).toContain(`cosign sign --key env://COSIGN_PRIVATE_KEY --tlog-upload=false --use-signing-config=false --new-bundle-format=false -y ${REF_A}`);
+    expect(scriptOf(sign)).toContain(
+      `cosign sign --key env://COSIGN_PRIVATE_KEY --tlog-upload=false --use-signing-config=false --new-bundle-format=false -y ${REF_A}`,
+    );
     expect(stepEnvironment(sign)).toEqual({
       COSIGN_PRIVATE_KEY: FAKE_PRIVATE_KEY,
       COSIGN_PASSWORD: "key-pw",
@@ -40,7 +61,9 @@ describe("SignedImage", () => {
     }
 
     const verify = mocks.named("app-verify");
-    expect(scriptOf(verify)).toContain(`cosign verify --key env://COSIGN_PUBLIC_KEY --insecure-ignore-tlog --new-bundle-format=false --output json ${REF_A}`);
+    expect(scriptOf(verify)).toContain(
+      `cosign verify --key env://COSIGN_PUBLIC_KEY --insecure-ignore-tlog --new-bundle-format=false --output json ${REF_A}`,
+    );
     expect(stepEnvironment(verify).COSIGN_PUBLIC_KEY).toBe(FAKE_PUBLIC_KEY);
     expect(stepEnvironment(verify)).not.toHaveProperty("COSIGN_PRIVATE_KEY");
     expect(await outputValue(image.signedRef)).toBe(REF_A);
@@ -49,16 +72,20 @@ describe("SignedImage", () => {
   });
 
   it("signs with a timestamp from the lab's TSA and verifies with its trusted root when given one (bundle format)", async () => {
-    const trust = { tsaUrl: "http://127.0.0.1:3030/api/v1/timestamp", trustedRoot: pulumi.output("{\"root\":1}") };
+    const trust = { tsaUrl: "http://127.0.0.1:3030/api/v1/timestamp", trustedRoot: pulumi.output('{"root":1}') };
     await signed("timed", REF_A, fakeKeyMaterial(), { format: "bundle", timestamps: trust });
     const sign = mocks.named("timed-sign");
     expect(scriptOf(sign)).toContain("cosign signing-config create --tsa url=http://127.0.0.1:3030/api/v1/timestamp,");
-    expect(scriptOf(sign)).toMatch(/cosign sign --key env:\/\/COSIGN_PRIVATE_KEY --signing-config \S+ --trusted-root \S+ --new-bundle-format=true -y /);
+    expect(scriptOf(sign)).toMatch(
+      /cosign sign --key env:\/\/COSIGN_PRIVATE_KEY --signing-config \S+ --trusted-root \S+ --new-bundle-format=true -y /,
+    );
     expect(scriptOf(sign)).not.toContain("--tlog-upload");
-    expect(stepEnvironment(sign).LAB_TRUSTED_ROOT).toBe("{\"root\":1}");
+    expect(stepEnvironment(sign).LAB_TRUSTED_ROOT).toBe('{"root":1}');
     const verify = mocks.named("timed-verify");
-    expect(scriptOf(verify)).toMatch(/cosign verify --key env:\/\/COSIGN_PUBLIC_KEY --insecure-ignore-tlog --trusted-root \S+ --use-signed-timestamps/);
-    expect(stepEnvironment(verify).LAB_TRUSTED_ROOT).toBe("{\"root\":1}");
+    expect(scriptOf(verify)).toMatch(
+      /cosign verify --key env:\/\/COSIGN_PUBLIC_KEY --insecure-ignore-tlog --trusted-root \S+ --use-signed-timestamps/,
+    );
+    expect(stepEnvironment(verify).LAB_TRUSTED_ROOT).toBe('{"root":1}');
     // A new trusted root (a new TSA key) re-signs and re-verifies; no timestamps leaves the triggers as they were.
     expect(plain(sign.inputs.triggers)).toHaveLength(5);
     expect(plain(sign.inputs.triggers)[4]).toMatch(/^timestamps:[a-f0-9]{64}$/);

@@ -60,7 +60,12 @@ export class SignedImage extends pulumi.ComponentResource {
 
   constructor(name: string, args: SignedImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super(SIGNED_IMAGE_TYPE, name, {}, opts);
-    const options = pipelineOptions({ signatureFormat: args.format, timestamps: timestampSigning(args.timestamps), registryCaFile: args.registryCaFile, tools: { cosign: args.cosign } });
+    const options = pipelineOptions({
+      signatureFormat: args.format,
+      timestamps: timestampSigning(args.timestamps),
+      registryCaFile: args.registryCaFile,
+      tools: { cosign: args.cosign },
+    });
     const results = pipelineCommands(
       name,
       {

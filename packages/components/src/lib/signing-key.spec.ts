@@ -1,7 +1,18 @@
 import { publicKeyFingerprint } from "@signed-image-lab/tooling";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { stepEnvironment, scriptOf, FAKE_PRIVATE_KEY, FAKE_PUBLIC_KEY, installRecordingMocks, isSecret, isSecretInput, registeredUrns, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
+import {
+  stepEnvironment,
+  scriptOf,
+  FAKE_PRIVATE_KEY,
+  FAKE_PUBLIC_KEY,
+  installRecordingMocks,
+  isSecret,
+  isSecretInput,
+  registeredUrns,
+  outputValue,
+  type RecordingMocks,
+} from "../test-support/recording-mocks.js";
 
 let mocks: RecordingMocks;
 let module: typeof import("./signing-key.js");
@@ -35,7 +46,10 @@ describe("SigningKey", () => {
   });
 
   it("derives the public key of an imported private key with cosign public-key", async () => {
-    const key = new module.SigningKey("imported", { source: { kind: "import", privateKeyPem: pulumi.secret(FAKE_PRIVATE_KEY) }, password: "pw" });
+    const key = new module.SigningKey("imported", {
+      source: { kind: "import", privateKeyPem: pulumi.secret(FAKE_PRIVATE_KEY) },
+      password: "pw",
+    });
     expect(await outputValue(key.publicKeyPem)).toBe(FAKE_PUBLIC_KEY);
     const derive = mocks.named("imported-public-key");
     expect(scriptOf(derive)).toContain("cosign public-key --key env://COSIGN_PRIVATE_KEY");
@@ -45,7 +59,11 @@ describe("SigningKey", () => {
 
   it("passes a KMS URI through and holds no private key", async () => {
     const key = new module.SigningKey("vault", {
-      source: { kind: "kms", uri: "hashivault://lab", environment: { VAULT_ADDR: "http://127.0.0.1:8200", VAULT_TOKEN: pulumi.secret("t") } },
+      source: {
+        kind: "kms",
+        uri: "hashivault://lab",
+        environment: { VAULT_ADDR: "http://127.0.0.1:8200", VAULT_TOKEN: pulumi.secret("t") },
+      },
     });
     expect(await outputValue(key.keyRef)).toBe("hashivault://lab");
     await outputValue(key.publicKeyPem);
@@ -59,6 +77,8 @@ describe("SigningKey", () => {
   });
 
   it("parents its commands to the component", () => {
-    expect(registeredUrns().some((urn) => urn.endsWith("signed-image-lab:signing:SigningKey$command:local:Command::gen-generate"))).toBe(true);
+    expect(registeredUrns().some((urn) => urn.endsWith("signed-image-lab:signing:SigningKey$command:local:Command::gen-generate"))).toBe(
+      true,
+    );
   });
 });

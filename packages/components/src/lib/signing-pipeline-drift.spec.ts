@@ -32,7 +32,13 @@ const triggersOf = (name: string) => plain(mocks.named(name).inputs.triggers) as
 
 /** A pipeline over an image already in the stand-in registry, with the last update's drift record. */
 async function checked(name: string, ref: string, previous: DriftRecord) {
-  const pipeline = new module.SigningPipeline(name, { registry: { endpoint: host }, image: { kind: "existing", ref }, key: fakeKeyMaterial(), workDir, drift: { previous } });
+  const pipeline = new module.SigningPipeline(name, {
+    registry: { endpoint: host },
+    image: { kind: "existing", ref },
+    key: fakeKeyMaterial(),
+    workDir,
+    drift: { previous },
+  });
   const record = await outputValue(pipeline.driftRecord);
   await outputValue(pipeline.attestedRef!);
   return record;
@@ -60,7 +66,11 @@ describe("SigningPipeline drift check", () => {
 
   it("re-scans when the SBOM file no longer holds what the last update recorded", async () => {
     const ref = `${host}/team/other@sha256:${HEX}`;
-    const previous: DriftRecord = { digestRef: ref, sbomSha256: "0".repeat(64), repairs: { signature: 0, attestation: 0, attachment: 0, sbomFile: 0 } };
+    const previous: DriftRecord = {
+      digestRef: ref,
+      sbomSha256: "0".repeat(64),
+      repairs: { signature: 0, attestation: 0, attachment: 0, sbomFile: 0 },
+    };
     expect((await checked("other", ref, previous)).repairs.sbomFile).toBe(1);
     expect(triggersOf("other-scan").at(-1)).toBe(1);
   });

@@ -1,6 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { holdsSecretInput, scriptOf, stepEnvironment, fakeKeyMaterial, installRecordingMocks, registeredUrns, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
+import {
+  holdsSecretInput,
+  scriptOf,
+  stepEnvironment,
+  fakeKeyMaterial,
+  installRecordingMocks,
+  registeredUrns,
+  outputValue,
+  type RecordingMocks,
+} from "../test-support/recording-mocks.js";
 import { tempBuildContext } from "../test-support/build-context.js";
 
 const CONTEXT = tempBuildContext();
@@ -54,7 +63,11 @@ describe("SigningPipeline", () => {
     // The provenance records the build and its base, pinned by the ID docker reports.
     const predicate = JSON.parse(stepEnvironment(mocks.named("gated-attest-provenance")).LAB_PROVENANCE_PREDICATE ?? "{}");
     expect(predicate.runDetails.builder.id).toBe("https://builder.example/v1");
-    expect(predicate.buildDefinition.resolvedDependencies.map((d: { name: string }) => d.name)).toEqual(["build-context", "dockerfile", "base-image"]);
+    expect(predicate.buildDefinition.resolvedDependencies.map((d: { name: string }) => d.name)).toEqual([
+      "build-context",
+      "dockerfile",
+      "base-image",
+    ]);
     expect(scriptOf(mocks.named("gated-policy"))).toContain("--policy");
     const promote = mocks.named("gated-promote");
     expect(stepEnvironment(promote)).toMatchObject({ LAB_TARGET_REGISTRY_USERNAME: "prod", LAB_TARGET_REGISTRY_PASSWORD: "prod-pw" });

@@ -1,5 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { parseDigestRef, probeArtifacts, registryHostOf, type AttestationPolicyOptions, type SbomFormat, type SbomScope, type SignatureFormat } from "@signed-image-lab/tooling";
+import {
+  parseDigestRef,
+  probeArtifacts,
+  registryHostOf,
+  type AttestationPolicyOptions,
+  type SbomFormat,
+  type SbomScope,
+  type SignatureFormat,
+} from "@signed-image-lab/tooling";
 import { checkDrift, presenceWithSbomFile, type DriftCheck, type DriftRecord, type Repairable } from "./drift.js";
 import { Image } from "./image.js";
 import { pipelineCommands, type PipelineResultOutputs } from "./pipeline-commands.js";
@@ -186,13 +194,19 @@ export class SigningPipeline extends pulumi.ComponentResource {
     );
     this.signedRef = signed.signedRef;
     this.verifiedRef = signed.verifiedRef;
-    const admission = this.admit(name, args, built, { signature: repairsOf("signature"), attestation: repairsOf("attestation") }, {
-      sign: signed.signedRef,
-      verify: signed.verifiedRef,
-      inspect: this.inspection,
-      scan: pulumi.all([sbom.sbomSha256, sbom.packageCount]).apply(([sha256, packages]) => ({ sha256, packages })),
-      ...(sbom.attestedRef ? { "verify-attestation": sbom.attestedRef } : {}),
-    });
+    const admission = this.admit(
+      name,
+      args,
+      built,
+      { signature: repairsOf("signature"), attestation: repairsOf("attestation") },
+      {
+        sign: signed.signedRef,
+        verify: signed.verifiedRef,
+        inspect: this.inspection,
+        scan: pulumi.all([sbom.sbomSha256, sbom.packageCount]).apply(([sha256, packages]) => ({ sha256, packages })),
+        ...(sbom.attestedRef ? { "verify-attestation": sbom.attestedRef } : {}),
+      },
+    );
     this.provenanceRef = admission["verify-provenance"];
     this.admittedRef = admission.policy ?? this.verifiedRef;
     this.promotedRef = admission["verify-promoted"];

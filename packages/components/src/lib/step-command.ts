@@ -64,7 +64,11 @@ export function registryEnvironment(credentials?: pulumi.Input<RegistryCredentia
   return credentialsEnvironment(credentials, SecretEnv.registryUsername, SecretEnv.registryPassword);
 }
 
-function credentialsEnvironment(credentials: pulumi.Input<RegistryCredentials> | undefined, user: string, password: string): pulumi.Output<Record<string, string>> {
+function credentialsEnvironment(
+  credentials: pulumi.Input<RegistryCredentials> | undefined,
+  user: string,
+  password: string,
+): pulumi.Output<Record<string, string>> {
   if (credentials === undefined) {
     return pulumi.output<Record<string, string>>({});
   }
@@ -77,8 +81,6 @@ export function targetEnvironment(credentials?: pulumi.Input<RegistryCredentials
 }
 
 /** Merges step environments; the result is secret when any part is. */
-export function mergeEnvironments(
-  ...parts: pulumi.Input<Record<string, pulumi.Input<string>>>[]
-): pulumi.Output<Record<string, string>> {
+export function mergeEnvironments(...parts: pulumi.Input<Record<string, pulumi.Input<string>>>[]): pulumi.Output<Record<string, string>> {
   return pulumi.all(parts.map((p) => pulumi.output(p))).apply((resolved) => Object.assign({}, ...resolved) as Record<string, string>);
 }

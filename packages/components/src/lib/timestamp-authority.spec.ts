@@ -36,7 +36,9 @@ describe("TimestampAuthority", () => {
     const container = mocks.named("tsa", "docker:index/container:Container");
     expect(container.inputs.name).toBe("trust-tsa");
     expect(container.inputs.ports).toEqual([{ internal: 3000, external: 3061, ip: "127.0.0.1" }]);
-    expect(container.inputs.command).toEqual(expect.arrayContaining(["serve", "--timestamp-signer", "file", "--file-signer-key-path", "/etc/tsa/tsa.key"]));
+    expect(container.inputs.command).toEqual(
+      expect.arrayContaining(["serve", "--timestamp-signer", "file", "--file-signer-key-path", "/etc/tsa/tsa.key"]),
+    );
     expect(holdsSecretInput(container.inputs.uploads)).toBe(true);
     expect(plain(container.inputs.uploads)).toEqual([
       { file: "/etc/tsa/tsa.key", content: FAKE_TSA_PRIVATE_KEY, permissions: "0600" },
@@ -48,7 +50,8 @@ describe("TimestampAuthority", () => {
     const root = mocks.named("tsa-trusted-root");
     expect(stepEnvironment(root)).toEqual({ LAB_TSA_CERT_CHAIN: FAKE_TSA_CHAIN });
     expect(scriptOf(root)).toContain("cosign trusted-root create --tsa url=http://127.0.0.1:3061/api/v1/timestamp,certificate-chain=");
-    for (const step of ["tsa-certificates", "tsa-ready", "tsa-trusted-root"]) expect(scriptOf(mocks.named(step))).not.toContain("PRIVATE KEY-----");
+    for (const step of ["tsa-certificates", "tsa-ready", "tsa-trusted-root"])
+      expect(scriptOf(mocks.named(step))).not.toContain("PRIVATE KEY-----");
     const order = mocks.resources.filter((r) => r.custom).map((r) => r.name);
     expect(order.indexOf("tsa-certificates")).toBeLessThan(order.indexOf("tsa"));
   });
@@ -63,11 +66,11 @@ describe("TimestampAuthority", () => {
   });
 
   it("hands steps the trusted root and re-runs them when it changes, and adds nothing without timestamps", async () => {
-    const trust = { tsaUrl: "http://127.0.0.1:3030/api/v1/timestamp", trustedRoot: pulumi.output("{\"a\":1}") };
-    expect(await outputValue(module.timestampEnvironment(trust))).toEqual({ LAB_TRUSTED_ROOT: "{\"a\":1}" });
+    const trust = { tsaUrl: "http://127.0.0.1:3030/api/v1/timestamp", trustedRoot: pulumi.output('{"a":1}') };
+    expect(await outputValue(module.timestampEnvironment(trust))).toEqual({ LAB_TRUSTED_ROOT: '{"a":1}' });
     expect(await outputValue(module.timestampEnvironment(undefined))).toEqual({});
     const [a] = module.timestampTriggers(trust);
-    const [b] = module.timestampTriggers({ ...trust, trustedRoot: "{\"a\":2}" });
+    const [b] = module.timestampTriggers({ ...trust, trustedRoot: '{"a":2}' });
     expect(await outputValue(a!)).toMatch(/^timestamps:[a-f0-9]{64}$/);
     expect(await outputValue(a!)).not.toBe(await outputValue(b!));
     expect(module.timestampTriggers(undefined)).toEqual([]);

@@ -110,7 +110,9 @@ export class TimestampAuthority extends pulumi.ComponentResource implements Time
     const ready = stepCommand(
       `${name}-ready`,
       {
-        script: renderStepScript(waitForTimestampServerStep({ url: this.tsaUrl, timeoutSeconds: args.readyTimeoutSeconds, curl: tools.curl })),
+        script: renderStepScript(
+          waitForTimestampServerStep({ url: this.tsaUrl, timeoutSeconds: args.readyTimeoutSeconds, curl: tools.curl }),
+        ),
         triggers: [container.id],
       },
       { parent: this, dependsOn: [container] },
@@ -118,7 +120,9 @@ export class TimestampAuthority extends pulumi.ComponentResource implements Time
     const root = stepCommand(
       `${name}-trusted-root`,
       {
-        script: renderStepScript(trustedRootStep({ tsaUrl: this.tsaUrl, log: args.log ? { url: args.log.url } : undefined, cosign: tools.cosign })),
+        script: renderStepScript(
+          trustedRootStep({ tsaUrl: this.tsaUrl, log: args.log ? { url: args.log.url } : undefined, cosign: tools.cosign }),
+        ),
         environment: {
           [TimestampEnv.certificateChain]: this.certificateChainPem,
           ...(args.log ? { [RekorEnv.publicKey]: args.log.publicKeyPem } : {}),
@@ -127,9 +131,17 @@ export class TimestampAuthority extends pulumi.ComponentResource implements Time
       },
       { parent: this },
     );
-    this.trustedRoot = afterStep(ready, root.stdout.apply((out) => out.trim()));
+    this.trustedRoot = afterStep(
+      ready,
+      root.stdout.apply((out) => out.trim()),
+    );
     this.logUrl = args.log?.url;
-    this.registerOutputs({ tsaUrl: this.tsaUrl, certificateChainPem: this.certificateChainPem, trustedRoot: this.trustedRoot, logUrl: this.logUrl });
+    this.registerOutputs({
+      tsaUrl: this.tsaUrl,
+      certificateChainPem: this.certificateChainPem,
+      trustedRoot: this.trustedRoot,
+      logUrl: this.logUrl,
+    });
   }
 }
 

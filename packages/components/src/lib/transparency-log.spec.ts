@@ -32,7 +32,9 @@ describe("TransparencyLog", () => {
     const container = mocks.named("rekor", "docker:index/container:Container");
     expect(container.inputs.name).toBe("trust-rekor");
     expect(container.inputs.ports).toEqual([{ internal: 3000, external: 3062, ip: "127.0.0.1" }]);
-    expect(container.inputs.command).toEqual(expect.arrayContaining(["--hostname", "127.0.0.1", "--signer-filepath", "/etc/rekor/log.key"]));
+    expect(container.inputs.command).toEqual(
+      expect.arrayContaining(["--hostname", "127.0.0.1", "--signer-filepath", "/etc/rekor/log.key"]),
+    );
     expect(container.inputs.volumes).toEqual([{ volumeName: "rekor-data-volume", containerPath: "/var/lib/rekor" }]);
     expect(holdsSecretInput(container.inputs.uploads)).toBe(true);
     expect(plain(container.inputs.uploads)).toEqual([{ file: "/etc/rekor/log.key", content: FAKE_LOG_PRIVATE_KEY, permissions: "0600" }]);

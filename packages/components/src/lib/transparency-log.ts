@@ -59,7 +59,11 @@ export class TransparencyLog extends pulumi.ComponentResource {
       { parent: this },
     );
     const key = pulumi.secret(keyStep.stdout.apply(parseLogKey));
-    const image = new docker.RemoteImage(`${name}-image`, { name: args.image ?? LAB_DEFAULTS.transparencyLog.image, keepLocally: true }, { parent: this });
+    const image = new docker.RemoteImage(
+      `${name}-image`,
+      { name: args.image ?? LAB_DEFAULTS.transparencyLog.image, keepLocally: true },
+      { parent: this },
+    );
     const volume = new docker.Volume(`${name}-data`, {}, { parent: this });
     const container = new docker.Container(
       name,
@@ -76,7 +80,10 @@ export class TransparencyLog extends pulumi.ComponentResource {
     );
     const ready = stepCommand(
       `${name}-ready`,
-      { script: renderStepScript(waitForRekorServerStep({ url: this.url, timeoutSeconds: args.readyTimeoutSeconds, curl: tools.curl })), triggers: [container.id] },
+      {
+        script: renderStepScript(waitForRekorServerStep({ url: this.url, timeoutSeconds: args.readyTimeoutSeconds, curl: tools.curl })),
+        triggers: [container.id],
+      },
       { parent: this, dependsOn: [container] },
     );
     this.publicKeyPem = afterStep(ready, pulumi.unsecret(key.apply((k) => k.publicKeyPem)));

@@ -1,7 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PINNED_VERSIONS } from "@signed-image-lab/tooling";
 import { beforeAll, describe, expect, it } from "vitest";
-import { stepEnvironment, scriptOf, FAKE_PUBLIC_KEY, holdsSecretInput, installRecordingMocks, isSecret, plain, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
+import {
+  stepEnvironment,
+  scriptOf,
+  FAKE_PUBLIC_KEY,
+  holdsSecretInput,
+  installRecordingMocks,
+  isSecret,
+  plain,
+  outputValue,
+  type RecordingMocks,
+} from "../test-support/recording-mocks.js";
 
 let mocks: RecordingMocks;
 let module: typeof import("./vault-dev-server.js");
@@ -20,7 +30,9 @@ describe("VaultDevServer", () => {
     const container = mocks.named("vault", "docker:index/container:Container");
     expect(container.inputs.ports).toEqual([{ internal: 8200, external: 8201, ip: "127.0.0.1" }]);
     expect(holdsSecretInput(container.inputs.envs)).toBe(true);
-    expect(plain(container.inputs.envs)).toEqual(expect.arrayContaining(["VAULT_DEV_ROOT_TOKEN_ID=root-t0ken", "BAO_DEV_ROOT_TOKEN_ID=root-t0ken"]));
+    expect(plain(container.inputs.envs)).toEqual(
+      expect.arrayContaining(["VAULT_DEV_ROOT_TOKEN_ID=root-t0ken", "BAO_DEV_ROOT_TOKEN_ID=root-t0ken"]),
+    );
     expect(mocks.named("vault-image").inputs.name).toBe("hashicorp/vault:1.18");
     const order = mocks.resources.map((r) => r.name);
     expect(order.indexOf("vault-ready")).toBeLessThan(order.indexOf("vault-transit"));

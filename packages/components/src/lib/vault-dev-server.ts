@@ -54,7 +54,11 @@ export class VaultDevServer extends pulumi.ComponentResource {
     this.keyRef = transitKeyRef(keyName);
     const token = pulumi.secret(pulumi.output(args.rootToken));
 
-    const image = new docker.RemoteImage(`${name}-image`, { name: args.image ?? LAB_DEFAULTS.vaultDevServer.image, keepLocally: true }, { parent: this });
+    const image = new docker.RemoteImage(
+      `${name}-image`,
+      { name: args.image ?? LAB_DEFAULTS.vaultDevServer.image, keepLocally: true },
+      { parent: this },
+    );
     const container = new docker.Container(
       name,
       {

@@ -17,7 +17,9 @@ describe("VerifiedContainer", () => {
     expect(await outputValue(app.url)).toBe("http://localhost:8090/");
     expect(await outputValue(app.runningRef)).toBe(REF);
     expect(mocks.named("app-image").inputs.name).toBe(REF);
-    expect(mocks.named("app", "docker:index/container:Container").inputs.ports).toEqual([{ internal: 8080, external: 8090, ip: "127.0.0.1" }]);
+    expect(mocks.named("app", "docker:index/container:Container").inputs.ports).toEqual([
+      { internal: 8080, external: 8090, ip: "127.0.0.1" },
+    ]);
   });
 
   it("pulls with a provider that holds the registry credentials when the registry has auth", async () => {

@@ -1,5 +1,4 @@
-import { pemBlock, publicKeyFingerprint, STEP_DELETE_SCRIPT_ENV,
-  STEP_ENV_NAMES_ENV, STEP_SCRIPT_ENV } from "@signed-image-lab/tooling";
+import { pemBlock, publicKeyFingerprint, STEP_DELETE_SCRIPT_ENV, STEP_ENV_NAMES_ENV, STEP_SCRIPT_ENV } from "@signed-image-lab/tooling";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { SigningKeyMaterial } from "../lib/signing-key.js";
@@ -14,7 +13,8 @@ export interface RecordedResource {
 }
 
 /** A syntactically real cosign key pair (not a usable key) for mocked key generation. */
-export const FAKE_PUBLIC_KEY = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEfakefakefakefakefakefakefakefake\n-----END PUBLIC KEY-----\n";
+export const FAKE_PUBLIC_KEY =
+  "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEfakefakefakefakefakefakefakefake\n-----END PUBLIC KEY-----\n";
 export const FAKE_PRIVATE_KEY = pemBlock("ENCRYPTED SIGSTORE PRIVATE KEY", "ZmFrZQ==");
 
 /** Key material as a SigningKey gives it, with the fake pair and password `key-pw`. */
@@ -34,7 +34,10 @@ export const FAKE_TSA_CHAIN = pemBlock("CERTIFICATE", "dHNhLWxlYWY=") + pemBlock
 export const FAKE_LOG_PRIVATE_KEY = pemBlock("PRIVATE KEY", "bG9nLWtleQ==");
 export const FAKE_LOG_PUBLIC_KEY = pemBlock("PUBLIC KEY", "bG9nLXB1Yg==");
 /** What a mocked `cosign trusted-root create` prints. */
-export const FAKE_TRUSTED_ROOT = JSON.stringify({ mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1", timestampAuthorities: [{ uri: "fake" }] });
+export const FAKE_TRUSTED_ROOT = JSON.stringify({
+  mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+  timestampAuthorities: [{ uri: "fake" }],
+});
 
 function fakeDigest(seed: string): string {
   return `sha256:${createHash("sha256").update(seed).digest("hex")}`;
@@ -59,7 +62,15 @@ function fakeStdout(name: string, script: string): string {
   if (name.endsWith("-base")) return `[] ${fakeDigest("base-image-id")}\n`;
   if (name.endsWith("-htpasswd-seed")) return "5eed".repeat(16);
   if (name.endsWith("-key")) {
-    return JSON.stringify({ data: { name: "lab-signer", type: "ecdsa-p256", latest_version: 1, exportable: false, keys: { "1": { public_key: FAKE_PUBLIC_KEY } } } });
+    return JSON.stringify({
+      data: {
+        name: "lab-signer",
+        type: "ecdsa-p256",
+        latest_version: 1,
+        exportable: false,
+        keys: { "1": { public_key: FAKE_PUBLIC_KEY } },
+      },
+    });
   }
   if (name.endsWith("-certificates")) {
     return FAKE_TSA_PRIVATE_KEY + FAKE_TSA_CHAIN;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ancestorTypesOf, isInsideComponent } from "./component-ancestry.js";
 
-const REGISTRY_CONTAINER = "urn:pulumi:dev::signed-image-lab::pulumi:pulumi:Stack$signed-image-lab:signing:Registry$docker:index/container:Container::dev-registry";
+const REGISTRY_CONTAINER =
+  "urn:pulumi:dev::signed-image-lab::pulumi:pulumi:Stack$signed-image-lab:signing:Registry$docker:index/container:Container::dev-registry";
 
 describe("component ancestry", () => {
   it("reads the types a resource was made inside from its URN", () => {

@@ -10,11 +10,17 @@ const OTHER = `localhost:5001/studentbook@${digest("b")}`;
 const IMAGE_ID = digest("c");
 
 /** The lab's shape: SigningPipeline → SignedImage (verifiedRef), VerifiedContainer's RemoteImage by that ref → Container of its imageId. */
-function lab(options: { verifiedRef?: string; pulled?: string; imageId?: string; containerImage?: string; linked?: boolean } = {}): PolicyResource[] {
+function lab(
+  options: { verifiedRef?: string; pulled?: string; imageId?: string; containerImage?: string; linked?: boolean } = {},
+): PolicyResource[] {
   const verifiedRef = options.verifiedRef ?? VERIFIED;
   const pipeline = stackResource(SIGNING_PIPELINE_TYPE, "studentbook", { digestRef: VERIFIED, verifiedRef });
   const signed = stackResource(SIGNED_IMAGE_TYPE, "studentbook", { signedRef: VERIFIED, verifiedRef });
-  const image = stackResource(DOCKER_REMOTE_IMAGE_TYPE, "studentbook-app-image", { name: options.pulled ?? verifiedRef, imageId: options.imageId ?? IMAGE_ID, keepLocally: false });
+  const image = stackResource(DOCKER_REMOTE_IMAGE_TYPE, "studentbook-app-image", {
+    name: options.pulled ?? verifiedRef,
+    imageId: options.imageId ?? IMAGE_ID,
+    keepLocally: false,
+  });
   const container = stackResource(
     DOCKER_CONTAINER_TYPE,
     "studentbook-app",
@@ -68,7 +74,8 @@ describe("image-from-verified-ref", () => {
 
   it("judges kubernetes pods too", async () => {
     const [pipeline] = lab();
-    const deployment = (image: string) => stackResource("kubernetes:apps/v1:Deployment", "web", { spec: { template: { spec: { containers: [{ image }] } } } });
+    const deployment = (image: string) =>
+      stackResource("kubernetes:apps/v1:Deployment", "web", { spec: { template: { spec: { containers: [{ image }] } } } });
     expect((await validate([pipeline!, deployment(VERIFIED)])).violations).toEqual([]);
     expect((await validate([pipeline!, deployment(OTHER)])).violations).toHaveLength(1);
   });
@@ -76,7 +83,9 @@ describe("image-from-verified-ref", () => {
   it("first preview: the verifiedRef is unknown, so nothing is reported and the framework gets the unknown (advisory)", async () => {
     const resources = lab({ verifiedRef: UNKNOWN, imageId: UNKNOWN });
     const recorder = new Recorder();
-    await expect(async () => imageFromVerifiedRef.validateStack(stackArgs(resources), recorder.report)).rejects.toBeInstanceOf(UnknownValueError);
+    await expect(async () => imageFromVerifiedRef.validateStack(stackArgs(resources), recorder.report)).rejects.toBeInstanceOf(
+      UnknownValueError,
+    );
     expect(recorder.violations).toEqual([]);
   });
 
@@ -86,7 +95,11 @@ describe("image-from-verified-ref", () => {
     // The pending verifiedRef could still equal OTHER, so OTHER is undecided too, not a violation.
     expect(judgement.violations).toEqual([]);
     expect(judgement.unknown).toBeInstanceOf(UnknownValueError);
-    const known = judgeRunningImages([...lab(), stackResource(DOCKER_CONTAINER_TYPE, "late", { image: UNKNOWN }), stackResource(DOCKER_CONTAINER_TYPE, "web", { image: OTHER })]);
+    const known = judgeRunningImages([
+      ...lab(),
+      stackResource(DOCKER_CONTAINER_TYPE, "late", { image: UNKNOWN }),
+      stackResource(DOCKER_CONTAINER_TYPE, "web", { image: OTHER }),
+    ]);
     expect(known.violations.map((v) => v.urn)).toEqual([expect.stringContaining("::web")]);
     expect(known.unknown).toBeInstanceOf(UnknownValueError);
   });
@@ -100,7 +113,7 @@ describe("image-from-verified-ref", () => {
 
   it("lets the containers of exempt component types run unverified images", async () => {
     const registry = {
-      ...stackResource(DOCKER_CONTAINER_TYPE, "dev-registry", { image: "signed-image-lab/registry:2.8.2" }),
+      ...stackResource(DOCKER_CONTAINER_TYPE, "dev-registry", { image: "example.test/registry:2" }),
       urn: "urn:pulumi:dev::signed-image-lab::pulumi:pulumi:Stack$signed-image-lab:signing:Registry$docker:index/container:Container::dev-registry",
     };
     expect((await validate([...lab(), registry])).violations.map((v) => v.urn)).toEqual([registry.urn]);

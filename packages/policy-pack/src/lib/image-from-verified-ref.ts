@@ -37,8 +37,12 @@ interface RunRef {
   readonly via: string;
 }
 
-function remoteImagesBehind(container: PolicyResource, image: Reading<unknown>, remoteImages: readonly PolicyResource[]): { pulled: PolicyResource[]; unknown?: Error } {
-  const declared = (container.propertyDependencies["image"] ?? []).filter((r) => r.type === DOCKER_REMOTE_IMAGE_TYPE);
+function remoteImagesBehind(
+  container: PolicyResource,
+  image: Reading<unknown>,
+  remoteImages: readonly PolicyResource[],
+): { pulled: PolicyResource[]; unknown?: Error } {
+  const declared = (container.propertyDependencies.image ?? []).filter((r) => r.type === DOCKER_REMOTE_IMAGE_TYPE);
   if (declared.length > 0 || !image.known || typeof image.value !== "string" || !isImageId(image.value)) return { pulled: declared };
   // An image ID written out rather than taken from a RemoteImage's output: find who pulled it.
   let unknown: Error | undefined;
@@ -92,16 +96,22 @@ export function judgeRunningImages(resources: readonly PolicyResource[], config:
       } else if (!f.reading.known) {
         unknown ??= f.reading.unknown;
       } else if (typeof f.reading.value === "string" && isImageId(f.reading.value)) {
-        violations.push({ urn: runner.urn, message: `${runner.name} runs image ID ${f.reading.value}, which no RemoteImage in this stack pulled: run it from a RemoteImage of a verifiedRef` });
+        violations.push({
+          urn: runner.urn,
+          message: `${runner.name} runs image ID ${f.reading.value}, which no RemoteImage in this stack pulled: run it from a RemoteImage of a verifiedRef`,
+        });
       } else {
         refs.push({ reading: f.reading, via: f.path });
       }
     }
     for (const ref of refs) {
+      const isVerified =
+        ref.reading.known &&
+        (ref.reading.value === undefined || (typeof ref.reading.value === "string" && verified.has(ref.reading.value)));
       if (!ref.reading.known) {
         unknown ??= ref.reading.unknown;
-      } else if (ref.reading.value === undefined || (typeof ref.reading.value === "string" && verified.has(ref.reading.value))) {
-        continue;
+      } else if (isVerified) {
+        // Runs a verifiedRef: nothing to say.
       } else if (pending) {
         unknown ??= pending;
       } else {
@@ -126,11 +136,20 @@ export function judgeRunningImages(resources: readonly PolicyResource[], config:
  */
 export const imageFromVerifiedRef: StackValidationPolicy = {
   name: IMAGE_FROM_VERIFIED_REF,
-  description: "Every image a stack runs (docker Container via its RemoteImage, Service, kubernetes pods) comes from a verifiedRef of a SigningPipeline or SignedImage.",
+  description:
+    "Every image a stack runs (docker Container via its RemoteImage, Service, kubernetes pods) comes from a verifiedRef of a SigningPipeline or SignedImage.",
   configSchema: {
     properties: {
-      verifyingTypes: { type: "array", items: { type: "string" }, description: "Component types whose verifiedRef output counts as verified." },
-      exemptComponents: { type: "array", items: { type: "string" }, description: "Component types whose resources may run unverified images." },
+      verifyingTypes: {
+        type: "array",
+        items: { type: "string" },
+        description: "Component types whose verifiedRef output counts as verified.",
+      },
+      exemptComponents: {
+        type: "array",
+        items: { type: "string" },
+        description: "Component types whose resources may run unverified images.",
+      },
     },
   },
   validateStack: (args, reportViolation) => {

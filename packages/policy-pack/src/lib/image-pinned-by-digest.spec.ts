@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { digest, Recorder, resourceArgs, UNKNOWN } from "../test-support/policy-args.js";
 import { imagePinnedByDigest } from "./image-pinned-by-digest.js";
-import { DOCKER_BUILD_IMAGE_TYPE, DOCKER_CONTAINER_TYPE, DOCKER_REGISTRY_IMAGE_TYPE, DOCKER_REMOTE_IMAGE_TYPE, DOCKER_SERVICE_TYPE } from "./resource-types.js";
+import {
+  DOCKER_BUILD_IMAGE_TYPE,
+  DOCKER_CONTAINER_TYPE,
+  DOCKER_REGISTRY_IMAGE_TYPE,
+  DOCKER_REMOTE_IMAGE_TYPE,
+  DOCKER_SERVICE_TYPE,
+} from "./resource-types.js";
 import { UnknownValueError } from "./unknown-values.js";
 
 const REF = `localhost:5001/studentbook@${digest("a")}`;
@@ -42,10 +48,19 @@ describe("image-pinned-by-digest", () => {
   it("judges RegistryImage, swarm Service, docker-build FROM lines and kubernetes containers", async () => {
     expect(await validate(DOCKER_REGISTRY_IMAGE_TYPE, { name: "localhost:5001/app:1" })).toHaveLength(1);
     expect(await validate(DOCKER_SERVICE_TYPE, { taskSpec: { containerSpec: { image: REF } } })).toEqual([]);
-    expect(await validate(DOCKER_BUILD_IMAGE_TYPE, { dockerfile: { inline: `FROM node:22 AS build\nFROM ${REF}\nCOPY --from=build /app /app` } })).toEqual([
-      'app: dockerfile.inline FROM "node:22" is not pinned by digest: use repo@sha256:<64 hex digits>, a tag can move',
-    ]);
-    const pod = { spec: { containers: [{ name: "app", image: REF }, { name: "proxy", image: "envoy:v1" }] } };
+    expect(
+      await validate(DOCKER_BUILD_IMAGE_TYPE, {
+        dockerfile: { inline: `FROM node:22 AS build\nFROM ${REF}\nCOPY --from=build /app /app` },
+      }),
+    ).toEqual(['app: dockerfile.inline FROM "node:22" is not pinned by digest: use repo@sha256:<64 hex digits>, a tag can move']);
+    const pod = {
+      spec: {
+        containers: [
+          { name: "app", image: REF },
+          { name: "proxy", image: "envoy:v1" },
+        ],
+      },
+    };
     expect(await validate("kubernetes:core/v1:Pod", pod)).toEqual([
       'app: spec.containers[1].image "envoy:v1" is not pinned by digest: use repo@sha256:<64 hex digits>, a tag can move',
     ]);
@@ -60,7 +75,8 @@ describe("image-pinned-by-digest", () => {
   it("in preview, reports the known tags first, then leaves the unknown one to the framework's advisory", async () => {
     const recorder = new Recorder();
     const pod = { spec: { containers: [{ image: UNKNOWN }, { image: "envoy:v1" }] } };
-    const run = async () => [imagePinnedByDigest.validateResource].flat()[0]!(resourceArgs("kubernetes:core/v1:Pod", "web", pod), recorder.report);
+    const run = async () =>
+      [imagePinnedByDigest.validateResource].flat()[0]!(resourceArgs("kubernetes:core/v1:Pod", "web", pod), recorder.report);
     await expect(run()).rejects.toBeInstanceOf(UnknownValueError);
     expect(recorder.violations.map((v) => v.message)).toEqual([
       'web: spec.containers[1].image "envoy:v1" is not pinned by digest: use repo@sha256:<64 hex digits>, a tag can move',
@@ -76,8 +92,16 @@ describe("image-pinned-by-digest", () => {
 describe("image-pinned-by-digest exemptions by component", () => {
   it("skips a resource made inside an exempt component type, and only there", async () => {
     const recorder = new Recorder();
-    const args = resourceArgs(DOCKER_REMOTE_IMAGE_TYPE, "dev-registry-image", { name: "signed-image-lab/registry:2.8.2" }, { exemptComponents: ["signed-image-lab:signing:Registry"] });
-    const inside = { ...args, urn: "urn:pulumi:dev::signed-image-lab::pulumi:pulumi:Stack$signed-image-lab:signing:Registry$docker:index/remoteImage:RemoteImage::dev-registry-image" };
+    const args = resourceArgs(
+      DOCKER_REMOTE_IMAGE_TYPE,
+      "dev-registry-image",
+      { name: "example.test/registry:2" },
+      { exemptComponents: ["signed-image-lab:signing:Registry"] },
+    );
+    const inside = {
+      ...args,
+      urn: "urn:pulumi:dev::signed-image-lab::pulumi:pulumi:Stack$signed-image-lab:signing:Registry$docker:index/remoteImage:RemoteImage::dev-registry-image",
+    };
     await [imagePinnedByDigest.validateResource].flat()[0]!(inside, recorder.report);
     expect(recorder.violations).toEqual([]);
     await [imagePinnedByDigest.validateResource].flat()[0]!(args, recorder.report);

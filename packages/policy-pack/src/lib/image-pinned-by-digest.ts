@@ -27,6 +27,7 @@ export interface PinJudgement {
  * Container may also run a local image ID (`sha256:…`): that is what a RemoteImage's `imageId`
  * is, and the RemoteImage's own `name` is judged where it is declared.
  */
+// biome-ignore lint/suspicious/noExplicitAny: @pulumi/policy hands props as Record<string, any>
 export function judgePins(type: string, props: Record<string, any>, config: ImagePinnedByDigestConfig = {}): PinJudgement {
   const exempt = new Set(config.exempt ?? []);
   const problems: string[] = [];
@@ -38,13 +39,11 @@ export function judgePins(type: string, props: Record<string, any>, config: Imag
     }
     if (f.reading.value === undefined) continue;
     const value = f.reading.value;
+    // An exempt reference, or a Container's image ID (its RemoteImage's name is judged), passes.
+    const passes = typeof value === "string" && (exempt.has(value) || (type === DOCKER_CONTAINER_TYPE && isImageId(value)));
     if (typeof value !== "string") {
       problems.push(`${f.path} is not an image reference (${typeof value})`);
-    } else if (exempt.has(value)) {
-      continue;
-    } else if (type === DOCKER_CONTAINER_TYPE && isImageId(value)) {
-      continue;
-    } else if (!isPinnedByDigest(value)) {
+    } else if (!passes && !isPinnedByDigest(value)) {
       problems.push(`${f.path} "${value}" is not pinned by digest: use repo@sha256:<64 hex digits>, a tag can move`);
     }
   }
@@ -59,7 +58,8 @@ export function judgePins(type: string, props: Record<string, any>, config: Imag
  */
 export const imagePinnedByDigest: ResourceValidationPolicy = {
   name: IMAGE_PINNED_BY_DIGEST,
-  description: "Every container image reference (docker Container, RemoteImage, RegistryImage, Service, docker-build FROM, kubernetes pod specs) is pinned by digest.",
+  description:
+    "Every container image reference (docker Container, RemoteImage, RegistryImage, Service, docker-build FROM, kubernetes pod specs) is pinned by digest.",
   configSchema: {
     properties: {
       exempt: { type: "array", items: { type: "string" }, description: "References allowed without a digest, matched exactly." },

@@ -35,7 +35,11 @@ describe("dockerfileBaseImages", () => {
 describe("imageFieldsOf", () => {
   it("finds every container image of a kubernetes workload with its path", () => {
     const deployment = {
-      spec: { template: { spec: { initContainers: [{ name: "init", image: "busybox:1" }], containers: [{ name: "app", image: REF }, { name: "side" }] } } },
+      spec: {
+        template: {
+          spec: { initContainers: [{ name: "init", image: "busybox:1" }], containers: [{ name: "app", image: REF }, { name: "side" }] },
+        },
+      },
     };
     const fields = imageFieldsOf("kubernetes:apps/v1:Deployment", unknownCheckingProxy(deployment));
     expect(fields.map((f) => [f.path, f.reading.known && f.reading.value])).toEqual([
@@ -44,7 +48,9 @@ describe("imageFieldsOf", () => {
       ["spec.template.spec.containers[1].image", undefined],
     ]);
     const cronJob = { spec: { jobTemplate: { spec: { template: { spec: { containers: [{ image: "job:latest" }] } } } } } };
-    expect(imageFieldsOf("kubernetes:batch/v1:CronJob", cronJob).map((f) => f.path)).toEqual(["spec.jobTemplate.spec.template.spec.containers[0].image"]);
+    expect(imageFieldsOf("kubernetes:batch/v1:CronJob", cronJob).map((f) => f.path)).toEqual([
+      "spec.jobTemplate.spec.template.spec.containers[0].image",
+    ]);
   });
 
   it("returns an unknown value (preview) as unknown instead of throwing", () => {

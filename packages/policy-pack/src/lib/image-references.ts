@@ -52,9 +52,11 @@ function listItems(path: string, read: () => unknown): Array<{ path: string; rea
   return Array.from({ length: items.length }, (_, i) => ({ path: `${path}[${i}]`, read: () => items[i] }));
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: @pulumi/policy hands props as Record<string, any>
 function kubernetesFields(kind: string, props: Record<string, any>): ImageField[] {
   const specPath = KUBERNETES_POD_SPEC_PATHS[kind];
   if (!specPath) return [];
+  // biome-ignore lint/suspicious/noExplicitAny: @pulumi/policy hands props as Record<string, any>
   const spec = readKnown(() => specPath.reduce<any>((node, key) => node?.[key], props));
   const at = specPath.join(".");
   if (!spec.known) return [{ path: at, reading: spec, runs: true }];
@@ -94,6 +96,7 @@ export function dockerfileBaseImages(dockerfile: string): string[] {
  * Pod or workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob …). Other types
  * hold none. Unknown values (preview) are returned as such, never thrown.
  */
+// biome-ignore lint/suspicious/noExplicitAny: @pulumi/policy hands props as Record<string, any>
 export function imageFieldsOf(type: string, props: Record<string, any>): ImageField[] {
   switch (type) {
     case DOCKER_CONTAINER_TYPE:
@@ -107,7 +110,11 @@ export function imageFieldsOf(type: string, props: Record<string, any>): ImageFi
       const inline = readKnown(() => props.dockerfile?.inline as unknown);
       if (!inline.known) return [{ path: "dockerfile.inline", reading: inline, runs: false }];
       if (typeof inline.value !== "string") return [];
-      return dockerfileBaseImages(inline.value).map((ref) => ({ path: "dockerfile.inline FROM", reading: { known: true, value: ref }, runs: false }));
+      return dockerfileBaseImages(inline.value).map((ref) => ({
+        path: "dockerfile.inline FROM",
+        reading: { known: true, value: ref },
+        runs: false,
+      }));
     }
   }
   const kind = kubernetesKindOf(type);

@@ -13,7 +13,8 @@ export const DEFAULT_ENFORCEMENT: EnforcementLevel = "mandatory";
 
 /** What `src/index.ts` serves. */
 export const policyPackArgs: PolicyPackArgs = {
-  description: "Every container image is pinned by digest, and every image a stack runs comes from a verified ref of the signed-image-lab components.",
+  description:
+    "Every container image is pinned by digest, and every image a stack runs comes from a verified ref of the signed-image-lab components.",
   enforcementLevel: DEFAULT_ENFORCEMENT,
   policies: [imagePinnedByDigest, imageFromVerifiedRef],
 };

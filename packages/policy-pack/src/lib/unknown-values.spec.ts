@@ -3,6 +3,7 @@ import { UNKNOWN } from "../test-support/policy-args.js";
 import { readKnown, unknownCheckingProxy, UnknownValueError } from "./unknown-values.js";
 
 describe("readKnown", () => {
+  // biome-ignore lint/suspicious/noExplicitAny: @pulumi/policy hands props as Record<string, any>
   const props = unknownCheckingProxy({ name: UNKNOWN, ports: [{ internal: 8080 }] } as Record<string, any>);
 
   it("returns known values and turns the framework's unknown (preview) into { known: false }", () => {

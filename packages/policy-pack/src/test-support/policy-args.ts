@@ -22,7 +22,13 @@ export class Recorder {
   };
 }
 
-const OPTS = { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] };
+const OPTS = {
+  protect: false,
+  ignoreChanges: [],
+  aliases: [],
+  customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+  additionalSecretOutputs: [],
+};
 
 /** The args the framework passes to `validateResource`, props behind its unknown-checking proxy. */
 export function resourceArgs(type: string, name: string, props: Record<string, unknown>, config: object = {}): ResourceValidationArgs {
@@ -43,7 +49,12 @@ export function resourceArgs(type: string, name: string, props: Record<string, u
 }
 
 /** A stack resource as `validateStack` sees it; `propertyDependencies` name resources made before. */
-export function stackResource(type: string, name: string, props: Record<string, unknown>, propertyDependencies: Record<string, PolicyResource[]> = {}): PolicyResource {
+export function stackResource(
+  type: string,
+  name: string,
+  props: Record<string, unknown>,
+  propertyDependencies: Record<string, PolicyResource[]> = {},
+): PolicyResource {
   return {
     type,
     name,

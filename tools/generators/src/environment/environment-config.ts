@@ -32,7 +32,11 @@ export interface EnvironmentPlan {
 
 const NAMESPACE = "signed-image-lab";
 const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const list = (text?: string) => (text ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+const list = (text?: string) =>
+  (text ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /**
  * Plans `Pulumi.<name>.yaml`: documented defaults for everything that is not a secret, checked
@@ -75,9 +79,7 @@ export function planEnvironment(options: EnvironmentOptions): EnvironmentPlan {
       : {}),
     ...team?.secretPlaceholders,
   };
-  const raw = Object.fromEntries(
-    Object.entries(plain).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
-  );
+  const raw = Object.fromEntries(Object.entries(plain).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
   parseLabConfig(NAMESPACE, { ...raw, ...placeholders }, new Set(Object.keys(placeholders)));
 
   const doc = new Document({ config: Object.fromEntries(Object.entries(plain).map(([k, v]) => [`${NAMESPACE}:${k}`, v])) });
@@ -89,7 +91,9 @@ export function planEnvironment(options: EnvironmentOptions): EnvironmentPlan {
   const stack = `--stack ${options.name}`;
   const nextSteps = [
     `pulumi stack init ${options.name} --secrets-provider passphrase`,
-    ...(!needsCosignPassword({ signingKey: { source: keySource } }) ? [] : [`pulumi config set --secret cosignPassword ${stack}   # the cosign key's password`]),
+    ...(!needsCosignPassword({ signingKey: { source: keySource } })
+      ? []
+      : [`pulumi config set --secret cosignPassword ${stack}   # the cosign key's password`]),
     ...(keySource === "config" ? [`pulumi config set --secret cosignPrivateKey ${stack} < cosign.key`] : []),
     ...(vaultKey ? [`pulumi config set --secret vaultToken ${stack}   # a Vault/OpenBao token that may sign with the transit key`] : []),
     ...(users.length > 0 ? [`pulumi config set --path registryAuth.enabled true ${stack}`] : []),

@@ -57,12 +57,22 @@ describe("environment generator", () => {
 
   it("writes the README's Vault example: kmsUri and vaultAddress in the file, the token only as a secret to set", async () => {
     const tree = createTreeWithEmptyWorkspace();
-    await environmentGenerator(tree, { name: "signer", keySource: "kms", kmsUri: "hashivault://lab", vaultAddress: "https://vault.example.com:8200" });
+    await environmentGenerator(tree, {
+      name: "signer",
+      keySource: "kms",
+      kmsUri: "hashivault://lab",
+      vaultAddress: "https://vault.example.com:8200",
+    });
     const yaml = tree.read("Pulumi.signer.yaml", "utf-8") ?? "";
     expect(yaml).toContain("kmsUri: hashivault://lab");
     expect(yaml).toContain("signed-image-lab:vaultAddress: https://vault.example.com:8200");
     expect(yaml).not.toMatch(/vaultToken|cosignPassword/);
-    const steps = planEnvironment({ name: "signer", keySource: "kms", kmsUri: "hashivault://lab", vaultAddress: "https://vault.example.com:8200" }).nextSteps;
+    const steps = planEnvironment({
+      name: "signer",
+      keySource: "kms",
+      kmsUri: "hashivault://lab",
+      vaultAddress: "https://vault.example.com:8200",
+    }).nextSteps;
     expect(steps).toContainEqual(expect.stringContaining("pulumi config set --secret vaultToken --stack signer"));
     expect(steps.join("\n")).not.toContain("cosignPassword");
   });
@@ -79,7 +89,10 @@ describe("environment generator", () => {
     [{ name: "qa", appPort: 5001 }, /signed-image-lab:appPort: must differ from registryPort/],
     [{ name: "qa", images: "Not Valid=x" }, /signed-image-lab:images\[0\]\.name: must be a lower-case repository name/],
     [{ name: "qa", keySource: "kms" as const }, /signed-image-lab:signingKey\.kmsUri: required when signingKey.source is kms/],
-    [{ name: "qa", keySource: "kms" as const, kmsUri: "hashivault://lab" }, /signed-image-lab:vaultAddress: required for hashivault:\/\/lab/],
+    [
+      { name: "qa", keySource: "kms" as const, kmsUri: "hashivault://lab" },
+      /signed-image-lab:vaultAddress: required for hashivault:\/\/lab/,
+    ],
     [{ name: "qa", authUsers: "a:b" }, /registryAuth\.users\[0\]\.username: must not contain ':'/],
     [{ name: "bad name" }, /name: "bad name" is not a valid stack name/],
   ])("rejects %o with an error naming the key", async (options, message) => {

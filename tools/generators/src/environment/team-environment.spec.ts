@@ -28,7 +28,13 @@ function asRawConfig(yamlText: string): Record<string, string> {
 /** The secrets the next steps set, as the program would read them. */
 const SECRETS = {
   vaultToken: "set-later",
-  registryAuth: JSON.stringify({ enabled: true, users: [{ username: "alice", password: "p1" }, { username: "bob", password: "p2" }] }),
+  registryAuth: JSON.stringify({
+    enabled: true,
+    users: [
+      { username: "alice", password: "p1" },
+      { username: "bob", password: "p2" },
+    ],
+  }),
 };
 
 describe("environment generator, --mode team", () => {
@@ -37,14 +43,20 @@ describe("environment generator, --mode team", () => {
     await environmentGenerator(tree, TEAM);
     const yamlText = tree.read("Pulumi.shared.yaml", "utf-8") ?? "";
     const raw = asRawConfig(yamlText);
-    expect(raw).toMatchObject({ existingRegistry: TEAM.existingRegistry, registryCaFile: TEAM.registryCaFile, vaultAddress: TEAM.vaultAddress });
+    expect(raw).toMatchObject({
+      existingRegistry: TEAM.existingRegistry,
+      registryCaFile: TEAM.registryCaFile,
+      vaultAddress: TEAM.vaultAddress,
+    });
     expect(raw.registryPort).toBeUndefined();
     const config = parseLabConfig("signed-image-lab", { ...raw, ...SECRETS }, new Set(Object.keys(SECRETS)));
     expect(config.signingKey).toEqual({ source: "kms", kmsUri: TEAM.kmsUri });
     expect(config.existingRegistry).toBe(TEAM.existingRegistry);
     expect(config.registryAuth.users.map((u) => u.username)).toEqual(["alice", "bob"]);
     // The file alone is not enough: the Vault token is a secret the next steps set.
-    expect(() => parseLabConfig("signed-image-lab", raw, new Set())).toThrow(/signed-image-lab:vaultToken: required for hashivault:\/\/lab-signer/);
+    expect(() => parseLabConfig("signed-image-lab", raw, new Set())).toThrow(
+      /signed-image-lab:vaultToken: required for hashivault:\/\/lab-signer/,
+    );
   });
 
   it("keeps the backend, its password, the passphrase and every secret out of the file", async () => {
@@ -72,7 +84,9 @@ describe("environment generator, --mode team", () => {
   });
 
   it("has no schema default for keySource: Nx would pass `generate` and refuse every --mode team", () => {
-    const schema = JSON.parse(readFileSync(join(__dirname, "schema.json"), "utf8")) as { properties: Record<string, { default?: unknown }> };
+    const schema = JSON.parse(readFileSync(join(__dirname, "schema.json"), "utf8")) as {
+      properties: Record<string, { default?: unknown }>;
+    };
     expect(schema.properties.keySource).toBeDefined();
     expect(schema.properties.keySource!.default).toBeUndefined();
     expect(schema.properties.mode!.default).toBe("local");

@@ -41,7 +41,8 @@ export function planTeamSettings(options: TeamOptions): TeamSettings {
   const missing = (option: string, why: string) => new Error(`${option}: required with --mode team (${why})`);
   if (!options.existingRegistry) throw missing("existingRegistry", "host:port of the team's registry");
   if (!options.authUsers?.trim()) throw missing("authUsers", "each engineer's registry user; the first one pushes and signs");
-  if ((options.keySource ?? "kms") !== "kms") throw new Error(`keySource: must be kms with --mode team (keys stay in Vault), got ${options.keySource}`);
+  if ((options.keySource ?? "kms") !== "kms")
+    throw new Error(`keySource: must be kms with --mode team (keys stay in Vault), got ${options.keySource}`);
   if (!isVaultKmsUri(options.kmsUri)) {
     throw new Error(`kmsUri: --mode team signs with a key in Vault: hashivault://<key> or openbao://<key>, got "${options.kmsUri ?? ""}"`);
   }

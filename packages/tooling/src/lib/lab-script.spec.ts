@@ -1,0 +1,98 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { rawConfigNeedsCosignPassword } from "./lab-config-schema.js";
+
+const SCRIPT = resolve(import.meta.dirname, "../../../../tools/scripts/stack-config.sh");
+const LAB_CONFIG_BIN = resolve(import.meta.dirname, "../../dist/bin/lab-config.js");
+const bin = mkdtempSync(join(tmpdir(), "stack-config-"));
+afterAll(() => rmSync(bin, { recursive: true, force: true }));
+
+// A stand-in `pulumi` that answers `config get KEY` from the file KEY in FAKE_CONFIG_DIR (absent: exit 255).
+writeFileSync(
+  join(bin, "pulumi"),
+  ["#!/bin/sh", '[ -f "$FAKE_CONFIG_DIR/$3" ] || exit 255', 'cat "$FAKE_CONFIG_DIR/$3"', "echo"].join("\n"),
+  { mode: 0o755 },
+);
+
+/** A directory holding each key's value as `pulumi config get` prints it. */
+function fakeConfig(config: Record<string, string>): string {
+  const dir = mkdtempSync(join(bin, "config-"));
+  for (const [key, value] of Object.entries(config)) writeFileSync(join(dir, key), value);
+  return dir;
+}
+
+async function needsCosignPassword(config: Record<string, string>): Promise<boolean> {
+  const run = promisify(execFile)("bash", ["-c", `source ${JSON.stringify(SCRIPT)}; needs_cosign_password dev`], {
+    env: { PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_CONFIG_DIR: fakeConfig(config) },
+  });
+  return run.then(
+    () => true,
+    (error: { code: number; stderr: string }) => {
+      if (error.code !== 1) throw new Error(`needs_cosign_password exited ${error.code}: ${error.stderr}`);
+      return false;
+    },
+  );
+}
+
+// Each case runs bash, the stand-in pulumi and node: slow on a busy machine.
+describe("lab.sh: which stacks get a generated cosignPassword", { timeout: 30_000 }, () => {
+  it("needs the built tooling, whose lab-config asks the schema", () => {
+    expect(existsSync(LAB_CONFIG_BIN), `${LAB_CONFIG_BIN}: run npx nx run @signed-image-lab/tooling:build`).toBe(true);
+  });
+
+  it("a generated or imported key does", async () => {
+    expect(await needsCosignPassword({})).toBe(true);
+    expect(await needsCosignPassword({ signingKey: '{"source":"generate"}' })).toBe(true);
+    expect(await needsCosignPassword({ signingKey: '{"source": "config"}' })).toBe(true);
+  });
+
+  it("a KMS key and the lab's vault dev server do not (the schema refuses a password there)", async () => {
+    expect(await needsCosignPassword({ signingKey: '{"kmsUri":"hashivault://lab","source":"kms"}' })).toBe(false);
+    expect(await needsCosignPassword({ signingKey: '{"source": "kms", "kmsUri": "openbao://lab"}' })).toBe(false);
+    expect(await needsCosignPassword({ vaultDevServer: '{"port":8200}' })).toBe(false);
+  });
+
+  it("agrees with the schema's needsCosignPassword, also for config the program will refuse", async () => {
+    const cases: Record<string, string>[] = [
+      { signingKey: '{"source":"kms"}' },
+      { signingKey: "not json" },
+      { signingKey: '{"source":"generate"}', vaultDevServer: "{}" },
+      { signingKey: '{"kmsUri":"awskms:///alias/lab"}' },
+    ];
+    for (const config of cases) {
+      expect(await needsCosignPassword(config), JSON.stringify(config)).toBe(rawConfigNeedsCosignPassword(config));
+    }
+  });
+
+  it("stops lab.sh when the schema cannot be asked", async () => {
+    const run = promisify(execFile)(
+      "bash",
+      ["-c", `source ${JSON.stringify(SCRIPT)}; LAB_CONFIG_BIN=/nonexistent.js; needs_cosign_password dev; echo went-on`],
+      {
+        env: { PATH: `${bin}:${process.env.PATH ?? ""}`, FAKE_CONFIG_DIR: fakeConfig({}) },
+      },
+    );
+    await expect(run).rejects.toMatchObject({ code: 3, stdout: "", stderr: expect.stringContaining("lab: /nonexistent.js failed") });
+  });
+});
+
+describe("lab.sh: what it fetches and what git keeps", () => {
+  const root = resolve(import.meta.dirname, "../../../..");
+
+  it("never runs the Pulumi CLI through npx or an unpinned install script (the doctor builds the pinned one)", () => {
+    for (const script of ["tools/scripts/lab.sh", "tools/scripts/stack-config.sh", "tools/engine/build.sh"]) {
+      const text = readFileSync(join(root, script), "utf8");
+      expect(text, script).not.toMatch(/npx\s+(--yes|-y)\b|npm\s+exec|pulumi@\d|get\.pulumi\.com|curl[^\n|]*\|\s*(ba)?sh/);
+    }
+  });
+
+  it("keeps SBOMs, CA files and stack configs out of git", async () => {
+    for (const path of [".lab/dev/studentbook.spdx.json", ".lab/dev/registry-ca/ca.crt", "Pulumi.dev.yaml", ".pulumi-state/passphrase"]) {
+      await expect(promisify(execFile)("git", ["check-ignore", "-q", path], { cwd: root }), path).resolves.toBeDefined();
+    }
+  });
+});
