@@ -93,6 +93,8 @@ export class LabFixture {
   private readonly imageIds = new Set<string>();
   private readonly volumes: string[] = [];
   private registries = 0;
+  /** `localhost:<port>` of every registry this fixture started: the image references it owns. */
+  private readonly endpoints = new Set<string>();
   private timestampAuthorities = 0;
   private transparencyLogs = 0;
 
@@ -132,6 +134,7 @@ export class LabFixture {
     const mounts = await execa(this.tools.docker, ["inspect", "--format", "{{range .Mounts}}{{.Name}} {{end}}", container]);
     this.volumes.push(...mounts.stdout.split(" ").filter(Boolean));
     const endpoint = `localhost:${port}`;
+    this.endpoints.add(endpoint);
     await runStepOrThrow(
       "waiting for the registry",
       waitForRegistryStep({
@@ -256,12 +259,16 @@ export class LabFixture {
     const ids = await this.containersLeft();
     if (ids.length > 0) await execa(docker, ["rm", "-f", "-v", ...ids], { reject: false });
     if (this.imageTags.size > 0) await execa(docker, ["image", "rm", "-f", ...this.imageTags], { reject: false });
-    // Without -f: an image that still carries someone else's tag (a running lab's) stays.
-    for (const id of this.imageIds) await execa(docker, ["image", "rm", id], { reject: false });
+    // A push leaves a `<registry>/<repo>@sha256:…` reference on the image: remove this fixture's
+    // own. Without -f: an image that still carries someone else's tag or reference stays.
+    for (const id of this.imageIds) {
+      const own = await this.ownReferences(id);
+      if (own.length > 0) await execa(docker, ["image", "rm", ...own], { reject: false });
+    }
     for (const dir of this.tempDirs) rmSync(dir, { recursive: true, force: true });
   }
 
-  /** What is still there of this run: containers, volumes of its containers, image tags and temporary directories. */
+  /** What is still there of this run: containers, volumes of its containers, image tags and references, and temporary directories. */
   async leftovers(): Promise<{ containers: string[]; volumes: string[]; images: string[]; tempDirs: string[] }> {
     const volumes: string[] = [];
     for (const volume of this.volumes) {
@@ -273,11 +280,17 @@ export class LabFixture {
       const inspect = await execa(this.tools.docker, ["image", "inspect", tag], { reject: false });
       if (inspect.exitCode === 0) images.push(tag);
     }
-    for (const id of this.imageIds) {
-      const tags = await execa(this.tools.docker, ["image", "inspect", "--format", "{{len .RepoTags}}", id], { reject: false });
-      if (tags.exitCode === 0 && tags.stdout.trim() === "0") images.push(id);
-    }
+    for (const id of this.imageIds) images.push(...(await this.ownReferences(id)));
     return { containers: await this.containersLeft(), volumes, images, tempDirs: this.tempDirs.filter((d) => existsSync(d)) };
+  }
+
+  /** The tags and digest references of image `id` that name one of this fixture's registries. */
+  private async ownReferences(id: string): Promise<string[]> {
+    const inspect = await execa(this.tools.docker, ["image", "inspect", "--format", "{{json .RepoTags}} {{json .RepoDigests}}", id], { reject: false });
+    if (inspect.exitCode !== 0) return [];
+    const [tags = "[]", digests = "[]"] = inspect.stdout.trim().split(" ");
+    const references = [...(JSON.parse(tags) as string[]), ...(JSON.parse(digests) as string[])];
+    return references.filter((reference) => this.endpoints.has(reference.split("/")[0] ?? ""));
   }
 
   private async containersLeft(): Promise<string[]> {
