@@ -73,7 +73,7 @@ describe.skipIf(!tools)("promotion from a staging registry to a production one (
     parseSbomSummary(
       await runStepOrThrow(
         "syft scan",
-        scanStep({ ref: refs.legacy, outFile: sbomFile, format: "spdx-json", syft: tools.syft, node: tools.node }),
+        scanStep({ ref: refs.legacy, outFile: sbomFile, sbomFormat: "spdx-json", syft: tools.syft, node: tools.node }),
         stagingAuth(),
       ),
     );

@@ -98,7 +98,7 @@ describe.skipIf(!tools)("SLSA provenance and the attestation policy (real cosign
     const summary = parseSbomSummary(
       await runStepOrThrow(
         "syft scan",
-        scanStep({ ref: env.ref, outFile: sbomFile, format: "spdx-json", syft: tools!.syft, node: tools!.node }),
+        scanStep({ ref: env.ref, outFile: sbomFile, sbomFormat: "spdx-json", syft: tools!.syft, node: tools!.node }),
         env.auth,
       ),
     );

@@ -48,7 +48,7 @@ describe.skipIf(!tools)("a registry that is down gives a clear error in bounded 
     await runStep(waitForRegistryStep({ endpoint: registry.endpoint, authEnabled: false, timeoutSeconds: 30, curl: tools!.curl }));
     await execa(tools!.docker, ["pause", registry.container]);
     const outFile = join(lab.tempDir("sbom"), "x.spdx.json");
-    const result = await runStep({ ...scanStep({ ref, outFile, format: "spdx-json", syft: tools!.syft }), timeoutSeconds: 5 });
+    const result = await runStep({ ...scanStep({ ref, outFile, sbomFormat: "spdx-json", syft: tools!.syft }), timeoutSeconds: 5 });
     expect(result.exitCode).toBe(124);
     expect(result.stderr).toContain(`${tools!.syft} did not finish within 5s (is the service it talks to answering?)`);
     expect(result.durationMs).toBeLessThan(20_000);

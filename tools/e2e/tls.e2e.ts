@@ -172,7 +172,7 @@ describe.skipIf(!tools)("registry over TLS: every client trusts the lab CA, none
         scanStep({
           ref,
           outFile: join(outDir, "sbom.spdx.json"),
-          format: "spdx-json",
+          sbomFormat: "spdx-json",
           registryCaFile: caFile,
           syft: tools!.syft,
           node: tools!.node,
@@ -185,7 +185,7 @@ describe.skipIf(!tools)("registry over TLS: every client trusts the lab CA, none
       const outFile = join(outDir, "untrusted-impostor.json");
       const refusedBefore = await refusedHandshakes();
       const untrusted = await runStep(
-        scanStep({ ref, outFile, format: "spdx-json", registryCaFile: impostorCaFile, syft: tools!.syft, node: tools!.node }),
+        scanStep({ ref, outFile, sbomFormat: "spdx-json", registryCaFile: impostorCaFile, syft: tools!.syft, node: tools!.node }),
         auth,
       );
       // The registry's log shows syft refused the certificate (not a plain-HTTP retry only).

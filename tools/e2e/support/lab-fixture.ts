@@ -286,7 +286,9 @@ export class LabFixture {
 
   /** The tags and digest references of image `id` that name one of this fixture's registries. */
   private async ownReferences(id: string): Promise<string[]> {
-    const inspect = await execa(this.tools.docker, ["image", "inspect", "--format", "{{json .RepoTags}} {{json .RepoDigests}}", id], { reject: false });
+    const inspect = await execa(this.tools.docker, ["image", "inspect", "--format", "{{json .RepoTags}} {{json .RepoDigests}}", id], {
+      reject: false,
+    });
     if (inspect.exitCode !== 0) return [];
     const [tags = "[]", digests = "[]"] = inspect.stdout.trim().split(" ");
     const references = [...(JSON.parse(tags) as string[]), ...(JSON.parse(digests) as string[])];

@@ -87,7 +87,7 @@ describe("SbomAttestation", () => {
   });
 
   it("writes CycloneDX and attests it under its predicate type", async () => {
-    const sbom = await attested("cdx", { format: "cyclonedx-json", delivery: "attest" });
+    const sbom = await attested("cdx", { sbomFormat: "cyclonedx-json", delivery: "attest" });
     expect(sbom.sbomFile).toBe("/lab/dev/cdx.cdx.json");
     expect(scriptOf(mocks.named("cdx-scan"))).toContain("-o cyclonedx-json=/lab/dev/cdx.cdx.json");
     expect(scriptOf(mocks.named("cdx-attest"))).toContain("--type cyclonedx");

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { sbomFileOf, type SbomDelivery, type SbomFormat, type SbomScope, type SignatureFormat } from "@signed-image-lab/tooling";
 import { requireDigestRef } from "./digest-input.js";
+import { LAB_DEFAULTS } from "./lab-config.js";
 import { pipelineCommands, stepOutput } from "./pipeline-commands.js";
 import { pipelineEnvironments, pipelineOptions, pipelineSteps, pipelineValues } from "./pipeline-inputs.js";
 import type { SigningKeyMaterial } from "./signing-key.js";
@@ -26,7 +27,7 @@ export interface SbomAttestationArgs {
   /** Absolute directory the SBOM file is written to. */
   readonly workDir: string;
   /** Default `spdx-json`. */
-  readonly format?: SbomFormat;
+  readonly sbomFormat?: SbomFormat;
   /** Default `all-layers`, as the seed asks. */
   readonly scope?: SbomScope;
   /** Default `both`. */
@@ -88,7 +89,7 @@ export class SbomAttestation extends pulumi.ComponentResource {
 
   constructor(name: string, args: SbomAttestationArgs, opts?: pulumi.ComponentResourceOptions) {
     super(SBOM_ATTESTATION_TYPE, name, {}, opts);
-    const format = args.format ?? "spdx-json";
+    const format = args.sbomFormat ?? LAB_DEFAULTS.sbomFormat;
     this.sbomFile = sbomFileOf(args.workDir, name, format);
     const options = pipelineOptions({
       signatureFormat: args.signatureFormat,

@@ -180,7 +180,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
         key: args.key,
         verifyPublicKeyPem: args.verifyPublicKeyPem,
         workDir: args.workDir,
-        format: args.sbom?.format,
+        sbomFormat: args.sbom?.format,
         scope: args.sbom?.scope,
         delivery: args.sbom?.delivery,
         signatureFormat: args.signatureFormat,

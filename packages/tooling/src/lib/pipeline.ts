@@ -244,7 +244,7 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
       scanStep({
         ref: i.ref,
         outFile: o.sbom.file,
-        format: o.sbom.format,
+        sbomFormat: o.sbom.format,
         scope: o.sbom.scope,
         syft: o.tools.syft,
         node: o.tools.node,

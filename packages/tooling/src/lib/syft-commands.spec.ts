@@ -14,7 +14,7 @@ afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 describe("scanStep", () => {
   it("scans the registry digest over all layers into the SBOM file, offline", () => {
-    const step = scanStep({ ref: REF, outFile: "/w/sbom.spdx.json", format: "spdx-json" });
+    const step = scanStep({ ref: REF, outFile: "/w/sbom.spdx.json", sbomFormat: "spdx-json" });
     expect(step.invocations[0]?.argv).toEqual(["mkdir", "-p", "/w"]);
     const scan = step.invocations[1];
     expect(scan?.argv).toEqual(["syft", "scan", `registry:${REF}`, "--scope", "all-layers", "-o", "spdx-json=/w/sbom.spdx.json.partial"]);
@@ -25,19 +25,19 @@ describe("scanStep", () => {
   it("talks verified TLS to a registry off this machine, never plain HTTP, and writes CycloneDX when asked", () => {
     for (const host of ["registry.example.com", "10.0.0.7:5000", "localhost.example.com"]) {
       const ref = `${host}/studentbook@sha256:${"cd".repeat(32)}`;
-      const scan = scanStep({ ref, outFile: "/w/s.cdx.json", format: "cyclonedx-json", scope: "squashed" }).invocations[1];
+      const scan = scanStep({ ref, outFile: "/w/s.cdx.json", sbomFormat: "cyclonedx-json", scope: "squashed" }).invocations[1];
       expect(scan?.env, host).toEqual({ SYFT_CHECK_FOR_APP_UPDATE: "false" });
       expect(scan?.argv).toEqual(expect.arrayContaining(["squashed", "cyclonedx-json=/w/s.cdx.json.partial"]));
     }
   });
 
   it("verifies the registry's TLS against a CA file when given one, never over plain HTTP", () => {
-    const scan = scanStep({ ref: REF, outFile: "/w/s.json", format: "spdx-json", registryCaFile: "/ca/ca.crt" }).invocations[1];
+    const scan = scanStep({ ref: REF, outFile: "/w/s.json", sbomFormat: "spdx-json", registryCaFile: "/ca/ca.crt" }).invocations[1];
     expect(scan?.env).toEqual({ SYFT_CHECK_FOR_APP_UPDATE: "false", SYFT_REGISTRY_CA_CERT: "/ca/ca.crt" });
   });
 
   it("refuses a tag", () => {
-    expect(() => scanStep({ ref: "localhost:5001/studentbook:1.0", outFile: "/x", format: "spdx-json" })).toThrow(/pinned by digest/);
+    expect(() => scanStep({ ref: "localhost:5001/studentbook:1.0", outFile: "/x", sbomFormat: "spdx-json" })).toThrow(/pinned by digest/);
   });
 
   it.each([
@@ -53,7 +53,7 @@ describe("scanStep", () => {
     writeFileSync(fakeSyft, `#!/bin/sh\nfor a; do case $a in spdx-json=*) cp '${source}' "\${a#spdx-json=}";; esac; done\n`, {
       mode: 0o755,
     });
-    const script = renderStepScript(scanStep({ ref: REF, outFile: file, format: "spdx-json", syft: fakeSyft, node: process.execPath }));
+    const script = renderStepScript(scanStep({ ref: REF, outFile: file, sbomFormat: "spdx-json", syft: fakeSyft, node: process.execPath }));
     const { stdout } = await promisify(execFile)("/bin/sh", ["-c", script]);
     expect(parseSbomSummary(stdout)).toEqual({ sha256: createHash("sha256").update(body).digest("hex"), packages: count });
     expect(existsSync(`${file}.partial`)).toBe(false);

@@ -32,7 +32,7 @@ export interface ScanStepOptions {
   readonly ref: string;
   /** Absolute path the SBOM is written to. */
   readonly outFile: string;
-  readonly format: SbomFormat;
+  readonly sbomFormat: SbomFormat;
   /** Default `all-layers`, as the seed asks. */
   readonly scope?: SbomScope;
   /**
@@ -78,7 +78,7 @@ export function scanStep(options: ScanStepOptions): StepScript {
           "--scope",
           options.scope ?? "all-layers",
           "-o",
-          `${SBOM_FORMATS[options.format].syftOutput}=${partial}`,
+          `${SBOM_FORMATS[options.sbomFormat].syftOutput}=${partial}`,
         ],
         env: syftEnv,
       },
