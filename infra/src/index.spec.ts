@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { plain, scriptOf, outputValue, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
 import { runLabProgram, type LabProgram } from "./test-support/run-lab-program.js";
@@ -13,6 +15,15 @@ beforeAll(async () => {
 });
 
 describe("the lab program on defaults", () => {
+  it("exports from index.ts every output the program returns, as a stack output (admittedRef was missing)", () => {
+    const source = readFileSync(join(import.meta.dirname, "index.ts"), "utf8");
+    const exported = [...source.matchAll(/^export const (\w+) = lab\.(\w+);$/gm)].map(([, name, from]) => {
+      expect(from).toBe(name);
+      return name;
+    });
+    expect(exported.sort()).toEqual(Object.keys(program).sort());
+  });
+
   it("pushes studentbook and pins it by digest", () => {
     expect(digestRef).toMatch(/^localhost:5001\/studentbook@sha256:[a-f0-9]{64}$/);
   });

@@ -1,4 +1,5 @@
 import {
+  MANIFEST_TYPES,
   attachSbomStep,
   attestStep,
   certificateAuthorityStep,
@@ -36,13 +37,6 @@ const tools = labToolsOrSkip("promotion");
 const STAGER: TestUser = { username: "stager", password: "staging-pw" };
 const RELEASER: TestUser = { username: "releaser", password: "production-pw" };
 const WRONG_PASSWORD = "not-the-production-pw-7f3a";
-
-const MANIFEST_TYPES = [
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.docker.distribution.manifest.v2+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-].join(", ");
 
 describe.skipIf(!tools)("promotion from a staging registry to a production one (real oras, cosign, registries)", () => {
   let lab: LabFixture;

@@ -76,9 +76,17 @@ for lock in .pulumi-state/.pulumi/locks/organization/*/"$STACK"/*.json; do
   fi
 done
 
-[[ -d node_modules ]] || stage "npm ci" npm ci --no-audit --no-fund
-[[ -d packages/studentbook/node_modules ]] ||
-  stage "npm ci of studentbook" npm ci --omit=dev --no-audit --no-fund --prefix packages/studentbook
+# npm ci where node_modules is missing or was installed from another lockfile (a pulled upgrade).
+install_locked() { # <dir> <stage label> <npm ci arguments…>
+  local dir=$1 label=$2 want
+  shift 2
+  want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  [[ -d $dir/node_modules && "$(cat "$dir/node_modules/.lab-lockfile-sha256" 2>/dev/null)" == "$want" ]] && return 0
+  stage "$label" npm ci --no-audit --no-fund "$@"
+  echo "$want" >"$dir/node_modules/.lab-lockfile-sha256"
+}
+install_locked . "npm ci"
+install_locked packages/studentbook "npm ci of studentbook" --omit=dev --prefix packages/studentbook
 build() { NX_DAEMON=false npx nx run-many -t build --output-style=static >/dev/null; }
 stage "build (nx)" build
 

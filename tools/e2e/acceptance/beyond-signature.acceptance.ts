@@ -26,7 +26,10 @@ beforeAll(async () => {
   const taken = (await dockerInventory()).containers.filter((name) => name.startsWith(`${STACK}-`));
   if (taken.length > 0) throw new Error(`a ${STACK} lab is already running here (${taken.join(", ")})`);
   lab = await EngineLab.clone();
-  await lab.pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"]);
+  // lab.sh makes the file backend and its passphrase (lab:doctor already) before the stack takes config.
+  await lab.npm("lab:doctor", STACK);
+  const init = await lab.pulumi(["stack", "init", STACK, "--secrets-provider", "passphrase"]);
+  expect(init.exitCode, String(init.all)).toBe(0);
   await config("registryPort", PORTS.registryPort);
   await config("appPort", PORTS.appPort);
   await config("promotion.registryPort", PORTS.promotion);

@@ -175,6 +175,15 @@ const verifying = (options: PipelineOptions) => ({
   transparencyLog: options.timestamps?.logUrl !== undefined,
 });
 
+/** What every verify step of `ref` takes from the options: the format, the trust, cosign and the registry's CA. */
+const verifyingRef = (ref: string, o: PipelineOptions) => ({
+  ref,
+  format: o.signatureFormat,
+  ...verifying(o),
+  cosign: o.tools.cosign,
+  registryCaFile: o.registryCaFile,
+});
+
 /**
  * The signing pipeline of one pushed image, once: inspect the digest beside everything else; sign and verify, triangulate (legacy), scan, attach
  * and attest the SBOM, verify the attestation. The order is carried by `needs`: verify and
@@ -214,15 +223,7 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
     reads: ["verifyKeyFingerprint", "repairs", "trustTriggers"],
     environment: ["verifier", "registry", "trust"],
     triggers: (i, o) => [resultOf(i, "sign"), i.verifyKeyFingerprint, o.signatureFormat, i.repairs.signature, ...i.trustTriggers],
-    script: (i, o) =>
-      verifyStep({
-        ref: resultOf(i, "sign"),
-        format: o.signatureFormat,
-        ...verifying(o),
-        cosign: o.tools.cosign,
-        node: o.tools.node,
-        registryCaFile: o.registryCaFile,
-      }),
+    script: (i, o) => verifyStep({ ...verifyingRef(resultOf(i, "sign"), o), node: o.tools.node }),
   },
   {
     name: "triangulate",
@@ -298,15 +299,7 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
     reads: ["verifyKeyFingerprint", "repairs", "trustTriggers"],
     environment: ["verifier", "registry", "trust"],
     triggers: (i) => [resultOf(i, "attest"), resultOf(i, "scan").sha256, i.verifyKeyFingerprint, i.repairs.attestation, ...i.trustTriggers],
-    script: (i, o) =>
-      verifyAttestationStep({
-        ref: resultOf(i, "attest"),
-        sbomFormat: o.sbom.format,
-        format: o.signatureFormat,
-        ...verifying(o),
-        cosign: o.tools.cosign,
-        registryCaFile: o.registryCaFile,
-      }),
+    script: (i, o) => verifyAttestationStep({ ...verifyingRef(resultOf(i, "attest"), o), sbomFormat: o.sbom.format }),
   },
   {
     name: "base",
@@ -360,14 +353,7 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
       i.repairs.attestation,
       ...i.trustTriggers,
     ],
-    script: (i, o) =>
-      verifyProvenanceStep({
-        ref: resultOf(i, "attest-provenance"),
-        format: o.signatureFormat,
-        ...verifying(o),
-        cosign: o.tools.cosign,
-        registryCaFile: o.registryCaFile,
-      }),
+    script: (i, o) => verifyProvenanceStep(verifyingRef(resultOf(i, "attest-provenance"), o)),
   },
   {
     name: "policy",
@@ -387,16 +373,7 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
       i.repairs.attestation,
       ...i.trustTriggers,
     ],
-    script: (i, o) =>
-      verifyImagePolicyStep({
-        ref: resultOf(i, "verify"),
-        format: o.signatureFormat,
-        sbomFormat: o.sbom.format,
-        ...verifying(o),
-        cosign: o.tools.cosign,
-        node: o.tools.node,
-        registryCaFile: o.registryCaFile,
-      }),
+    script: (i, o) => verifyImagePolicyStep({ ...verifyingRef(resultOf(i, "verify"), o), sbomFormat: o.sbom.format, node: o.tools.node }),
   },
   {
     name: "promote",

@@ -21,7 +21,8 @@ export type RegistryArtifact = "signature" | "attestation" | "attachment";
 /** Which artifacts are there now; `undefined` when the registry could not tell (down, refused). */
 export type ArtifactPresence = Partial<Record<RegistryArtifact, boolean>>;
 
-const MANIFEST_TYPES = [
+/** The manifest media types a registry is asked for (image, index, docker v2 and list). */
+export const MANIFEST_TYPES = [
   "application/vnd.oci.image.manifest.v1+json",
   "application/vnd.oci.image.index.v1+json",
   "application/vnd.docker.distribution.manifest.v2+json",
