@@ -77,13 +77,15 @@ for lock in .pulumi-state/.pulumi/locks/organization/*/"$STACK"/*.json; do
 done
 
 # npm ci where node_modules is missing or was installed from another lockfile (a pulled upgrade).
+# The stamps live in the root node_modules, never inside a build context (studentbook's node_modules is one).
 install_locked() { # <dir> <stage label> <npm ci arguments…>
-  local dir=$1 label=$2 want
+  local dir=$1 label=$2 want stamp
   shift 2
   want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
-  [[ -d $dir/node_modules && "$(cat "$dir/node_modules/.lab-lockfile-sha256" 2>/dev/null)" == "$want" ]] && return 0
+  stamp=node_modules/.lab-installed/$(printf '%s' "$dir" | tr -c 'A-Za-z0-9' '_').sha256
+  [[ -d $dir/node_modules && "$(cat "$stamp" 2>/dev/null)" == "$want" ]] && return 0
   stage "$label" npm ci --no-audit --no-fund "$@"
-  echo "$want" >"$dir/node_modules/.lab-lockfile-sha256"
+  mkdir -p node_modules/.lab-installed && echo "$want" >"$stamp"
 }
 install_locked . "npm ci"
 install_locked packages/studentbook "npm ci of studentbook" --omit=dev --prefix packages/studentbook
