@@ -157,7 +157,23 @@ case $action in
     ;;
   destroy)
     node packages/tooling/dist/bin/lab-recover.js --stack "$STACK"
+    # The build tags that still hold the image the lab pushed, by image ID, read before the
+    # destroy: the app's RemoteImage may drop the image's digest reference before the Image's own
+    # tag cleanup reads it (the two deletes are not ordered), which then keeps the tag.
+    built=$(pulumi stack output --json images --stack "$STACK" 2>/dev/null |
+      node -e 'let t="";process.stdin.on("data",(d)=>(t+=d)).on("end",()=>{for(const i of Object.values(JSON.parse(t||"{}")))if(i.taggedRef)console.log(i.taggedRef+" "+i.digestRef)})' || true)
+    held=()
+    while read -r tag digest; do
+      [[ -n $tag ]] || continue
+      id=$(docker image inspect --format '{{.Id}}' "$digest" 2>/dev/null) || continue
+      [[ $(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null) == "$id" ]] && held+=("$tag $id")
+    done <<<"$built"
     run_engine destroy --yes --stack "$STACK"
+    for entry in "${held[@]}"; do
+      read -r tag id <<<"$entry"
+      [[ $(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null) == "$id" ]] && docker image rm "$tag" >/dev/null 2>&1 || true
+    done
+    true
     ;;
   *)
     die "usage: lab.sh up|status|destroy|doctor"
