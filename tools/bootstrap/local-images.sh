@@ -26,7 +26,7 @@ REGISTRY_IMAGE=$(node -p "require('$VERSIONS_JSON').images.registryLocal")
 NODE_IMAGE=$(node -p "require('$VERSIONS_JSON').images.nodeBaseLocal")
 # The local registry image's tag is the distribution version Debian's docker-registry ships.
 REGISTRY_VERSION=${REGISTRY_IMAGE##*:}
-[[ $NODE_IMAGE == *":$SUITE" ]] || die "tools/versions.json: images.nodeBaseLocal ($NODE_IMAGE) must be tagged with debianSuite ($SUITE)"
+[[ $NODE_IMAGE == *":$SUITE" ]] || die "packages/tooling/versions.json: images.nodeBaseLocal ($NODE_IMAGE) must be tagged with debianSuite ($SUITE)"
 TSA_IMAGE=$(node -p "require('$VERSIONS_JSON').timestampAuthority.image")
 TSA_VERSION=$(node -p "require('$VERSIONS_JSON').timestampAuthority.version")
 REKOR_IMAGE=$(node -p "require('$VERSIONS_JSON').rekorTiles.image")
@@ -101,7 +101,7 @@ else
   REG_BIN=$(command -v docker-registry || true)
   [[ -n $REG_BIN ]] || die "docker-registry binary missing (run tools/bootstrap/system-packages.sh)"
   reg_version=$("$REG_BIN" --version 2>&1 || true)
-  [[ $reg_version == *" $REGISTRY_VERSION"* ]] || die "expected distribution $REGISTRY_VERSION from Debian's docker-registry (the tag of images.registryLocal in tools/versions.json), got: $reg_version"
+  [[ $reg_version == *" $REGISTRY_VERSION"* ]] || die "expected distribution $REGISTRY_VERSION from Debian's docker-registry (the tag of images.registryLocal in packages/tooling/versions.json), got: $reg_version"
   ctx="$WORK/registry"; mkdir -p "$ctx"
   install -m 0755 "$REG_BIN" "$ctx/registry"
   # Same as the config in the upstream registry:2 image, plus deletes enabled.

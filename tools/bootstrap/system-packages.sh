@@ -2,7 +2,7 @@
 # Installs the Debian packages the lab's end-to-end tests need:
 #   docker.io (dockerd + containerd), skopeo, apache2-utils (htpasswd),
 #   debootstrap (builds base images without Docker Hub), docker-registry
-#   (the distribution binary copied into the local registry image, tools/versions.json images.registryLocal),
+#   (the distribution binary copied into the local registry image, packages/tooling/versions.json images.registryLocal),
 #   postgresql (the server team mode's state specs run: tools/bootstrap/postgres.sh),
 #   plus iptables/ca-certificates/curl/jq/xz-utils used around them.
 # Idempotent: packages already installed are skipped (dpkg-query), so a second

@@ -2,7 +2,7 @@
 # Puts the Pulumi engine pieces at the pinned versions into <repo>/.tools/bin and registers the
 # provider plugins, so `lab:up` and `npm run test:engine` never download anything:
 #   pulumi                    CLI, built from its Go module (tools/engine/cli pins
-#                             github.com/pulumi/pulumi/pkg/v3 at tools/versions.json "pulumi")
+#                             github.com/pulumi/pulumi/pkg/v3 at packages/tooling/versions.json "pulumi")
 #   pulumi-language-nodejs    the CLI's Node.js language host  } no registry here serves these as
 #   pulumi-resource-command   provider plugin @pulumi/command  } binaries: supply them (a Pulumi
 #   pulumi-resource-docker    provider plugin @pulumi/docker   } release, or a build of your own)
@@ -17,9 +17,9 @@ set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 BIN_DIR="$REPO_ROOT/.tools/bin"
-PULUMI_VERSION="$(node -p "require('$REPO_ROOT/tools/versions.json').pulumi.version")"
-COMMAND_VERSION="$(node -p "require('$REPO_ROOT/tools/versions.json').pulumiCommand.version.replace(/^v/, '')")"
-DOCKER_VERSION="$(node -p "require('$REPO_ROOT/infra/package.json').dependencies['@pulumi/docker']")"
+PULUMI_VERSION="$(node -p "require('$REPO_ROOT/packages/tooling/versions.json').pulumi.version")"
+COMMAND_VERSION="$(node -p "require('$REPO_ROOT/packages/tooling/versions.json').pulumiCommand.version.replace(/^v/, '')")"
+DOCKER_VERSION="$(node -p "require('$REPO_ROOT/packages/tooling/versions.json').pulumiDocker.version")"
 
 export GOFLAGS="${GOFLAGS:--buildvcs=false}" PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 log() { printf '[engine] %s\n' "$*" >&2; }
@@ -33,7 +33,7 @@ if [[ -x "$PULUMI" && "$("$PULUMI" version 2>/dev/null)" == "$PULUMI_VERSION" ]]
   log "pulumi $PULUMI_VERSION: cached ($PULUMI)"
 else
   got="$(go -C "$SCRIPT_DIR/cli" list -m -f '{{.Version}}' github.com/pulumi/pulumi/pkg/v3)"
-  [[ "$got" == "$PULUMI_VERSION" ]] || die "tools/engine/cli pins pkg/v3 $got, tools/versions.json says $PULUMI_VERSION"
+  [[ "$got" == "$PULUMI_VERSION" ]] || die "tools/engine/cli pins pkg/v3 $got, packages/tooling/versions.json says $PULUMI_VERSION"
   log "building pulumi $PULUMI_VERSION from its Go module (minutes on 2 cores) ..."
   go -C "$SCRIPT_DIR/cli" build -trimpath \
     -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \

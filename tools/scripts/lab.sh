@@ -142,8 +142,8 @@ case $action in
     fi
     if [[ ${LAB_LOCAL_IMAGES:-} == 1 ]]; then
       set_config() { [[ $(pulumi config get "$1" --stack "$STACK" 2>/dev/null) == "$2" ]] || pulumi config set "$1" "$2" --stack "$STACK"; }
-      set_config registryImage "$(node -p "require('./tools/versions.json').images.registryLocal")"
-      set_config baseImage "$(node -p "require('./tools/versions.json').images.nodeBaseLocal")"
+      set_config registryImage "$(node -p "require('./packages/tooling/versions.json').images.registryLocal")"
+      set_config baseImage "$(node -p "require('./packages/tooling/versions.json').images.nodeBaseLocal")"
     fi
     # An update killed earlier on this machine: stale lock, pending operations, orphans.
     node packages/tooling/dist/bin/lab-recover.js --stack "$STACK"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run test:engine`: the engine acceptance suite (tools/e2e/acceptance) runs the README path
 # under the real Pulumi engine. It needs four pieces that no registry here serves as binaries:
-#   pulumi, pulumi-language-nodejs     (the CLI and its Node.js language host, tools/versions.json)
+#   pulumi, pulumi-language-nodejs     (the CLI and its Node.js language host, packages/tooling/versions.json)
 #   pulumi-resource-command, -docker   (provider plugins: on PATH, or installed with
 #                                       `pulumi plugin install resource <name> <version> --file …`)
 # Where one is missing it says exactly which, runs nothing and exits 0: it claims nothing.
@@ -11,8 +11,8 @@ cd "$(dirname "$0")/../.."
 export PATH="${LAB_ENGINE_BIN:+$LAB_ENGINE_BIN:}$PWD/.tools/bin:$PATH"
 export PULUMI_SKIP_UPDATE_CHECK=true NX_DAEMON=false NX_NO_CLOUD=true
 
-command_version=$(node -p "require('./tools/versions.json').pulumiCommand.version.replace(/^v/, '')")
-docker_version=$(node -p "require('./infra/package.json').dependencies['@pulumi/docker']")
+command_version=$(node -p "require('./packages/tooling/versions.json').pulumiCommand.version.replace(/^v/, '')")
+docker_version=$(node -p "require('./packages/tooling/versions.json').pulumiDocker.version")
 missing=()
 for bin in pulumi pulumi-language-nodejs; do
   command -v "$bin" >/dev/null || missing+=("$bin (not on PATH)")

@@ -16,3 +16,5 @@ export * from "./lib/transparency-log.js";
 export * from "./lib/drift.js";
 export * from "./lib/project-root.js";
 export * from "./lib/previous-outputs.js";
+export * from "./lib/signing-lab.js";
+export * from "./lib/tool-check.js";

@@ -29,3 +29,4 @@ export * from "./lib/build-facts.js";
 export * from "./lib/promotion-commands.js";
 export * from "./lib/pinned-versions.js";
 export * from "./lib/lab-config-schema.js";
+export * from "./lib/tool-check.js";

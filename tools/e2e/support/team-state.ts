@@ -51,7 +51,7 @@ export async function teamStateOrSkip(specName: string): Promise<TeamState | und
     return undefined;
   }
   const version = (await execa(pulumi!, ["version"], { env: { PULUMI_SKIP_UPDATE_CHECK: "true" } })).stdout.trim();
-  if (version !== PINNED_PULUMI) throw new Error(`${pulumi} is pulumi ${version}, tools/versions.json pins ${PINNED_PULUMI}`);
+  if (version !== PINNED_PULUMI) throw new Error(`${pulumi} is pulumi ${version}, packages/tooling/versions.json pins ${PINNED_PULUMI}`);
   const env = parseEnvFile(readFileSync(TEAM_ENV_FILE, "utf8"));
   for (const key of ["PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "PULUMI_BACKEND_URL", "LAB_PG_BIN"]) {
     if (!env[key]) throw new Error(`${TEAM_ENV_FILE} lacks ${key}: run tools/bootstrap/postgres.sh again`);

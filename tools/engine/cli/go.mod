@@ -2,7 +2,7 @@
 // pkg/v3's own go.mod uses `replace` lines, so `go install ...@version` refuses it; as a
 // dependency of this module it builds. Bump with:
 //   go get -tool github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@<version> && go mod tidy
-// and keep the version equal to tools/versions.json "pulumi.version" (build.sh checks).
+// and keep the version equal to packages/tooling/versions.json "pulumi.version" (build.sh checks).
 // The clipboard replace mirrors the one in pkg/v3's go.mod.
 module tools/engine/cli
 

@@ -19,7 +19,7 @@ function isConfigSecret(fullKey: string): boolean {
  * passes it to `util.inspect` for its tracing span; formatting the source-mapped stack of an
  * error thrown while the program loads took 14 s of GC. Without a stack it takes the message.
  */
-function stacklessRunError(message: string): pulumi.RunError {
+export function stacklessRunError(message: string): pulumi.RunError {
   const error = new pulumi.RunError(message);
   Object.defineProperty(error, "stack", { value: "", enumerable: false });
   return error;

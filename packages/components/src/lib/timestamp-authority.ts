@@ -34,7 +34,7 @@ export interface TimestampAuthorityArgs {
   /** Host port, published on 127.0.0.1 only and mapped to the server's 3000. Default 3030. */
   readonly port?: number;
   /**
-   * The timestamp-server image (`tools/versions.json` `timestampAuthority.image`, built by
+   * The timestamp-server image (`packages/tooling/versions.json` `timestampAuthority.image`, built by
    * `tools/bootstrap/local-images.sh`). Default that image.
    */
   readonly image?: pulumi.Input<string>;

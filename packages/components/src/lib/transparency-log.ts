@@ -19,7 +19,7 @@ export interface TransparencyLogArgs {
   /** Host port, published on 127.0.0.1 only and mapped to the log's 3000. Default 3031. */
   readonly port?: number;
   /**
-   * The Rekor v2 image (`tools/versions.json` `rekorTiles.image`, built by
+   * The Rekor v2 image (`packages/tooling/versions.json` `rekorTiles.image`, built by
    * `tools/bootstrap/local-images.sh`). Default that image.
    */
   readonly image?: pulumi.Input<string>;

@@ -14,7 +14,7 @@ import { LAB_DEFAULTS } from "./lab-config.js";
 
 /** Arguments of {@link VaultDevServer}. */
 export interface VaultDevServerArgs {
-  /** The server image: `hashicorp/vault:<tag>` or `openbao/openbao:<tag>`. Default `LAB_DEFAULTS.vaultDevServer.image` (`tools/versions.json` `images.vaultDevServer`). */
+  /** The server image: `hashicorp/vault:<tag>` or `openbao/openbao:<tag>`. Default `LAB_DEFAULTS.vaultDevServer.image` (`packages/tooling/versions.json` `images.vaultDevServer`). */
   readonly image?: pulumi.Input<string>;
   /** Host port, published on 127.0.0.1 only. Default 8200. */
   readonly port?: number;

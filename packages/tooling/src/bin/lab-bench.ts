@@ -189,7 +189,7 @@ async function seedFromNothingTimes(): Promise<number[]> {
 
 /** With the engine's pieces found: the real `lab:up` beside the seed by hand, from nothing and again. */
 async function benchAgainstEngine(seedAgain: number): Promise<void> {
-  const facts = await inspectMachine(join(repoRoot, ".tools", "bin"), readToolPins(repoRoot));
+  const facts = await inspectMachine(join(repoRoot, ".tools", "bin"), readToolPins());
   if (!engineAvailable(facts)) {
     console.log(
       "\nreal engine: NOT RUN (no pulumi, pulumi-language-nodejs or provider plugins here); the rows above are the step scripts only",

@@ -28,7 +28,7 @@ async function obtain(method: ObtainMethod): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  const pins = readToolPins(repoRoot);
+  const pins = readToolPins();
   let rows = planPreflight(await inspectMachine(projectBin, pins), pins);
   const toObtain = rows.flatMap((r) => (r.obtain && r.status === "obtain" ? [r.obtain] : []));
   if (process.argv.includes("--obtain") && toObtain.length > 0 && !rows.some((r) => r.status === "missing")) {

@@ -82,8 +82,8 @@ describe("parseLabConfig", () => {
     );
   });
 
-  it("pins the TSA and log images that tools/versions.json pins and local-images.sh builds", () => {
-    const versions = JSON.parse(readFileSync(join(import.meta.dirname, "../../../../tools/versions.json"), "utf8")) as {
+  it("pins the TSA and log images that packages/tooling/versions.json pins and local-images.sh builds", () => {
+    const versions = JSON.parse(readFileSync(join(import.meta.dirname, "../../../../packages/tooling/versions.json"), "utf8")) as {
       timestampAuthority: { image: string };
       rekorTiles: { image: string };
     };
@@ -318,7 +318,7 @@ describe("LAB_DEFAULTS", () => {
     expect(withVault.vaultDevServer).toEqual(vaultDevServer);
   });
 
-  it("takes its images from tools/versions.json", () => {
+  it("takes its images from packages/tooling/versions.json", () => {
     expect(LAB_DEFAULTS.registryImage).toBe(PINNED_VERSIONS.images.registry);
     expect(LAB_DEFAULTS.baseImage).toBe(PINNED_VERSIONS.images.nodeBase);
     expect(LAB_DEFAULTS.vaultDevServer.image).toBe(PINNED_VERSIONS.images.vaultDevServer);

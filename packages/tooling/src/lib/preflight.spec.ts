@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { FAKE_TOOL_PINS, FAKE_TOOL_SCRIPTS, writeFakeTools } from "../test-support/fake-tools.js";
 import { inspectMachine, planPreflight, renderPreflight, type MachineFacts, type PreflightRow, type ToolPins } from "./preflight.js";
 
-// The pins the stand-in tools report (tools/versions.json), with a release of our own.
+// The pins the stand-in tools report (packages/tooling/versions.json), with a release of our own.
 const PINS: ToolPins = {
   ...FAKE_TOOL_PINS,
   cosign: {

@@ -1,10 +1,11 @@
 import { execa } from "execa";
 import { renderTextTable } from "./text-table.js";
-import { accessSync, constants, readFileSync } from "node:fs";
+import { accessSync, constants } from "node:fs";
+import { PINNED_VERSIONS } from "./pinned-versions.js";
 import { delimiter, join } from "node:path";
 import type { PinnedRelease } from "./release-download.js";
 
-/** What `lab:up` needs at which version, from `tools/versions.json` and the infra package. */
+/** What `lab:up` needs at which version, from `versions.json`. */
 export interface ToolPins {
   readonly cosign: { readonly version: string; readonly releases?: Readonly<Record<string, PinnedRelease>> };
   readonly syft: { readonly version: string; readonly releases?: Readonly<Record<string, PinnedRelease>> };
@@ -15,11 +16,9 @@ export interface ToolPins {
   readonly pulumiDocker: { readonly version: string };
 }
 
-/** The pins from `tools/versions.json`, and the docker provider's version from the infra package. */
-export function readToolPins(repoRoot: string): ToolPins {
-  const versions = JSON.parse(readFileSync(join(repoRoot, "tools", "versions.json"), "utf8")) as Omit<ToolPins, "pulumiDocker">;
-  const infra = JSON.parse(readFileSync(join(repoRoot, "infra", "package.json"), "utf8")) as { dependencies: Record<string, string> };
-  return { ...versions, pulumiDocker: { version: infra.dependencies["@pulumi/docker"] ?? "?" } };
+/** The pins of the versions.json this package ships. */
+export function readToolPins(): ToolPins {
+  return PINNED_VERSIONS;
 }
 
 /** Whether the Pulumi engine can run here: the CLI, its Node.js language host and both plugins. */

@@ -100,7 +100,7 @@ export function rekorServerArgs(): string[] {
 export interface StartRekorServerOptions {
   /** Container name. */
   readonly name: string;
-  /** The Rekor v2 image (`tools/versions.json` `rekorTiles.image`, built by local-images.sh). */
+  /** The Rekor v2 image (`packages/tooling/versions.json` `rekorTiles.image`, built by local-images.sh). */
   readonly image: string;
   /** Host port, published on 127.0.0.1 only and mapped to the server's {@link REKOR_CONTAINER_PORT}. */
   readonly hostPort: number;

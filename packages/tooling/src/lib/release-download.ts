@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { chmodSync, createReadStream, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
-/** A release artifact pinned by its SHA-256, as `tools/versions.json` records it per platform. */
+/** A release artifact pinned by its SHA-256, as `packages/tooling/versions.json` records it per platform. */
 export interface PinnedRelease {
   readonly url: string;
   /** Lower-case hex SHA-256 of the file at `url`. */

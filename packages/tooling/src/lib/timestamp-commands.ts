@@ -181,7 +181,7 @@ export function timestampServerArgs(): string[] {
 export interface StartTimestampServerOptions {
   /** Container name. */
   readonly name: string;
-  /** The TSA image (`tools/versions.json` `timestampAuthority.image`, built by local-images.sh). */
+  /** The TSA image (`packages/tooling/versions.json` `timestampAuthority.image`, built by local-images.sh). */
   readonly image: string;
   /** Host port, published on 127.0.0.1 only and mapped to the server's {@link TSA_CONTAINER_PORT}. */
   readonly hostPort: number;

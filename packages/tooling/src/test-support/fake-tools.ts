@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { readToolPins } from "../lib/preflight.js";
 
-/** The pins of tools/versions.json (and the docker provider's of infra/package.json) the stand-ins report. */
-export const FAKE_TOOL_PINS = readToolPins(resolve(import.meta.dirname, "../../../.."));
+/** The pins of packages/tooling/versions.json (and the docker provider's of infra/package.json) the stand-ins report. */
+export const FAKE_TOOL_PINS = readToolPins();
 const { cosign, syft, oras, pulumi, pulumiCommand, pulumiDocker } = FAKE_TOOL_PINS;
 const bare = (version: string) => version.replace(/^v/, "");
 
