@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { installRecordingMocks, plain, scriptOf, outputValue } from "../../packages/components/src/test-support/recording-mocks.js";
+import { installRecordingMocks, plain, scriptOf, outputValue } from "../../packages/components/src/testing/recording-mocks.js";
 import { createLab } from "./lab.js";
 
 /**

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scriptOf, plain, outputValue, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
+import { scriptOf, plain, outputValue, type RecordingMocks } from "../../packages/components/src/testing/recording-mocks.js";
 import { runLabProgram, type LabProgram } from "./test-support/run-lab-program.js";
 
 // The engine runs the program with cwd = the folder of `main` (infra), not the project

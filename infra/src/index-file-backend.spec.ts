@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { outputValue, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
+import { outputValue, type RecordingMocks } from "../../packages/components/src/testing/recording-mocks.js";
 import { runLabProgram, type LabProgram } from "./test-support/run-lab-program.js";
 
 // lab:up runs the program on a file backend: the last update's `drift` output comes from the

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { plain, scriptOf, outputValue, type RecordingMocks } from "../../packages/components/src/test-support/recording-mocks.js";
+import { plain, scriptOf, outputValue, type RecordingMocks } from "../../packages/components/src/testing/recording-mocks.js";
 import { runLabProgram, type LabProgram } from "./test-support/run-lab-program.js";
 
 let mocks: RecordingMocks;

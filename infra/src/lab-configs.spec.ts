@@ -6,7 +6,7 @@ import {
   stepEnvironment,
   outputValue,
   type RecordingMocks,
-} from "../../packages/components/src/test-support/recording-mocks.js";
+} from "../../packages/components/src/testing/recording-mocks.js";
 import { runLabProgram, type LabProgram } from "./test-support/run-lab-program.js";
 
 // One file, any config: the program is a function (labProgram), each block registers it under fresh mocks.

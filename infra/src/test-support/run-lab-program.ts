@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { installRecordingMocks, outputValue, type RecordingMocks } from "../../../packages/components/src/test-support/recording-mocks.js";
+import { installRecordingMocks, outputValue, type RecordingMocks } from "../../../packages/components/src/testing/recording-mocks.js";
 
 import { labProgram } from "../lab.js";
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { scriptOf, installRecordingMocks, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { scriptOf, installRecordingMocks, outputValue, type RecordingMocks } from "../testing/recording-mocks.js";
 import { summariseInspection } from "./image-inspection.js";
 
 const DIGEST = `sha256:${"d".repeat(64)}`;

@@ -8,7 +8,7 @@ import {
   registeredUrns,
   outputValue,
   type RecordingMocks,
-} from "../test-support/recording-mocks.js";
+} from "../testing/recording-mocks.js";
 import { tempBuildContext } from "../test-support/build-context.js";
 
 const CONTEXT = tempBuildContext();

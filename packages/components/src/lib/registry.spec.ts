@@ -10,7 +10,7 @@ import {
   registeredUrns,
   outputValue,
   type RecordingMocks,
-} from "../test-support/recording-mocks.js";
+} from "../testing/recording-mocks.js";
 import { htpasswdAccepts } from "./htpasswd.js";
 
 let mocks: RecordingMocks;

@@ -11,7 +11,7 @@ import {
   registeredUrns,
   outputValue,
   type RecordingMocks,
-} from "../test-support/recording-mocks.js";
+} from "../testing/recording-mocks.js";
 import type { SbomAttestationArgs } from "./sbom-attestation.js";
 
 const REF = `localhost:5001/studentbook@sha256:${"c".repeat(64)}`;

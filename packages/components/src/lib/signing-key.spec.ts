@@ -12,7 +12,7 @@ import {
   registeredUrns,
   outputValue,
   type RecordingMocks,
-} from "../test-support/recording-mocks.js";
+} from "../testing/recording-mocks.js";
 
 let mocks: RecordingMocks;
 let module: typeof import("./signing-key.js");

@@ -26,6 +26,17 @@ import { VerifiedContainer } from "./verified-container.js";
 /** Resource type token of {@link SigningLab}. */
 export const SIGNING_LAB_TYPE = "signed-image-lab:lab:SigningLab";
 
+/** Settings keys whose values may be Pulumi secrets (`config.requireSecret(…)`) rather than text. */
+export const SECRET_INPUT_SETTINGS = ["cosignPassword", "vaultToken"] as const;
+
+/**
+ * {@link LabSettings} as a program passes them: `cosignPassword` and `vaultToken` may also be
+ * outputs, such as `config.requireSecret("cosignPassword")`.
+ */
+export type SigningLabSettings = Omit<LabSettings, (typeof SECRET_INPUT_SETTINGS)[number]> & {
+  readonly [K in (typeof SECRET_INPUT_SETTINGS)[number]]?: pulumi.Input<string>;
+};
+
 /** Arguments of {@link SigningLab}. */
 export interface SigningLabArgs {
   /**
@@ -37,7 +48,7 @@ export interface SigningLabArgs {
    * `SigningLabArgs.settings:<key path>`. Secret values (`cosignPassword`, `vaultToken`,
    * `cosignPrivateKey`, registry passwords) are wrapped with `pulumi.secret` before they leave it.
    */
-  readonly settings?: LabSettings;
+  readonly settings?: SigningLabSettings;
   /**
    * How an error names the settings: `<settingsName>:<key path>`. Default `SigningLabArgs.settings`;
    * a program that reads them from stack config passes its config namespace, so errors name the
@@ -46,7 +57,7 @@ export interface SigningLabArgs {
   readonly settingsName?: string;
   /**
    * The folder relative paths in settings mean (`image.context`, `workDir`, `registryCaFile`).
-   * Default the folder of the program's `Pulumi.yaml` (`pulumi.runtime.getRootDirectory()`).
+   * Default the folder of the program's `Pulumi.yaml` (`pulumi.runtime.getRootDirectory()`; the working directory under mocks).
    */
   readonly projectRoot?: string;
   /**
@@ -109,10 +120,18 @@ export function buildSourceProblems(
   });
 }
 
-/** The settings validated, with their build sources there; a problem is a RunError naming every key. */
-function checkedSettings(settings: LabSettings, at: string, fromRoot: (path: string) => string): LabConfig {
+/** What an output secret stands for while the settings are validated. */
+const OUTPUT_PLACEHOLDER = "(a Pulumi output)";
+
+/**
+ * The settings validated, with their build sources there; a problem is a RunError naming every
+ * key. A secret given as an output is validated as present (its text is not known yet).
+ */
+function checkedSettings(settings: SigningLabSettings, at: string, fromRoot: (path: string) => string): LabConfig {
+  const known: Record<string, unknown> = { ...settings };
+  for (const key of SECRET_INPUT_SETTINGS) if (pulumi.Output.isInstance(settings[key])) known[key] = OUTPUT_PLACEHOLDER;
   try {
-    const config = validateLabSettings(settings, at);
+    const config = validateLabSettings(known as LabSettings, at);
     const images = labImages(config);
     const problems = config.existingImageRef ? [] : buildSourceProblems(images, config.images ? "images" : "image", fromRoot);
     if (problems.length > 0) throw new LabConfigError(problems.map((p) => `${at}:${p}`));
@@ -121,6 +140,12 @@ function checkedSettings(settings: LabSettings, at: string, fromRoot: (path: str
     if (error instanceof LabConfigError) throw stacklessRunError(error.message);
     throw error;
   }
+}
+
+/** A secret setting as a secret input: the output the program passed, else its text. */
+function secretSetting(settings: SigningLabSettings, key: (typeof SECRET_INPUT_SETTINGS)[number]): pulumi.Output<string> | undefined {
+  const value = settings[key];
+  return value === undefined ? undefined : pulumi.secret(value);
 }
 
 /** The name of the stack reference through which an update reads its own stack's last outputs. */
@@ -145,7 +170,7 @@ export function readPreviousDrift(
 }
 
 /** Where the signing key comes from, by settings. */
-function keySource(config: LabConfig, vault: VaultDevServer | undefined): SigningKeySource {
+function keySource(config: LabConfig, vault: VaultDevServer | undefined, vaultToken: pulumi.Input<string> | undefined): SigningKeySource {
   if (vault) return { kind: "kms", uri: vault.keyRef, environment: vault.environment };
   switch (config.signingKey.source) {
     case "kms":
@@ -153,9 +178,7 @@ function keySource(config: LabConfig, vault: VaultDevServer | undefined): Signin
         kind: "kms",
         uri: config.signingKey.kmsUri ?? "",
         // cosign reads Vault's (and OpenBao's) address and token from these variables.
-        environment: config.vaultAddress
-          ? { VAULT_ADDR: config.vaultAddress, VAULT_TOKEN: pulumi.secret(config.vaultToken ?? "") }
-          : undefined,
+        environment: config.vaultAddress ? { VAULT_ADDR: config.vaultAddress, VAULT_TOKEN: pulumi.secret(vaultToken ?? "") } : undefined,
       };
     case "config":
       return { kind: "import", privateKeyPem: pulumi.secret(config.cosignPrivateKey ?? "") };
@@ -216,19 +239,18 @@ export class SigningLab extends pulumi.ComponentResource {
   readonly trustedRoot?: pulumi.Output<string>;
   readonly timestampAuthorityUrl?: string;
   readonly transparencyLogUrl?: string;
-  /** The validated settings, defaults filled in (secrets in plain text: keep inside the program). */
-  readonly settings: LabConfig;
 
   constructor(name: string, args: SigningLabArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     // Everything is checked before the component or any child is registered: nothing half-made.
-    const projectRoot = args.projectRoot ?? pulumi.runtime.getRootDirectory();
+    const projectRoot = args.projectRoot ?? (pulumi.runtime.getRootDirectory() || process.cwd());
     const fromRoot = (path: string) => resolve(projectRoot, path);
     const config = checkedSettings(args.settings ?? {}, args.settingsName ?? "SigningLabArgs.settings", fromRoot);
     const images = labImages(config);
     if (args.checkTools ?? true) requireLabTools(config);
     super(SIGNING_LAB_TYPE, name, {}, opts);
-    this.settings = config;
 
+    const settings = args.settings ?? {};
+    const vaultToken = secretSetting(settings, "vaultToken");
     const prefix = args.namePrefix ?? pulumi.getStack();
     const child: pulumi.ComponentResourceOptions = {
       parent: this,
@@ -267,7 +289,7 @@ export class SigningLab extends pulumi.ComponentResource {
             image: config.vaultDevServer.image,
             port: config.vaultDevServer.port,
             keyName: config.vaultDevServer.keyName,
-            rootToken: pulumi.secret(config.vaultToken ?? ""),
+            rootToken: pulumi.secret(vaultToken ?? ""),
             bao: config.tools.bao,
           },
           child,
@@ -277,8 +299,8 @@ export class SigningLab extends pulumi.ComponentResource {
     const key = new SigningKey(
       "cosign",
       {
-        source: keySource(config, vault),
-        password: config.cosignPassword === undefined ? undefined : pulumi.secret(config.cosignPassword),
+        source: keySource(config, vault, vaultToken),
+        password: secretSetting(settings, "cosignPassword"),
         cosign: config.tools.cosign,
       },
       child,

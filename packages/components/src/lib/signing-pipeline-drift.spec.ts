@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fakeKeyMaterial, installRecordingMocks, plain, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { fakeKeyMaterial, installRecordingMocks, plain, outputValue, type RecordingMocks } from "../testing/recording-mocks.js";
 import { fileSha256, type DriftRecord } from "./drift.js";
 
 const HEX = "7".repeat(64);

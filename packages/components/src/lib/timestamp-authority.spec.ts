@@ -13,7 +13,7 @@ import {
   stepEnvironment,
   outputValue,
   type RecordingMocks,
-} from "../test-support/recording-mocks.js";
+} from "../testing/recording-mocks.js";
 
 let mocks: RecordingMocks;
 let module: typeof import("./timestamp-authority.js");

@@ -10,7 +10,7 @@ import {
   scriptOf,
   outputValue,
   type RecordingMocks,
-} from "../test-support/recording-mocks.js";
+} from "../testing/recording-mocks.js";
 
 let mocks: RecordingMocks;
 let module: typeof import("./transparency-log.js");

@@ -11,7 +11,7 @@ import {
   plain,
   outputValue,
   type RecordingMocks,
-} from "../test-support/recording-mocks.js";
+} from "../testing/recording-mocks.js";
 
 let mocks: RecordingMocks;
 let module: typeof import("./vault-dev-server.js");

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { holdsSecretInput, installRecordingMocks, plain, outputValue, type RecordingMocks } from "../test-support/recording-mocks.js";
+import { holdsSecretInput, installRecordingMocks, plain, outputValue, type RecordingMocks } from "../testing/recording-mocks.js";
 
 const REF = `localhost:5001/studentbook@sha256:${"f".repeat(64)}`;
 let mocks: RecordingMocks;

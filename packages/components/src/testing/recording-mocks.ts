@@ -1,3 +1,7 @@
+/**
+ * `@signed-image-lab/components/testing`: Pulumi mocks that know the lab's resources, for unit
+ * specs of a program that uses the components (no engine, no tools run).
+ */
 import { pemBlock, publicKeyFingerprint, STEP_DELETE_SCRIPT_ENV, STEP_ENV_NAMES_ENV, STEP_SCRIPT_ENV } from "@signed-image-lab/tooling";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
@@ -198,10 +202,18 @@ export function registeredUrns(): string[] {
   return [...(monitor.getRegisteredResources?.().keys() ?? [])];
 }
 
-/** Installs fresh recording mocks for project `signed-image-lab`, stack `dev`. */
-export async function installRecordingMocks(config: Record<string, string> = {}, secretKeys: string[] = []): Promise<RecordingMocks> {
+/**
+ * Installs fresh recording mocks (default project `signed-image-lab`, stack `dev`) with the
+ * given config (full keys, `project:key`) of which `secretKeys` are secret.
+ */
+export async function installRecordingMocks(
+  config: Record<string, string> = {},
+  secretKeys: string[] = [],
+  project = "signed-image-lab",
+  stack = "dev",
+): Promise<RecordingMocks> {
   const mocks = new RecordingMocks();
   pulumi.runtime.setAllConfig(config, secretKeys);
-  await pulumi.runtime.setMocks(mocks, "signed-image-lab", "dev", false, "organization");
+  await pulumi.runtime.setMocks(mocks, project, stack, false, "organization");
   return mocks;
 }
