@@ -122,6 +122,34 @@ describe("the published packages", () => {
   });
 });
 
+describe("the API reference", () => {
+  it("is generated from the TSDoc (npm run docs:api): SigningLab and every field of its args carry their comment", async () => {
+    const out = mkdtempSync(join(tmpdir(), "sil-api-"));
+    const run = await execa("npx", ["typedoc", "--json", join(out, "api.json"), "--out", join(out, "html")], {
+      cwd: REPO_ROOT,
+      reject: false,
+      all: true,
+    });
+    expect(run.exitCode, run.all).toBe(0);
+    interface Reflection {
+      name: string;
+      comment?: { summary: { text: string }[] };
+      children?: Reflection[];
+    }
+    const api = JSON.parse(readFileSync(join(out, "api.json"), "utf8")) as Reflection;
+    const components = api.children?.find((c) => c.name === "@signed-image-lab/components");
+    const find = (name: string) => components?.children?.find((c) => c.name === name);
+    const text = (r: Reflection | undefined) => r?.comment?.summary.map((part) => part.text).join("") ?? "";
+    expect(text(find("SigningLab"))).toMatch(/whole image-signing lab/);
+    const fields = find("SigningLabArgs")?.children ?? [];
+    expect(fields.map((f) => f.name).sort()).toEqual(
+      ["aliasChildrenToRoot", "checkTools", "namePrefix", "previousDrift", "projectRoot", "settings", "settingsName"].sort(),
+    );
+    expect(fields.filter((f) => text(f).length < 20).map((f) => f.name)).toEqual([]);
+    expect(readFileSync(join(out, "html", "index.html"), "utf8")).toContain("SigningLab");
+  });
+});
+
 describe("a team's program over SigningLab, from the tarballs", () => {
   it("the docs' program type-checks and registers the whole lab under Pulumi's mocks, every child under the SigningLab", async () => {
     const program = examples["consumer-program"];

@@ -18,5 +18,7 @@ export {
   policyEnabled,
   type LabConfig,
   type LabImageConfig,
+  type LabSettings,
+  validateLabSettings,
   type RawConfig,
 } from "@signed-image-lab/tooling";
