@@ -99,6 +99,8 @@ if [[ $action == doctor ]]; then
 fi
 if [[ $action == up ]]; then
   node packages/tooling/dist/bin/lab-doctor.js --obtain >&2 || die "preflight failed: run the command in the 'next' column above, then lab:up again"
+  # The program's own tool check (SigningLab) would ask the same again.
+  export LAB_TOOLS_CHECKED=1
 else
   command -v pulumi >/dev/null || die "pulumi is not on PATH: npm run lab:doctor says how to get it"
 fi
