@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { changeCounts, dockerInventory, EngineLab, resourcesSummary } from "./engine-lab.js";
+import { execa } from "execa";
+import { changeCounts, EngineLab, resourcesSummary } from "./engine-lab.js";
 
 // An upgrade on a running lab, under the real engine: `lab:up` with an earlier version of the
 // program, then `lab:up` again after pulling this one. Whatever the earlier version made stays:
@@ -13,7 +14,9 @@ const STACK = "upgrade";
 let lab: EngineLab;
 
 beforeAll(async () => {
-  const taken = (await dockerInventory()).containers.filter((name) => /-(registry|studentbook-app)$/.test(name));
+  // The default lab publishes 5001 (registry), 5002 (promotion) and 8090 (app) on 127.0.0.1.
+  const published = (await execa("docker", ["ps", "--format", "{{.Names}} {{.Ports}}"])).stdout.split("\n");
+  const taken = published.filter((line) => line.startsWith(`${STACK}-`) || /:(5001|5002|8090)->/.test(line));
   if (taken.length > 0) throw new Error(`a lab is already running here (${taken.join(", ")}): npm run lab:destroy it first`);
   lab = await EngineLab.cloneAt(EARLIER);
 });

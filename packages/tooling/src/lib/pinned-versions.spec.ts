@@ -14,7 +14,7 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&
  * another package manager: the README (its numbers are checked), npm's and Go's own pins.
  */
 const ALLOWED = [
-  /^tools\/versions\.json$/,
+  /^packages\/tooling\/versions\.json$/,
   /^README\.md$/,
   /(^|\/)package(-lock)?\.json$/, // npm's pins; @pulumi/* are checked against versions.json below
   /(^|\/)go\.(mod|sum)$/, // Go's pins; tools/engine/cli/go.mod is checked below

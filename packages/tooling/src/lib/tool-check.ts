@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { delimiter } from "node:path";
+import { basename, delimiter, dirname } from "node:path";
 import { PINNED_VERSIONS } from "./pinned-versions.js";
 import { findBinary } from "./preflight.js";
 
@@ -77,9 +77,11 @@ export function requiredTool(name: LabToolName, command: string = name): Require
 export function toolProblems(tools: readonly RequiredTool[], path = process.env.PATH ?? ""): string[] {
   const dirs = path.split(delimiter).filter(Boolean);
   return tools.flatMap((tool) => {
-    const found = tool.command.includes("/") ? tool.command : findBinary(tool.command, dirs);
+    const isPath = tool.command.includes("/");
+    const found = isPath ? findBinary(basename(tool.command), [dirname(tool.command)]) : findBinary(tool.command, dirs);
     const want = tool.pinned ? ` ${tool.pinned}` : "";
-    if (!found) return [`${tool.name}${want}: '${tool.command}' not found on PATH; obtain it: ${tool.obtain}`];
+    const where = isPath ? "no executable there" : "not found on PATH";
+    if (!found) return [`${tool.name}${want}: '${tool.command}' ${where}; obtain it: ${tool.obtain}`];
     const run = spawnSync(found, tool.versionArgs, {
       encoding: "utf8",
       timeout: 15_000,
