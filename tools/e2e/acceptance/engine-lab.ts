@@ -76,8 +76,9 @@ export class EngineLab {
 
   /** Checks out this repository's HEAD with the working tree's changes, as a user pulls a new version. */
   async upgrade(): Promise<void> {
-    const head = (await execa("git", ["-C", REPO_ROOT, "rev-parse", "HEAD"])).stdout.trim();
-    await execa("git", ["-C", this.root, "checkout", "--quiet", head]);
+    // HEAD now, which may be newer than when the clone was made.
+    await execa("git", ["-C", this.root, "fetch", "--quiet", REPO_ROOT, "HEAD"]);
+    await execa("git", ["-C", this.root, "checkout", "--quiet", "FETCH_HEAD"]);
     await this.takeWorkingTree();
   }
 
