@@ -86,21 +86,24 @@ export interface SigningLabArgs {
   readonly aliasChildrenToRoot?: boolean;
 }
 
-/** What the lab reports of one image. */
-export interface SigningLabImage {
-  readonly digestRef: pulumi.Output<string>;
-  readonly taggedRef?: pulumi.Output<string>;
-  readonly verifiedRef: pulumi.Output<string>;
-  readonly signatureRef?: pulumi.Output<string>;
-  readonly attestedRef?: pulumi.Output<string>;
-  readonly sbomFile: string;
-  readonly sbomSha256: pulumi.Output<string>;
+/** What the lab reports of one image: its pipeline's refs, with the SBOM's package count. */
+export type SigningLabImage = Pick<
+  SigningPipeline,
+  | "digestRef"
+  | "taggedRef"
+  | "verifiedRef"
+  | "signatureRef"
+  | "attestedRef"
+  | "sbomFile"
+  | "sbomSha256"
+  | "inspection"
+  | "provenanceRef"
+  | "admittedRef"
+  | "promotedRef"
+> & {
+  /** How many packages the SBOM lists. */
   readonly sbomPackageCount: pulumi.Output<number>;
-  readonly inspection: pulumi.Output<InspectionSummary>;
-  readonly provenanceRef?: pulumi.Output<string>;
-  readonly admittedRef: pulumi.Output<string>;
-  readonly promotedRef?: pulumi.Output<string>;
-}
+};
 
 /**
  * Refuses, before any resource is made, an image whose build context or Dockerfile is not
