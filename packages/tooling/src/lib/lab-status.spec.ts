@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkDeployedImage, parseDeployedLab, renderStatusTable, type DeployedLab, type StepRun } from "./lab-status.js";
+import { checkDeployedImage, errorLine, parseDeployedLab, renderStatusTable, type DeployedLab, type StepRun } from "./lab-status.js";
 import { renderStepScript } from "./step-script.js";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
@@ -102,5 +102,22 @@ describe("parseDeployedLab and renderStatusTable", () => {
     expect(lines[2]).toMatch(/^studentbook\s+sha256:aaaaaaaaaaaa…\s+same\s+yes\s+yes\s+180$/);
     expect(lines[3]).toMatch(/^team\/api\s+sha256:bbbbbbbbbbbb…\s+-\s+NO\s+-\s+12$/);
     expect(table).toContain("MISMATCH:\n  team/api: signature: Error: no signatures found");
+  });
+});
+
+describe("errorLine", () => {
+  it("names cosign's error even when the step's shell printed another failing line first", () => {
+    // Seen in CI: another step removed its temp folder while this step's sweep read its pid.
+    const stderr = [
+      "cat: /tmp/lab-step.lzL4iD/pid: No such file or directory",
+      "Error: no signatures found",
+      "error during command execution: no signatures found",
+    ].join("\n");
+    expect(errorLine(stderr)).toBe("Error: no signatures found");
+  });
+
+  it("takes a refusal line where no line says error, else the last line", () => {
+    expect(errorLine("checking\nSource image rejected: signature invalid\n")).toBe("Source image rejected: signature invalid");
+    expect(errorLine("one\ntwo\n")).toBe("two");
   });
 });

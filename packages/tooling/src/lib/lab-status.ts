@@ -75,13 +75,16 @@ export function parseDeployedLab(json: string): DeployedLab {
   };
 }
 
-/** The line of a tool's stderr that says what went wrong, or its last line. */
-function errorLine(text: string): string {
+/**
+ * The line of a tool's stderr that says what went wrong: its `Error…` line first (a step's own
+ * shell may print a line before it, e.g. when another step's temp folder vanished under its
+ * sweep), else a line that reads as a refusal, else the last line.
+ */
+export function errorLine(text: string): string {
+  const lines = text.split("\n");
   return (
-    text
-      .split("\n")
-      .find((l) => /error|no |did not|rejected|denied|unauthorized/i.test(l))
-      ?.trim() ??
+    lines.find((l) => /\berror\b/i.test(l))?.trim() ??
+    lines.find((l) => /no |did not|rejected|denied|unauthorized/i.test(l))?.trim() ??
     text.trim().split("\n").pop() ??
     ""
   );
