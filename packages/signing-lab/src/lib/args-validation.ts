@@ -102,7 +102,7 @@ export function signingKeyProblems(args: SigningKeyFields): ArgProblem[] {
   if (source !== SigningKeySource.Kms && !set("password"))
     problems.push({
       propertyPath: "password",
-      reason: `required for a ${source === SigningKeySource.Import ? "imported" : "generated"} key`,
+      reason: `required for ${source === SigningKeySource.Import ? "an imported" : "a generated"} key`,
     });
   return problems;
 }
