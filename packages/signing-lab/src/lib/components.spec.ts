@@ -14,7 +14,7 @@ const root = mkdtempSync(join(tmpdir(), "signing-lab-spec-"));
 beforeAll(async () => {
   mocks = await installRecordingMocks({}, [], "team-env", "pylab");
   pkg = await import("../index.js");
-  writeFileSync(join(root, "Dockerfile"), "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n");
+  writeFileSync(join(root, "Dockerfile"), ["ARG BASE_IMAGE", "FROM $BASE_IMAGE", ""].join("\n"));
 });
 
 /** Runs `make` and says how many resources it registered before it threw (or not). */
