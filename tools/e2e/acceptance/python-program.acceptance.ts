@@ -12,6 +12,8 @@ describeLanguageProgram({
   stack: "pylab",
   registryPort: 5201,
   appPort: 8291,
+  // The examples/python program (and the docs) import the SDK by this name.
+  addPrints: "import signed_image_lab_signing_lab as signing_lab",
   prepare: async (dir, env) => {
     await execa("python3", ["-m", "venv", "venv"], { cwd: dir, env });
     await execa(join(dir, "venv", "bin", "pip"), ["install", "--quiet", "-r", "requirements.txt"], { cwd: dir, env, timeout: 600_000 });

@@ -20,6 +20,8 @@ export interface LanguageProgram {
   readonly stack: string;
   readonly registryPort: number;
   readonly appPort: number;
+  /** What `pulumi package add` prints about using the SDK (Python: the import line). */
+  readonly addPrints?: string;
   /** Makes the copied program runnable before `pulumi package add` (a Python venv). */
   readonly prepare?: (dir: string, env: Record<string, string>) => Promise<void>;
 }
@@ -81,6 +83,7 @@ export function describeLanguageProgram(program: LanguageProgram): void {
       });
       expect(added.exitCode, String(added.all).slice(-3000)).toBe(0);
       expect(String(added.all)).toContain("Added package signed-image-lab/signing-lab");
+      if (program.addPrints) expect(String(added.all)).toContain(program.addPrints);
       expect(readFileSync(join(dir, "Pulumi.yaml"), "utf8")).toContain(`signing-lab: ${SIGNING_LAB_PACKAGE}`);
       expect(existsSync(join(dir, "sdks", "signed-image-lab-signing-lab"))).toBe(true);
       await execa("pulumi", ["stack", "init", program.stack], { cwd: dir, env: env(dir) });
@@ -129,8 +132,10 @@ export function describeLanguageProgram(program: LanguageProgram): void {
       await execa("cosign", ["generate-key-pair", "--output-key-prefix", otherKey], { env: { ...env(dir), COSIGN_PASSWORD: "x" } });
       const refused = await cosign(["verify", "--key", `${otherKey}.pub`, "--insecure-ignore-tlog", admittedRef]);
       expect(refused.exitCode).not.toBe(0);
-      const container = await execa("docker", ["inspect", "--format", "{{.Config.Image}}", `${program.stack}-hello-app`]);
-      expect(container.stdout.trim()).toBe(admittedRef);
+      // The app's container runs the image the admitted digest names (docker records its image ID).
+      const running = await execa("docker", ["inspect", "--format", "{{.Image}}", `${program.stack}-hello-app`]);
+      const admitted = await execa("docker", ["image", "inspect", "--format", "{{.Id}}", admittedRef]);
+      expect(running.stdout.trim()).toBe(admitted.stdout.trim());
       const answer = await fetch(`http://127.0.0.1:${program.appPort}/`);
       expect(await answer.text()).toBe("signed and verified\n");
     });
