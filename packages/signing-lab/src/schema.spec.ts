@@ -54,7 +54,7 @@ describe("the package's schema", () => {
     }
   });
 
-  it("is the provider signing-lab in the namespace signed-image-lab (Python: pulumi_signing_lab)", () => {
+  it("is the provider signing-lab in the namespace signed-image-lab (Python: signed_image_lab_signing_lab)", () => {
     expect(committed.name).toBe("signing-lab");
     expect(committed.namespace).toBe("signed-image-lab");
   });
