@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { inferSchema, PACKAGE_DIR } from "../scripts/infer-schema.mjs";
 
 // Why SigningPipeline takes a SigningKey's outputs (SigningKeyMaterial) and not the SigningKey:
-// the SDK's analyzer (3.248.0) resolves a resource reference by loading the referenced class's
+// the pinned SDK's analyzer resolves a resource reference by loading the referenced class's
 // module and accepts only @pulumi/* packages, so a reference to a component of the same package
 // is refused. When an SDK upgrade accepts it, this spec fails: then take the resources themselves.
 function packageWith(source: string): string {
@@ -45,7 +45,7 @@ export class User extends pulumi.ComponentResource {
   }
 }
 `);
-    // 3.248.0 fails loading the .ts module (SyntaxError); were it loaded, the @pulumi/* check refuses it.
+    // The pinned SDK fails loading the .ts module (SyntaxError); were it loaded, the @pulumi/* check refuses it.
     expect(() => inferSchema(["Key", "User"], dir)).toThrow(/Unexpected identifier|only @pulumi packages are supported/);
   }, 60_000);
 

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { installRecordingMocks, outputValue, plain, type RecordingMocks } from "@signed-image-lab/components/testing";
+import { PINNED_VERSIONS } from "@signed-image-lab/tooling";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,8 +61,8 @@ describe("SigningLab (schema-shaped)", () => {
       registryPort: 5201,
       appPort: 8291,
       image: { name: "hello", tag: "1.0", context: "." },
-      registryImage: "signed-image-lab/registry:2.8.2",
-      baseImage: "signed-image-lab/node-base:bookworm",
+      registryImage: PINNED_VERSIONS.images.registryLocal,
+      baseImage: PINNED_VERSIONS.images.nodeBaseLocal,
       cosignPassword: pulumi.secret("a-password"),
       checkTools: false,
     });

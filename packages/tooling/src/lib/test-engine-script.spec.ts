@@ -4,6 +4,9 @@ import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { PINNED_VERSIONS } from "./pinned-versions.js";
+
+const bare = (version: string) => version.replace(/^v/, "");
 
 // tools/scripts/test-engine.sh decides what of the engine acceptance suite this machine can run:
 // nothing without the CLI, its Node.js host and the two plugins; the Python and YAML programs
@@ -17,8 +20,8 @@ function standIns(names: string[]): string {
     pulumi: [
       "#!/bin/sh",
       'case "$1" in',
-      "  version) echo v3.248.0 ;;",
-      '  plugin) printf "NAME KIND VERSION\\ncommand resource 1.2.1\\ndocker resource 5.2.0\\n" ;;',
+      `  version) echo ${PINNED_VERSIONS.pulumi.version} ;;`,
+      `  plugin) printf "NAME KIND VERSION\\ncommand resource ${bare(PINNED_VERSIONS.pulumiCommand.version)}\\ndocker resource ${bare(PINNED_VERSIONS.pulumiDocker.version)}\\n" ;;`,
       "esac",
     ].join("\n"),
     npx: ["#!/bin/sh", 'echo "npx $*"', 'echo "excluded: [$LAB_ACCEPTANCE_EXCLUDE]"'].join("\n"),
