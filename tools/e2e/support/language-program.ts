@@ -1,6 +1,6 @@
 import { PINNED_VERSIONS } from "@signed-image-lab/tooling";
 import { execa } from "execa";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,6 +34,27 @@ function env(dir: string): Record<string, string> {
     PULUMI_CONFIG_PASSPHRASE: "language-program-passphrase",
     PULUMI_SKIP_UPDATE_CHECK: "true",
   };
+}
+
+/**
+ * Language hosts still running in the program's folder once the engine exited. A YAML program's
+ * run leaves one `pulumi-language-nodejs` (the component package's host) orphaned; the spec ends
+ * it by its pid and says so.
+ */
+function orphanedHosts(dir: string): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return (
+          realpathSync(`/proc/${pid}/cwd`) === realpathSync(dir) &&
+          readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("pulumi-language-")
+        );
+      } catch {
+        return false; // gone, or not ours to read
+      }
+    })
+    .map(Number);
 }
 
 /** The build tag a plain `pulumi destroy` can leave (README finding 16), by the image ID it held. */
@@ -70,6 +91,10 @@ export function describeLanguageProgram(program: LanguageProgram): void {
     if (!dir) return;
     if (existsSync(join(dir, ".state", ".pulumi"))) await pulumi(["destroy", "--yes", "--skip-preview"]);
     if (heldTag) await execa("docker", ["image", "rm", heldTag], { reject: false });
+    for (const pid of orphanedHosts(dir)) {
+      console.log(`--- ${program.language}: a language host (pid ${pid}) outlived the engine in ${dir}; ending it`);
+      process.kill(pid);
+    }
   });
 
   describe(`the ${program.language} program (examples/${program.example}) under the real engine`, () => {
