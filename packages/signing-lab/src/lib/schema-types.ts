@@ -186,7 +186,7 @@ export interface PipelineTools {
 
 /** A timestamp authority every signature takes a signed timestamp from. */
 export interface TimestampTrust {
-  /** The authority's URL: a TimestampAuthority's tsaUrl, http://127.0.0.1:(port). */
+  /** The authority's URL: a TimestampAuthority's tsaUrl, http://127.0.0.1:(port)/api/v1/timestamp. */
   tsaUrl: string;
   /** The Sigstore trusted root: a TimestampAuthority's trustedRoot output. */
   trustedRoot: pulumi.Input<string>;
