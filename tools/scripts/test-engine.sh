@@ -4,6 +4,9 @@
 #   pulumi, pulumi-language-nodejs     (the CLI and its Node.js language host, packages/tooling/versions.json)
 #   pulumi-resource-command, -docker   (provider plugins: on PATH, or installed with
 #                                       `pulumi plugin install resource <name> <version> --file …`)
+# The Python and YAML programs over the component package (acceptance/{python,yaml}-program) also
+# need pulumi-language-python (with python3 and its venv module) and pulumi-language-yaml; where one
+# is missing, that spec alone is NOT RUN and said so.
 # Where one is missing it says exactly which, runs nothing and exits 0: it claims nothing.
 # LAB_ENGINE_BIN=<dir> puts a folder holding the pieces first on PATH.
 set -uo pipefail
@@ -29,5 +32,16 @@ if ((${#missing[@]} > 0)); then
   printf '  - %s\n' "${missing[@]}"
   exit 0
 fi
+excluded=()
+for host in python yaml; do
+  reason=""
+  command -v "pulumi-language-$host" >/dev/null || reason="pulumi-language-$host not on PATH"
+  [[ $host == python && -z $reason ]] && ! python3 -c 'import venv' 2>/dev/null && reason="python3 with its venv module not found"
+  if [[ -n $reason ]]; then
+    echo "the $host program over the component package NOT RUN (nothing is claimed): $reason"
+    excluded+=("acceptance/$host-program.acceptance.ts")
+  fi
+done
+export LAB_ACCEPTANCE_EXCLUDE="${excluded[*]}"
 echo "engine acceptance suite: $(pulumi version) with $(command -v pulumi-language-nodejs), plugins command $command_version and docker $docker_version"
 exec npx nx run @signed-image-lab/e2e:acceptance --output-style=static --skip-nx-cache

@@ -18,6 +18,7 @@ const ALLOWED = [
   /^README\.md$/,
   /(^|\/)package(-lock)?\.json$/, // npm's pins; @pulumi/* are checked against versions.json below
   /(^|\/)go\.(mod|sum)$/, // Go's pins; tools/engine/cli/go.mod is checked below
+  /(^|\/)requirements\.txt$/, // pip's pins; the Python example's pulumi SDK is checked below
   /^packages\/studentbook\/Dockerfile$/, // ARG BASE_IMAGE: lab-config-schema.spec.ts checks it is images.nodeBase
 ];
 
@@ -84,13 +85,16 @@ describe("packages/tooling/versions.json is the one place that pins external too
     expect(hits(`cosign ${PINNED_VERSIONS.cosign.version}.1 or v10.1.2`)).toBe(false);
   });
 
-  it("the npm packages pin the Pulumi SDK, command and docker providers at versions.json's versions", () => {
+  it("the npm packages (and the Python example's requirements.txt) pin the Pulumi SDK, command and docker providers at versions.json's versions", () => {
     for (const path of ["infra/package.json", "packages/components/package.json"]) {
       const { dependencies } = JSON.parse(read(path)) as { dependencies: Record<string, string> };
       expect(dependencies["@pulumi/pulumi"], path).toBe(bare(PINNED_VERSIONS.pulumi.version));
       expect(dependencies["@pulumi/command"], path).toBe(bare(PINNED_VERSIONS.pulumiCommand.version));
       expect(dependencies["@pulumi/docker"], path).toBe(PINNED_VERSIONS.pulumiDocker.version);
     }
+    const signingLab = JSON.parse(read("packages/signing-lab/package.json")) as { dependencies: Record<string, string> };
+    expect(signingLab.dependencies["@pulumi/pulumi"]).toBe(bare(PINNED_VERSIONS.pulumi.version));
+    expect(read("examples/python/requirements.txt")).toBe(`pulumi==${bare(PINNED_VERSIONS.pulumi.version)}\n`);
     expect(read("tools/engine/cli/go.mod")).toMatch(
       new RegExp(`github\\.com/pulumi/pulumi/pkg/v3 ${escapeRegExp(PINNED_VERSIONS.pulumi.version)}\\b`),
     );
