@@ -299,7 +299,7 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
     reads: ["verifyKeyFingerprint", "repairs", "trustTriggers"],
     environment: ["verifier", "registry", "trust"],
     triggers: (i) => [resultOf(i, "attest"), resultOf(i, "scan").sha256, i.verifyKeyFingerprint, i.repairs.attestation, ...i.trustTriggers],
-    script: (i, o) => verifyAttestationStep({ ...verifyingRef(resultOf(i, "attest"), o), sbomFormat: o.sbom.format }),
+    script: (i, o) => verifyAttestationStep({ ...verifyingRef(resultOf(i, "attest"), o), sbomFormat: o.sbom.format, node: o.tools.node }),
   },
   {
     name: "base",
@@ -353,7 +353,7 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
       i.repairs.attestation,
       ...i.trustTriggers,
     ],
-    script: (i, o) => verifyProvenanceStep(verifyingRef(resultOf(i, "attest-provenance"), o)),
+    script: (i, o) => verifyProvenanceStep({ ...verifyingRef(resultOf(i, "attest-provenance"), o), node: o.tools.node }),
   },
   {
     name: "policy",
