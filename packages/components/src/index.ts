@@ -9,6 +9,7 @@ export * from "./lib/sbom-attestation.js";
 export * from "./lib/image-inspection.js";
 export * from "./lib/verified-container.js";
 export * from "./lib/stack-config.js";
+export * from "./lib/lab-config-checks.js";
 export * from "./lib/signing-pipeline.js";
 export * from "./lib/vault-dev-server.js";
 export * from "./lib/timestamp-authority.js";
