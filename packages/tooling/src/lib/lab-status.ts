@@ -112,7 +112,15 @@ export async function checkDeployedImage(
     registryEnv,
   );
   if (manifest.exitCode !== 0) {
-    problems.push(`manifest: ${errorLine(manifest.stderr)}`);
+    // The check's own line names the digest; the step's closing "node failed" line says less.
+    problems.push(
+      `manifest: ${
+        manifest.stderr
+          .split("\n")
+          .find((l) => l.trim() !== "")
+          ?.trim() ?? "not served"
+      }`,
+    );
     return { name, digest, served: false, tag: "-", signed: false, attested: image.attestedRef ? false : undefined, problems };
   }
 
