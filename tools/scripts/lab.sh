@@ -6,6 +6,7 @@
 # Environment:
 #   PULUMI_CONFIG_PASSPHRASE  passphrase of the stack's secrets; default: one generated once into
 #                             .pulumi-state/passphrase (mode 0600, git-ignored)
+#   PULUMI_CONFIG_PASSPHRASE_FILE  a file holding it; generated like the default when it does not exist yet
 #   LAB_COSIGN_PASSWORD       password for the generated cosign key; default: a random one, stored
 #                             only as an encrypted stack secret
 #   LAB_LOCAL_IMAGES=1        use the images tools/bootstrap/local-images.sh builds (machines
@@ -59,13 +60,7 @@ if [[ $PULUMI_BACKEND_URL != file://* ]]; then
   done
 fi
 mkdir -p .pulumi-state
-if [[ -z ${PULUMI_CONFIG_PASSPHRASE:-} && -z ${PULUMI_CONFIG_PASSPHRASE_FILE:-} ]]; then
-  if [[ ! -f .pulumi-state/passphrase ]]; then
-    (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("base64url"))' > .pulumi-state/passphrase)
-    log "generated the stack passphrase into .pulumi-state/passphrase"
-  fi
-  export PULUMI_CONFIG_PASSPHRASE_FILE=$PWD/.pulumi-state/passphrase
-fi
+ensure_passphrase
 
 # A running update of this stack (same checkout): stop before the build below rewrites what it runs.
 for lock in .pulumi-state/.pulumi/locks/organization/*/"$STACK"/*.json; do
@@ -168,7 +163,10 @@ case $action in
       id=$(docker image inspect --format '{{.Id}}' "$digest" 2>/dev/null) || continue
       [[ $(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null) == "$id" ]] && held+=("$tag $id")
     done <<<"$built"
+    work_dir=$(pulumi config get workDir --stack "$STACK" 2>/dev/null || echo .lab)
     run_engine destroy --yes --stack "$STACK"
+    [[ $work_dir == /* ]] || work_dir=$PWD/$work_dir
+    remove_work_dir "$work_dir/$STACK"
     for entry in "${held[@]}"; do
       read -r tag id <<<"$entry"
       [[ $(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null) == "$id" ]] && docker image rm "$tag" >/dev/null 2>&1 || true

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -94,5 +94,46 @@ describe("lab.sh: what it fetches and what git keeps", () => {
     for (const path of [".lab/dev/studentbook.spdx.json", ".lab/dev/registry-ca/ca.crt", "Pulumi.dev.yaml", ".pulumi-state/passphrase"]) {
       await expect(promisify(execFile)("git", ["check-ignore", "-q", path], { cwd: root }), path).resolves.toBeDefined();
     }
+  });
+});
+
+describe("lab.sh: the passphrase file and the work folder", { timeout: 30_000 }, () => {
+  const sh = (script: string, env: Record<string, string> = {}) =>
+    promisify(execFile)("bash", ["--norc", "-c", `set -euo pipefail; source ${JSON.stringify(SCRIPT)}; ${script}`], {
+      cwd: bin,
+      env: { PATH: process.env.PATH ?? "", ...env },
+    });
+
+  it("creates a named passphrase file that does not exist yet, private (0600), and keeps one that does", async () => {
+    const file = join(bin, "team", "passphrase");
+    const made = await sh('ensure_passphrase; echo "$PULUMI_CONFIG_PASSPHRASE_FILE"', { PULUMI_CONFIG_PASSPHRASE_FILE: file });
+    expect(made.stdout).toBe(`lab: generated the stack passphrase into ${file} (mode 0600)\n${file}\n`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(bin, "team")).mode & 0o077).toBe(0);
+    const passphrase = readFileSync(file, "utf8");
+    expect(passphrase).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const kept = await sh('ensure_passphrase; echo "$PULUMI_CONFIG_PASSPHRASE_FILE"', { PULUMI_CONFIG_PASSPHRASE_FILE: file });
+    expect(kept.stdout).toBe(`${file}\n`);
+    expect(readFileSync(file, "utf8")).toBe(passphrase);
+  });
+
+  it("defaults to .pulumi-state/passphrase and leaves a passphrase given in the environment alone", async () => {
+    const made = await sh('ensure_passphrase; echo "$PULUMI_CONFIG_PASSPHRASE_FILE"');
+    expect(made.stdout.trim().split("\n").pop()).toBe(join(bin, ".pulumi-state", "passphrase"));
+    const given = await sh('ensure_passphrase; echo "${PULUMI_CONFIG_PASSPHRASE_FILE:-none}"', { PULUMI_CONFIG_PASSPHRASE: "p" });
+    expect(given.stdout).toBe("none\n");
+  });
+
+  it("removes the stack's work folder after a destroy, keeping and naming a file that is not the lab's", async () => {
+    const work = join(bin, "work", "dev");
+    mkdirSync(join(work, "registry-ca"), { recursive: true });
+    await sh(`remove_work_dir ${JSON.stringify(work)}`);
+    expect(existsSync(work)).toBe(false);
+    mkdirSync(join(work, "empty"), { recursive: true });
+    writeFileSync(join(work, "notes.txt"), "mine");
+    const kept = await sh(`remove_work_dir ${JSON.stringify(work)}`);
+    expect(kept.stderr).toBe(`lab: kept ${work}: it still holds ${join(work, "notes.txt")} \n`);
+    expect(existsSync(join(work, "empty"))).toBe(false);
+    expect(existsSync(join(work, "notes.txt"))).toBe(true);
   });
 });
