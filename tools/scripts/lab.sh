@@ -25,6 +25,8 @@ STACK=${LAB_STACK:-dev}
 
 # shellcheck source=tools/scripts/stack-config.sh
 source tools/scripts/stack-config.sh
+# shellcheck source=tools/scripts/run-engine.sh
+source tools/scripts/run-engine.sh
 die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
 log() { printf 'lab: %s\n' "$*"; }
 # stage "what" cmd…: a line before and after a long step, with its time.
@@ -99,25 +101,6 @@ else
 fi
 
 pulumi stack select "$STACK" 2>/dev/null || pulumi stack init "$STACK" --secrets-provider passphrase
-
-# `pulumi up`/`destroy` in a session of their own: when pulumi itself dies (kill -9), its
-# language host, provider plugins and step shells (each plugin in a process group of its own,
-# all in pulumi's session) are stopped instead of living on under pid 1. Ctrl-C reaches
-# pulumi, which cancels cleanly.
-run_engine() {
-  local pid status=0
-  setsid pulumi "$@" &
-  pid=$!
-  trap 'kill -INT "$pid" 2>/dev/null' INT TERM
-  wait "$pid" || status=$?
-  while kill -0 "$pid" 2>/dev/null; do wait "$pid" || status=$?; done
-  trap - INT TERM
-  if pkill -TERM -s "$pid" 2>/dev/null; then
-    for _ in 1 2 3 4 5 6 7 8 9 10; do pgrep -s "$pid" >/dev/null || break; sleep 0.3; done
-    pkill -KILL -s "$pid" 2>/dev/null || true
-  fi
-  return "$status"
-}
 
 # Re-verifies what the stack says is deployed against the registry now; non-zero on a mismatch.
 lab_status() {
