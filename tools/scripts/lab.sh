@@ -87,7 +87,23 @@ install_locked() { # <dir> <stage label> <npm ci arguments…>
 install_locked . "npm ci"
 install_locked packages/studentbook "npm ci of studentbook" --omit=dev --prefix packages/studentbook
 build() { NX_DAEMON=false npx nx run-many -t build --output-style=static >/dev/null; }
-stage "build (nx)" build
+# Nx hashes every input before it finds its cache (4 s on a busy machine, most of a lab:up that
+# only reads config): skipped when no file of the projects changed since the last build and
+# every project's dist is there. The stamp's time is the build's start.
+build_stamp=node_modules/.lab-installed/build.stamp
+built_up_to_date() {
+  [[ -f $build_stamp ]] || return 1
+  local dist
+  for dist in packages/tooling packages/components packages/policy-pack infra tools/generators; do [[ -d $dist/dist ]] || return 1; done
+  [[ -z $(find packages infra tools package.json package-lock.json tsconfig.base.json nx.json \
+    \( -name node_modules -o -name dist -o -name .nx -o -name test-results \) -prune -o \
+    -type f -newer "$build_stamp" -print -quit 2>/dev/null) ]]
+}
+if ! built_up_to_date; then
+  mkdir -p node_modules/.lab-installed && : >"$build_stamp.next"
+  stage "build (nx)" build
+  mv "$build_stamp.next" "$build_stamp"
+fi
 
 # Preflight: one table of every tool, pinned version, where it was found; what needs no root is
 # obtained into .tools/bin first (never an unpinned download); what needs root stops here.
