@@ -105,6 +105,16 @@ if ! built_up_to_date; then
   mv "$build_stamp.next" "$build_stamp"
 fi
 
+# The config's problems (schema and paths, the program's own pass), before the preflight and the
+# engine start: a bad port or path is named in about a second. Nothing to check before the stack
+# exists or while pulumi is still to be obtained; the program checks again either way.
+if [[ $action == up ]] && command -v pulumi >/dev/null; then
+  if config_json=$(pulumi config --json --show-secrets --stack "$STACK" 2>/dev/null); then
+    printf '%s' "$config_json" | node packages/components/dist/bin/lab-config-check.js --project-root "$PWD" || exit 1
+  fi
+  unset config_json
+fi
+
 # Preflight: one table of every tool, pinned version, where it was found; what needs no root is
 # obtained into .tools/bin first (never an unpinned download); what needs root stops here.
 if [[ $action == doctor ]]; then

@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,5 +75,36 @@ describe("pathKeysOfRaw", () => {
     expect(checkLabConfigPaths(pathKeysOfRaw({ image: "[1]", images: '"x"' }), root, NS)[0]).toMatch(
       /^signed-image-lab:image\.context: no folder .*packages\/studentbook/,
     );
+  });
+});
+
+describe("lab-config-check (what lab.sh up runs before the engine)", () => {
+  const BIN = join(import.meta.dirname, "../../dist/bin/lab-config-check.js");
+  const check = (config: Record<string, { value: string; secret?: boolean }>) =>
+    new Promise<{ code: number; stderr: string }>((done) => {
+      const child = execFile(process.execPath, [BIN, "--project-root", root], (error, _stdout, stderr) =>
+        done({ code: error ? Number(error.code) : 0, stderr }),
+      );
+      child.stdin?.end(JSON.stringify(Object.fromEntries(Object.entries(config).map(([k, v]) => [`${NS}:${k}`, v]))));
+    });
+
+  it("lists every problem of a stack's config, schema and paths, with its key", async () => {
+    const result = await check({ registryPort: { value: "99999" }, image: { value: JSON.stringify({ name: "app", context: "gone" }) } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `lab: invalid lab config:\n  ${NS}:registryPort: must be 1 to 65535\n  ${NS}:image.context: no folder ${join(root, "gone")} (the build context, relative to ${root})\n`,
+    );
+  });
+
+  it("passes a good config, no stack yet, and a cosignPassword lab.sh is about to generate; refuses a secret in plain text", async () => {
+    expect(await check({ image: { value: JSON.stringify({ name: "app", context: "app" }) } })).toEqual({ code: 0, stderr: "" });
+    expect(
+      await check({ image: { value: JSON.stringify({ name: "app", context: "app" }) }, cosignPassword: { value: "pw", secret: true } }),
+    ).toEqual({
+      code: 0,
+      stderr: "",
+    });
+    const plain = await check({ image: { value: JSON.stringify({ name: "app", context: "app" }) }, cosignPassword: { value: "pw" } });
+    expect(plain.stderr).toContain(`${NS}:cosignPassword: holds a secret and must be set with --secret`);
   });
 });

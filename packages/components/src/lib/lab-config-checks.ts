@@ -1,6 +1,6 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { LAB_DEFAULTS, type LabConfig, type RawConfig } from "./lab-config.js";
+import { LAB_DEFAULTS, LabConfigError, parseLabConfig, type LabConfig, type RawConfig } from "./lab-config.js";
 
 /**
  * What the checks of the machine read of a config: the keys that name files and folders. A
@@ -118,4 +118,31 @@ export function pathKeysOfRaw(raw: RawConfig): LabConfigPaths {
  */
 export function checkLabConfig(config: LabConfig, projectRoot: string, namespace = "signed-image-lab"): string[] {
   return checkLabConfigPaths(config, projectRoot, namespace);
+}
+
+/**
+ * One pass over a raw stack config: the schema ({@link parseLabConfig}) and, with a project root,
+ * the paths it names on this machine. Every problem, each naming its key; the config when there
+ * is none. What the program runs before any resource, and `lab.sh up` before the engine starts.
+ */
+export function checkRawLabConfig(
+  namespace: string,
+  raw: RawConfig,
+  secretKeys: ReadonlySet<string>,
+  projectRoot?: string,
+): { readonly config?: LabConfig; readonly problems: readonly string[] } {
+  let config: LabConfig | undefined;
+  const problems: string[] = [];
+  try {
+    config = parseLabConfig(namespace, raw, secretKeys);
+  } catch (error) {
+    if (!(error instanceof LabConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  if (projectRoot !== undefined) {
+    problems.push(
+      ...(config ? checkLabConfig(config, projectRoot, namespace) : checkLabConfigPaths(pathKeysOfRaw(raw), projectRoot, namespace)),
+    );
+  }
+  return problems.length > 0 || config === undefined ? { problems } : { config, problems };
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { LabConfigError, parseLabConfig, type LabConfig, type RawConfig } from "./lab-config.js";
-import { checkLabConfig, checkLabConfigPaths, pathKeysOfRaw } from "./lab-config-checks.js";
+import { LabConfigError, type LabConfig, type RawConfig } from "./lab-config.js";
+import { checkRawLabConfig } from "./lab-config-checks.js";
 
 /**
  * Pulumi marks which config keys are secret through `runtime.isConfigSecret`, which its type
@@ -53,21 +53,7 @@ export function loadLabConfig(namespace: string = pulumi.getProject(), options: 
     raw[key] = value;
     if (isConfigSecret(fullKey)) secretKeys.add(key);
   }
-  let config: LabConfig | undefined;
-  const problems: string[] = [];
-  try {
-    config = parseLabConfig(namespace, raw as RawConfig, secretKeys);
-  } catch (error) {
-    if (!(error instanceof LabConfigError)) throw error;
-    problems.push(...error.problems);
-  }
-  if (options.projectRoot !== undefined) {
-    problems.push(
-      ...(config
-        ? checkLabConfig(config, options.projectRoot, namespace)
-        : checkLabConfigPaths(pathKeysOfRaw(raw as RawConfig), options.projectRoot, namespace)),
-    );
-  }
-  if (problems.length > 0 || config === undefined) throw stacklessRunError(new LabConfigError(problems).message);
+  const { config, problems } = checkRawLabConfig(namespace, raw as RawConfig, secretKeys, options.projectRoot);
+  if (config === undefined) throw stacklessRunError(new LabConfigError(problems).message);
   return config;
 }
