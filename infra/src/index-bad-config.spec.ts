@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { installLabMocks } from "./test-support/run-lab-program.js";
 
 describe("the lab program on bad config", () => {
@@ -22,7 +22,8 @@ describe("the lab program on bad config", () => {
       ["cosignPassword"],
     );
     const started = performance.now();
-    const failure = await import("./index.js?bad-path").then(
+    vi.resetModules();
+    const failure = await import("./index.js").then(
       () => undefined,
       (error: unknown) => error,
     );
