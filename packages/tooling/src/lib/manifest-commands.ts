@@ -53,7 +53,7 @@ const MANIFEST_SCRIPT = [
   '  if (put.status !== 201) fail("could not put tag " + tag + " back on " + ref + " (HTTP " + put.status + ")");',
   '  console.error("lab: put tag " + tag + " back on " + digest + (was ? " (it pointed to " + was + ")" : " (it was gone)"));',
   '  console.log(base.replace(/^https?:\\/\\//, "") + "/" + repo + ":" + tag);',
-  '})().catch((e) => fail("could not ask the registry about " + ref + ": " + e.message));',
+  '})().catch((e) => fail("could not ask the registry about " + ref + ": " + (e.code === "ECONNREFUSED" ? "connection refused (" + e.message + ")" : e.message)));',
 ].join("\n");
 
 /** Options of the manifest checks. */
