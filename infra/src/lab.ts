@@ -60,13 +60,16 @@ export function createLab(config: LabConfig, site: LabSite) {
 }
 
 /**
- * The stack program: the lab for this stack's config (read and validated before any resource is
- * made). The engine runs it with cwd = infra; relative config paths are the project root's.
+ * The stack program: the lab for this stack's config (read and validated, with the paths it
+ * names, before any resource is made). The engine runs it with cwd = infra; relative config paths are the project root's.
  * The machine's tools are checked unless lab.sh's preflight just did (`LAB_TOOLS_CHECKED=1`).
  */
-export function labProgram(config: LabConfig = loadLabConfig()) {
+export function labProgram(given?: LabConfig) {
+  const projectRoot = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
+  // One pass over the schema and the paths it names on this machine, before any resource.
+  const config = given ?? loadLabConfig(undefined, { projectRoot });
   return createLab(config, {
-    projectRoot: findProjectRoot(dirname(fileURLToPath(import.meta.url))),
+    projectRoot,
     stack: pulumi.getStack(),
     checkTools: process.env.LAB_TOOLS_CHECKED !== "1",
   });

@@ -61,8 +61,8 @@ describe.skipIf(!tools)("lab:status re-verifies the deployed images against the 
     console.log(result.stdout);
     expect(result.stderr).toBe("");
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toMatch(/^studentbook\s+sha256:\S+\s+same\s+yes\s+yes\s+2$/m);
-    expect(result.stdout).toMatch(/^team\/api\s+sha256:\S+\s+same\s+yes\s+yes\s+2$/m);
+    expect(result.stdout).toMatch(/^studentbook\s+sha256:\S+\s+yes\s+same\s+yes\s+yes\s+2$/m);
+    expect(result.stdout).toMatch(/^team\/api\s+sha256:\S+\s+yes\s+same\s+yes\s+yes\s+2$/m);
     expect(result.stdout).toContain("all images as deployed");
   });
 
@@ -93,7 +93,7 @@ describe.skipIf(!tools)("lab:status re-verifies the deployed images against the 
     );
     const result = await status();
     expect(result.exitCode).toBe(1);
-    expect(result.stdout).toMatch(/^studentbook\s+\S+\s+same\s+NO\s+yes\s+2$/m);
+    expect(result.stdout).toMatch(/^studentbook\s+\S+\s+yes\s+same\s+NO\s+yes\s+2$/m);
     expect(result.stdout).toMatch(/studentbook: signature: .*no signatures found/);
     expect(await probeArtifacts(studentbook.digestRef, "legacy", alice)).toEqual({
       signature: false,

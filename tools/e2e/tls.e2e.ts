@@ -154,13 +154,25 @@ describe.skipIf(!tools)("registry over TLS: every client trusts the lab CA, none
     // localhost); the registry's log shows that the https attempt before it refused the certificate.
     for (const registryCaFile of [undefined, impostorCaFile]) {
       const refusedBefore = await refusedHandshakes();
-      const untrusted = await runStep(verifyStep({ ref, format: "legacy", registryCaFile, cosign: tools!.cosign }), {
+      // cosign's own transport (the step's manifest check left out, so that cosign is what runs).
+      const untrusted = await runStep(verifyStep({ ref, format: "legacy", registryCaFile, cosign: tools!.cosign, manifestCheck: false }), {
         ...verifierEnv(key),
         ...auth,
       });
       expect(untrusted.exitCode).not.toBe(0);
       expect(untrusted.stderr).toContain("Client sent an HTTP request to an HTTPS server");
       expect(await refusedHandshakes()).toBeGreaterThan(refusedBefore);
+      // The lab's verify step stops before cosign, at its manifest check, over the same transport rule.
+      const checked = await runStep(verifyStep({ ref, format: "legacy", registryCaFile, cosign: tools!.cosign }), {
+        ...verifierEnv(key),
+        ...auth,
+      });
+      expect(checked.exitCode).not.toBe(0);
+      expect(checked.stderr).toMatch(
+        registryCaFile
+          ? /could not ask the registry about \S+: .*certificate/i
+          : /could not (ask the registry about|confirm that the registry serves the manifest of) \S+/,
+      );
     }
   });
 

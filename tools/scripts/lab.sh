@@ -6,6 +6,7 @@
 # Environment:
 #   PULUMI_CONFIG_PASSPHRASE  passphrase of the stack's secrets; default: one generated once into
 #                             .pulumi-state/passphrase (mode 0600, git-ignored)
+#   PULUMI_CONFIG_PASSPHRASE_FILE  a file holding it; generated like the default when it does not exist yet
 #   LAB_COSIGN_PASSWORD       password for the generated cosign key; default: a random one, stored
 #                             only as an encrypted stack secret
 #   LAB_LOCAL_IMAGES=1        use the images tools/bootstrap/local-images.sh builds (machines
@@ -24,6 +25,8 @@ STACK=${LAB_STACK:-dev}
 
 # shellcheck source=tools/scripts/stack-config.sh
 source tools/scripts/stack-config.sh
+# shellcheck source=tools/scripts/run-engine.sh
+source tools/scripts/run-engine.sh
 die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
 log() { printf 'lab: %s\n' "$*"; }
 # stage "what" cmd…: a line before and after a long step, with its time.
@@ -59,13 +62,7 @@ if [[ $PULUMI_BACKEND_URL != file://* ]]; then
   done
 fi
 mkdir -p .pulumi-state
-if [[ -z ${PULUMI_CONFIG_PASSPHRASE:-} && -z ${PULUMI_CONFIG_PASSPHRASE_FILE:-} ]]; then
-  if [[ ! -f .pulumi-state/passphrase ]]; then
-    (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("base64url"))' > .pulumi-state/passphrase)
-    log "generated the stack passphrase into .pulumi-state/passphrase"
-  fi
-  export PULUMI_CONFIG_PASSPHRASE_FILE=$PWD/.pulumi-state/passphrase
-fi
+ensure_passphrase
 
 # A running update of this stack (same checkout): stop before the build below rewrites what it runs.
 for lock in .pulumi-state/.pulumi/locks/organization/*/"$STACK"/*.json; do
@@ -90,7 +87,33 @@ install_locked() { # <dir> <stage label> <npm ci arguments…>
 install_locked . "npm ci"
 install_locked packages/studentbook "npm ci of studentbook" --omit=dev --prefix packages/studentbook
 build() { NX_DAEMON=false npx nx run-many -t build --output-style=static >/dev/null; }
-stage "build (nx)" build
+# Nx hashes every input before it finds its cache (4 s on a busy machine, most of a lab:up that
+# only reads config): skipped when no file of the projects changed since the last build and
+# every project's dist is there. The stamp's time is the build's start.
+build_stamp=node_modules/.lab-installed/build.stamp
+built_up_to_date() {
+  [[ -f $build_stamp ]] || return 1
+  local dist
+  for dist in packages/tooling packages/components packages/policy-pack infra tools/generators; do [[ -d $dist/dist ]] || return 1; done
+  [[ -z $(find packages infra tools package.json package-lock.json tsconfig.base.json nx.json \
+    \( -name node_modules -o -name dist -o -name .nx -o -name test-results \) -prune -o \
+    -type f -newer "$build_stamp" -print -quit 2>/dev/null) ]]
+}
+if ! built_up_to_date; then
+  mkdir -p node_modules/.lab-installed && : >"$build_stamp.next"
+  stage "build (nx)" build
+  mv "$build_stamp.next" "$build_stamp"
+fi
+
+# The config's problems (schema and paths, the program's own pass), before the preflight and the
+# engine start: a bad port or path is named in about a second. Nothing to check before the stack
+# exists or while pulumi is still to be obtained; the program checks again either way.
+if [[ $action == up ]] && command -v pulumi >/dev/null; then
+  if config_json=$(pulumi config --json --show-secrets --stack "$STACK" 2>/dev/null); then
+    printf '%s' "$config_json" | node packages/components/dist/bin/lab-config-check.js --project-root "$PWD" || exit 1
+  fi
+  unset config_json
+fi
 
 # Preflight: one table of every tool, pinned version, where it was found; what needs no root is
 # obtained into .tools/bin first (never an unpinned download); what needs root stops here.
@@ -106,25 +129,6 @@ else
 fi
 
 pulumi stack select "$STACK" 2>/dev/null || pulumi stack init "$STACK" --secrets-provider passphrase
-
-# `pulumi up`/`destroy` in a session of their own: when pulumi itself dies (kill -9), its
-# language host, provider plugins and step shells (each plugin in a process group of its own,
-# all in pulumi's session) are stopped instead of living on under pid 1. Ctrl-C reaches
-# pulumi, which cancels cleanly.
-run_engine() {
-  local pid status=0
-  setsid pulumi "$@" &
-  pid=$!
-  trap 'kill -INT "$pid" 2>/dev/null' INT TERM
-  wait "$pid" || status=$?
-  while kill -0 "$pid" 2>/dev/null; do wait "$pid" || status=$?; done
-  trap - INT TERM
-  if pkill -TERM -s "$pid" 2>/dev/null; then
-    for _ in 1 2 3 4 5 6 7 8 9 10; do pgrep -s "$pid" >/dev/null || break; sleep 0.3; done
-    pkill -KILL -s "$pid" 2>/dev/null || true
-  fi
-  return "$status"
-}
 
 # Re-verifies what the stack says is deployed against the registry now; non-zero on a mismatch.
 lab_status() {
@@ -170,7 +174,10 @@ case $action in
       id=$(docker image inspect --format '{{.Id}}' "$digest" 2>/dev/null) || continue
       [[ $(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null) == "$id" ]] && held+=("$tag $id")
     done <<<"$built"
+    work_dir=$(pulumi config get workDir --stack "$STACK" 2>/dev/null || echo .lab)
     run_engine destroy --yes --stack "$STACK"
+    [[ $work_dir == /* ]] || work_dir=$PWD/$work_dir
+    remove_work_dir "$work_dir/$STACK"
     for entry in "${held[@]}"; do
       read -r tag id <<<"$entry"
       [[ $(docker image inspect --format '{{.Id}}' "$tag" 2>/dev/null) == "$id" ]] && docker image rm "$tag" >/dev/null 2>&1 || true

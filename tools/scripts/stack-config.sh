@@ -15,3 +15,32 @@ needs_cosign_password() {
     node "$LAB_CONFIG_BIN" needs-cosign-password) || { printf 'lab: %s failed\n' "$LAB_CONFIG_BIN" >&2; exit 3; }
   [[ $answer == yes ]]
 }
+
+# ensure_passphrase: the stack passphrase, from PULUMI_CONFIG_PASSPHRASE or the file
+# PULUMI_CONFIG_PASSPHRASE_FILE names; with neither, the default file .pulumi-state/passphrase.
+# A named file that does not exist yet is generated like the default one (24 random bytes,
+# mode 0600, its folder made private when new). Exports PULUMI_CONFIG_PASSPHRASE_FILE.
+ensure_passphrase() {
+  [[ -n ${PULUMI_CONFIG_PASSPHRASE:-} ]] && return 0
+  local file=${PULUMI_CONFIG_PASSPHRASE_FILE:-$PWD/.pulumi-state/passphrase}
+  if [[ ! -e $file ]]; then
+    (umask 077 && mkdir -p "$(dirname "$file")" &&
+      node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("base64url"))' >"$file") ||
+      { printf 'lab: could not create the passphrase file %s\n' "$file" >&2; exit 1; }
+    printf 'lab: generated the stack passphrase into %s (mode 0600)\n' "$file"
+  fi
+  export PULUMI_CONFIG_PASSPHRASE_FILE=$file
+}
+
+# remove_work_dir DIR: after a destroy, removes the stack's work folder (`<workDir>/<stack>`)
+# and every empty folder in it; whatever file is still there (not the lab's) is kept and named.
+remove_work_dir() {
+  local dir=$1 left
+  [[ -d $dir ]] || return 0
+  find "$dir" -depth -type d -empty -delete 2>/dev/null || true
+  if [[ -d $dir ]]; then
+    left=$(find "$dir" -mindepth 1 -not -type d | head -n 3 | tr '\n' ' ')
+    printf 'lab: kept %s: it still holds %s\n' "$dir" "$left" >&2
+  fi
+  return 0
+}

@@ -13,6 +13,7 @@ export * from "./lib/lab-status.js";
 export * from "./lib/tls-commands.js";
 export * from "./lib/vault-commands.js";
 export * from "./lib/registry-probe.js";
+export * from "./lib/manifest-commands.js";
 export * from "./lib/stack-recovery.js";
 export * from "./lib/preflight.js";
 export * from "./lib/release-download.js";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkDrift, fileSha256, presenceWithSbomFile, type DriftRecord } from "./drift.js";
+import { checkDrift, fileSha256, manifestRepairs, presenceWithSbomFile, type DriftRecord } from "./drift.js";
 
 const REF = `localhost:5001/app@sha256:${"1".repeat(64)}`;
 const previous: DriftRecord = {
@@ -19,12 +19,12 @@ describe("checkDrift", () => {
       sbomFile: true,
     });
     expect(result.lost).toEqual(["signature"]);
-    expect(result.repairs).toEqual({ signature: 3, attestation: 0, attachment: 0, sbomFile: 0 });
+    expect(result.repairs).toEqual({ signature: 3, attestation: 0, attachment: 0, sbomFile: 0, manifest: 0, tag: 0 });
   });
 
   it("keeps the counts when everything is there, so an update without drift changes nothing", () => {
     const result = checkDrift(previous, REF, ["signature", "attestation"], { signature: true, attestation: true });
-    expect(result).toEqual({ lost: [], repairs: previous.repairs });
+    expect(result).toEqual({ lost: [], repairs: { ...previous.repairs, manifest: 0, tag: 0 } });
   });
 
   it("never counts what the registry could not tell, nor what was not expected", () => {
@@ -34,9 +34,41 @@ describe("checkDrift", () => {
   it("leaves a new digest (first update, rebuilt image) to the steps its digest triggers", () => {
     expect(checkDrift(undefined, REF, ["signature"], { signature: false })).toEqual({
       lost: [],
-      repairs: { signature: 0, attestation: 0, attachment: 0, sbomFile: 0 },
+      repairs: { signature: 0, attestation: 0, attachment: 0, sbomFile: 0, manifest: 0, tag: 0 },
     });
     expect(checkDrift(previous, REF.replace(/1+$/, "2".repeat(64)), ["signature"], { signature: false }).lost).toEqual([]);
+  });
+});
+
+describe("a lost manifest", () => {
+  it("raises the manifest count only when the registry said 404 for the last update's digest", () => {
+    expect(manifestRepairs(previous, false)).toBe(1);
+    expect(manifestRepairs({ ...previous, repairs: { ...previous.repairs, manifest: 2 } }, false)).toBe(3);
+    expect(manifestRepairs(previous, true)).toBe(0);
+    expect(manifestRepairs(previous, undefined)).toBe(0);
+    expect(manifestRepairs(undefined, false)).toBe(0);
+  });
+
+  it("makes again what the registry held beside it, even where its tags were left, once pushed again", () => {
+    const result = checkDrift(previous, REF, ["signature", "attestation", "attachment", "sbomFile", "tag"], {
+      manifest: false,
+      signature: true,
+      attestation: true,
+      attachment: true,
+      sbomFile: true,
+      tag: true,
+    });
+    expect(result.lost).toEqual(["manifest", "signature", "attestation", "attachment"]);
+    expect(result.repairs).toEqual({ signature: 3, attestation: 1, attachment: 1, sbomFile: 0, manifest: 1, tag: 0 });
+  });
+
+  it("keeps the raised count when the image pushed again came out with a new digest (the whole chain re-runs for it)", () => {
+    const rebuilt = checkDrift(previous, REF.replace(/1+$/, "2".repeat(64)), ["signature"], { manifest: false, signature: false });
+    expect(rebuilt).toEqual({ lost: ["manifest"], repairs: { ...previous.repairs, manifest: 1, tag: 0 } });
+  });
+
+  it("counts a moved tag as lost", () => {
+    expect(checkDrift(previous, REF, ["tag"], { tag: false })).toMatchObject({ lost: ["tag"], repairs: { tag: 1 } });
   });
 });
 

@@ -13,7 +13,8 @@ export type { Repairable };
 export interface DriftRecord {
   readonly digestRef: string;
   readonly sbomSha256?: string;
-  readonly repairs: Readonly<Record<Repairable, number>>;
+  /** A count per repairable thing; a record from an earlier version of the lab lacks the newer ones (0). */
+  readonly repairs: Readonly<Partial<Record<Repairable, number>>>;
 }
 
 /** What a check found: which of the expected things are gone, and the record the update carries on. */
@@ -22,10 +23,27 @@ export interface DriftCheck {
   readonly repairs: Readonly<Record<Repairable, number>>;
 }
 
+/** What the registry holds of a digest beside its manifest: made again whenever the manifest was. */
+const HELD_WITH_MANIFEST: readonly Repairable[] = ["signature", "attestation", "attachment"];
+
+/**
+ * The manifest's repair count, decided before the image is registered (it is the image's
+ * replacement trigger, so a new count pushes the image again): the last update's count, plus one
+ * when the registry no longer serves the manifest of the digest that update finished (`served`
+ * false; `undefined` = could not tell, never counted).
+ */
+export function manifestRepairs(previous: DriftRecord | undefined, served: boolean | undefined): number {
+  return (previous?.repairs.manifest ?? 0) + (previous !== undefined && served === false ? 1 : 0);
+}
+
 /**
  * Compares what should exist (`expected`) with what was found (`present`; `undefined` = could
- * not tell, never counted as lost). Only an image the previous update already finished (same
- * digest) can have drifted: a new digest is signed and attested anyway, so its counts stay.
+ * not tell, never counted as lost). `present.manifest` is the answer about the previous
+ * update's digest, asked before the image was pushed: a lost manifest is pushed again, and what
+ * the registry held beside it (signature, attestations, attachment) is made again too, even
+ * where tags of it are left, since they were made for an image the registry had lost. Otherwise
+ * only an image the previous update already finished (same digest) can have drifted: a new
+ * digest is signed and attested anyway, so its counts stay.
  */
 export function checkDrift(
   previous: DriftRecord | undefined,
@@ -34,10 +52,14 @@ export function checkDrift(
   present: Partial<Record<Repairable, boolean>>,
 ): DriftCheck {
   const repairs: Record<Repairable, number> = { ...NO_REPAIRS, ...previous?.repairs };
-  if (previous?.digestRef !== digestRef) return { lost: [], repairs };
-  const lost = expected.filter((thing) => present[thing] === false);
+  repairs.manifest = manifestRepairs(previous, present.manifest);
+  const manifestLost = repairs.manifest !== (previous?.repairs.manifest ?? 0);
+  if (previous?.digestRef !== digestRef) return { lost: manifestLost ? ["manifest"] : [], repairs };
+  const lost = expected.filter(
+    (thing) => thing !== "manifest" && (present[thing] === false || (manifestLost && HELD_WITH_MANIFEST.includes(thing))),
+  );
   for (const thing of lost) repairs[thing] = (repairs[thing] ?? 0) + 1;
-  return { lost, repairs };
+  return { lost: manifestLost ? ["manifest", ...lost] : lost, repairs };
 }
 
 /** The sha256 (hex) of a file, or undefined when it cannot be read. */

@@ -29,6 +29,13 @@ export interface ImageArgs {
   readonly buildArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** The image the Dockerfile builds `FROM`, as the provenance records it. Default the build argument `BASE_IMAGE`. */
   readonly baseImage?: pulumi.Input<string>;
+  /**
+   * A count whose every new value builds and pushes the image again (the image's replacement
+   * trigger): the drift check raises it when the registry no longer serves the pushed manifest.
+   * A build from the local cache gives the same digest; a rebuild without it, a new one. Default
+   * none: pushed only when the build's inputs change.
+   */
+  readonly pushAgain?: pulumi.Input<number>;
 }
 
 /** Resource type token of {@link Image}. */
@@ -76,7 +83,7 @@ export class Image extends pulumi.ComponentResource {
           password: credentials ? pulumi.secret(credentials.password) : undefined,
         },
       },
-      { parent: this, dependsOn: [clock] },
+      { parent: this, dependsOn: [clock], ...(args.pushAgain === undefined ? {} : { replacementTrigger: args.pushAgain }) },
     );
     this.build = pulumi
       .all([sources, buildArgs, args.baseImage ?? buildArgs.apply((a) => a.BASE_IMAGE ?? ""), clock.stdout])

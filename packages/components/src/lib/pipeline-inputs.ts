@@ -32,6 +32,8 @@ export function pipelineValues(
       sbomFile: repairs.sbomFile ?? 0,
       attestation: repairs.attestation ?? 0,
       attachment: repairs.attachment ?? 0,
+      manifest: repairs.manifest ?? 0,
+      tag: repairs.tag ?? 0,
     }) as pulumi.Output<Record<Repairable, number>>,
   };
 }

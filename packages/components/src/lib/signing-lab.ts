@@ -7,11 +7,11 @@ import {
   type LabImageConfig,
   type LabSettings,
 } from "@signed-image-lab/tooling";
-import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { DriftRecord } from "./drift.js";
 import type { InspectionSummary } from "./image-inspection.js";
 import { LabConfigError } from "./lab-config.js";
+import { checkLabConfig } from "./lab-config-checks.js";
 import { readCheckpointOutputs } from "./previous-outputs.js";
 import { stacklessRunError } from "./stack-config.js";
 import { Registry, type RegistryAccess } from "./registry.js";
@@ -105,24 +105,6 @@ export type SigningLabImage = Pick<
   readonly sbomPackageCount: pulumi.Output<number>;
 };
 
-/**
- * Refuses, before any resource is made, an image whose build context or Dockerfile is not
- * there: the build would fail late, and its provenance hashes them.
- */
-export function buildSourceProblems(
-  images: readonly LabImageConfig[],
-  key: "image" | "images",
-  fromRoot: (path: string) => string,
-): string[] {
-  return images.flatMap((image, i) => {
-    const at = key === "images" ? `images[${i}]` : "image";
-    const context = fromRoot(image.context);
-    if (!existsSync(context) || !statSync(context).isDirectory()) return [`${at}.context: no folder ${context}`];
-    const dockerfile = resolve(context, image.dockerfile ?? "Dockerfile");
-    return existsSync(dockerfile) ? [] : [`${at}.dockerfile: no file ${dockerfile}`];
-  });
-}
-
 /** What an output secret stands for while the settings are validated. */
 const OUTPUT_PLACEHOLDER = "(a Pulumi output)";
 
@@ -130,14 +112,14 @@ const OUTPUT_PLACEHOLDER = "(a Pulumi output)";
  * The settings validated, with their build sources there; a problem is a RunError naming every
  * key. A secret given as an output is validated as present (its text is not known yet).
  */
-function checkedSettings(settings: SigningLabSettings, at: string, fromRoot: (path: string) => string): LabConfig {
+function checkedSettings(settings: SigningLabSettings, at: string, projectRoot: string): LabConfig {
   const known: Record<string, unknown> = { ...settings };
   for (const key of SECRET_INPUT_SETTINGS) if (pulumi.Output.isInstance(settings[key])) known[key] = OUTPUT_PLACEHOLDER;
   try {
     const config = validateLabSettings(known as LabSettings, at);
-    const images = labImages(config);
-    const problems = config.existingImageRef ? [] : buildSourceProblems(images, config.images ? "images" : "image", fromRoot);
-    if (problems.length > 0) throw new LabConfigError(problems.map((p) => `${at}:${p}`));
+    // The paths the settings name on this machine: build contexts, Dockerfiles, CA files, tools.
+    const problems = checkLabConfig(config, projectRoot, at);
+    if (problems.length > 0) throw new LabConfigError(problems);
     return config;
   } catch (error) {
     if (error instanceof LabConfigError) throw stacklessRunError(error.message);
@@ -247,7 +229,7 @@ export class SigningLab extends pulumi.ComponentResource {
     // Everything is checked before the component or any child is registered: nothing half-made.
     const projectRoot = args.projectRoot ?? (pulumi.runtime.getRootDirectory() || process.cwd());
     const fromRoot = (path: string) => resolve(projectRoot, path);
-    const config = checkedSettings(args.settings ?? {}, args.settingsName ?? "SigningLabArgs.settings", fromRoot);
+    const config = checkedSettings(args.settings ?? {}, args.settingsName ?? "SigningLabArgs.settings", projectRoot);
     const images = labImages(config);
     if (args.checkTools ?? true) requireLabTools(config);
     super(SIGNING_LAB_TYPE, name, {}, opts);

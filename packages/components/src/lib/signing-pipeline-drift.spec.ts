@@ -15,9 +15,15 @@ let host: string;
 const workDir = mkdtempSync(join(tmpdir(), "pipeline-drift-"));
 /** The registry stand-in holds the signature and the attachment; the attestation is gone. */
 const held = new Set([`sha256-${HEX}.sig`, `sha256-${HEX}.sbom`]);
+/** The digest the stand-in says it serves under a reference (`Docker-Content-Digest`). */
+const answered = new Map<string, string>();
 
 beforeAll(async () => {
-  registry = createServer((req, res) => res.writeHead(held.has(req.url?.split("/").pop() ?? "") ? 200 : 404).end());
+  registry = createServer((req, res) => {
+    const reference = req.url?.split("/").pop() ?? "";
+    const digest = answered.get(reference);
+    res.writeHead(held.has(reference) ? 200 : 404, digest ? { "Docker-Content-Digest": digest } : {}).end();
+  });
   await new Promise<void>((resolve) => registry.listen(0, "127.0.0.1", resolve));
   host = `127.0.0.1:${(registry.address() as AddressInfo).port}`;
   mocks = await installRecordingMocks();
@@ -54,7 +60,7 @@ describe("SigningPipeline drift check", () => {
       repairs: { signature: 4, attestation: 1, attachment: 0, sbomFile: 0 },
     };
     const record = await checked("app", ref, previous);
-    expect(record.repairs).toEqual({ signature: 4, attestation: 2, attachment: 0, sbomFile: 0 });
+    expect(record.repairs).toEqual({ signature: 4, attestation: 2, attachment: 0, sbomFile: 0, manifest: 0, tag: 0 });
     expect(record.digestRef).toBe(ref);
     expect(triggersOf("app-sign").at(-1)).toBe(4);
     expect(triggersOf("app-verify").at(-1)).toBe(4);
@@ -73,5 +79,62 @@ describe("SigningPipeline drift check", () => {
     };
     expect((await checked("other", ref, previous)).repairs.sbomFile).toBe(1);
     expect(triggersOf("other-scan").at(-1)).toBe(1);
+  });
+});
+
+describe("SigningPipeline drift check of the image itself", () => {
+  const CONTEXT = join(import.meta.dirname, "../../../studentbook");
+
+  /** A built image in the stand-in registry; the mocks give the same digest for the same build inputs. */
+  async function built(name: string, previous?: DriftRecord) {
+    const pipeline = new module.SigningPipeline(name, {
+      registry: { endpoint: host },
+      image: { kind: "build", repository: "built", tag: "1.0", context: CONTEXT },
+      key: fakeKeyMaterial(),
+      workDir,
+      drift: previous ? { previous } : undefined,
+    });
+    const [record] = await Promise.all([
+      outputValue(pipeline.driftRecord),
+      outputValue(pipeline.admittedRef),
+      outputValue(pipeline.tagRef!),
+    ]);
+    return record;
+  }
+
+  it("pushes the image again when the registry lost its manifest, then signs, attests and attaches it again and puts its tag back", async () => {
+    const first = await built("built-first");
+    const digest = first.digestRef.split("@")[1] ?? "";
+    held.delete(digest);
+    const previous: DriftRecord = {
+      digestRef: first.digestRef,
+      sbomSha256: first.sbomSha256,
+      // A record of an earlier version of the lab: no manifest or tag counts yet.
+      repairs: { signature: 1, attestation: 0, attachment: 0, sbomFile: 0 },
+    };
+    const record = await built("built-lost", previous);
+    expect(record.digestRef).toBe(first.digestRef);
+    expect(record.repairs).toMatchObject({ manifest: 1, signature: 2, attestation: 1, attachment: 1, tag: 1 });
+    expect(triggersOf("built-lost-sign").at(-1)).toBe(2);
+    expect(triggersOf("built-lost-verify").at(-1)).toBe(2);
+    expect(triggersOf("built-lost-attest").at(-1)).toBe(1);
+    expect(triggersOf("built-lost-tag")).toEqual([first.digestRef, "1.0", 1]);
+    expect(mocks.named("built-lost-tag").inputs.environment.LAB_STEP_SCRIPT).toContain(`restore-tag http://${host} built ${digest} 1.0`);
+  });
+
+  it("puts a moved tag back and re-makes nothing else when the registry still holds the image and its artifacts", async () => {
+    const first = await built("moved-first");
+    const digest = first.digestRef.split("@")[1] ?? "";
+    const tagOf = (suffix: string) => `${digest.replace(":", "-")}.${suffix}`;
+    for (const reference of [digest, tagOf("sig"), tagOf("att"), tagOf("sbom"), "1.0"]) held.add(reference);
+    answered.set("1.0", `sha256:${"9".repeat(64)}`);
+    const repairs = { signature: 0, attestation: 0, attachment: 0, sbomFile: 0, manifest: 0, tag: 3 };
+    const record = await built("moved", { digestRef: first.digestRef, sbomSha256: first.sbomSha256, repairs });
+    expect(record.repairs).toEqual({ ...repairs, sbomFile: record.repairs.sbomFile, tag: 4 });
+    expect(triggersOf("moved-tag").at(-1)).toBe(4);
+    expect(triggersOf("moved-sign").at(-1)).toBe(0);
+    answered.set("1.0", digest);
+    const again = await built("moved-again", { ...record, digestRef: first.digestRef });
+    expect(again.repairs.tag).toBe(4);
   });
 });

@@ -2,13 +2,15 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   parseDigestRef,
   probeArtifacts,
+  probeManifest,
+  probeTag,
   registryHostOf,
   type AttestationPolicyOptions,
   type SbomFormat,
   type SbomScope,
   type SignatureFormat,
 } from "@signed-image-lab/tooling";
-import { checkDrift, presenceWithSbomFile, type DriftCheck, type DriftRecord, type Repairable } from "./drift.js";
+import { checkDrift, manifestRepairs, presenceWithSbomFile, type DriftCheck, type DriftRecord, type Repairable } from "./drift.js";
 import { Image } from "./image.js";
 import { pipelineCommands, type PipelineResultOutputs } from "./pipeline-commands.js";
 import { registryEnvironment, targetEnvironment } from "./step-command.js";
@@ -103,6 +105,8 @@ export class SigningPipeline extends pulumi.ComponentResource {
   readonly digestRef: pulumi.Output<string>;
   /** The tag pushed with it (undefined for an existing image); `lab:status` checks it still points at the digest. */
   readonly taggedRef?: pulumi.Output<string>;
+  /** `taggedRef`, once it points at the verified digest (put back there when it was moved). */
+  readonly tagRef?: pulumi.Output<string>;
   /** Resolves once `cosign sign` succeeded. */
   readonly signedRef: pulumi.Output<string>;
   /** Resolves once `cosign verify` accepted the signature. */
@@ -130,6 +134,9 @@ export class SigningPipeline extends pulumi.ComponentResource {
     const tools = args.tools ?? {};
     const credentials = args.registry.credentials;
     const source = args.image;
+    // Asked before the image is registered, since its answer decides whether the image is pushed again.
+    const served = source.kind === "build" ? this.checkManifest(args) : undefined;
+    const previous = args.drift?.previous;
     const built =
       source.kind === "build"
         ? new Image(
@@ -142,6 +149,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
               dockerfile: source.dockerfile,
               buildArgs: source.buildArgs,
               baseImage: source.baseImage,
+              pushAgain: served && pulumi.all([previous, served]).apply(([prev, answer]) => manifestRepairs(prev, answer)),
             },
             { parent: this },
           )
@@ -150,7 +158,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
     this.taggedRef = built?.taggedRef;
 
     const registryCaFile = args.registry.caFile;
-    const drift = this.checkDrift(name, args);
+    const drift = this.checkDrift(name, args, served);
     const repairsOf = (thing: Repairable) => drift.apply((d) => d.repairs[thing]);
     this.inspection = new ImageInspection(
       name,
@@ -198,7 +206,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
       name,
       args,
       built,
-      { signature: repairsOf("signature"), attestation: repairsOf("attestation") },
+      { signature: repairsOf("signature"), attestation: repairsOf("attestation"), tag: repairsOf("tag") },
       {
         sign: signed.signedRef,
         verify: signed.verifiedRef,
@@ -207,6 +215,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
         ...(sbom.attestedRef ? { "verify-attestation": sbom.attestedRef } : {}),
       },
     );
+    this.tagRef = admission.tag;
     this.provenanceRef = admission["verify-provenance"];
     this.admittedRef = admission.policy ?? this.verifiedRef;
     this.promotedRef = admission["verify-promoted"];
@@ -221,6 +230,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
     this.registerOutputs({
       digestRef: this.digestRef,
       taggedRef: this.taggedRef,
+      tagRef: this.tagRef,
       signedRef: this.signedRef,
       verifiedRef: this.verifiedRef,
       signatureRef: this.signatureRef,
@@ -252,6 +262,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
       sbom: { format: args.sbom?.format, scope: args.sbom?.scope, delivery: args.sbom?.delivery },
       timestamps: timestampSigning(args.timestamps),
       registryCaFile: args.registry.caFile,
+      tag: args.image.kind === "build" ? args.image.tag : undefined,
       tools: args.tools,
       provenance: built ? args.provenance : undefined,
       policy: args.policy,
@@ -265,7 +276,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
     return pipelineCommands(
       name,
       {
-        steps: pipelineSteps(options, ["base", "attest-provenance", "verify-provenance", "policy", "promote", "verify-promoted"]),
+        steps: pipelineSteps(options, ["base", "attest-provenance", "verify-provenance", "policy", "tag", "promote", "verify-promoted"]),
         options,
         values: {
           ...pipelineValues({ ...args, ref: this.digestRef, repairs, registryCredentials: args.registry.credentials }),
@@ -284,10 +295,40 @@ export class SigningPipeline extends pulumi.ComponentResource {
   }
 
   /**
-   * Looks, during preview and update, for what the previous update made and the registry or
-   * the disk no longer holds: a few manifest requests and one file hash, no tool run.
+   * Whether the registry still serves the manifest of the digest the previous update finished
+   * (one HEAD by digest, once the registry answers): `false` pushes the image again. Undefined
+   * without a previous update in this registry, or when the registry could not tell.
    */
-  private checkDrift(name: string, args: SigningPipelineArgs): pulumi.Output<DriftCheck> {
+  private checkManifest(args: SigningPipelineArgs): pulumi.Output<boolean | undefined> | undefined {
+    const previous = args.drift?.previous;
+    if (previous === undefined) return undefined;
+    const answer = pulumi
+      .all([previous, args.registry.endpoint, args.registry.credentials])
+      .apply(async ([prev, endpoint, credentials]) => {
+        if (prev === undefined || registryHostOf(prev.digestRef) !== endpoint) return undefined;
+        const served = await probeManifest(prev.digestRef, { ...credentials, caFile: args.registry.caFile });
+        if (served === false) {
+          await pulumi.log.warn(
+            `drift: the registry no longer serves ${prev.digestRef}; pushing the image again, then signing it again`,
+            this,
+          );
+        }
+        return served;
+      });
+    // The probe used the credentials; its answer is not secret.
+    return pulumi.unsecret(answer);
+  }
+
+  /**
+   * Looks, during preview and update, for what the previous update made and the registry or
+   * the disk no longer holds: a few manifest requests and one file hash, no tool run. `served`
+   * is {@link checkManifest}'s answer; the tag a built image publishes must point at the digest.
+   */
+  private checkDrift(
+    name: string,
+    args: SigningPipelineArgs,
+    served: pulumi.Output<boolean | undefined> | undefined,
+  ): pulumi.Output<DriftCheck> {
     const format = args.signatureFormat ?? "legacy";
     const delivery = args.sbom?.delivery ?? "both";
     const sbomFile = sbomFileOf(args.workDir, name, args.sbom?.format ?? "spdx-json");
@@ -296,17 +337,35 @@ export class SigningPipeline extends pulumi.ComponentResource {
       "sbomFile",
       ...(delivery !== "attach" ? (["attestation"] as const) : []),
       ...(delivery !== "attest" ? (["attachment"] as const) : []),
+      ...(this.taggedRef ? (["tag"] as const) : []),
     ];
     const previous = args.drift?.previous;
-    const check = pulumi.all([this.digestRef, previous, args.registry.credentials]).apply(async ([ref, prev, credentials]) => {
-      if (prev === undefined || prev.digestRef !== ref) return checkDrift(prev, ref, expected, {});
-      const registry = await probeArtifacts(ref, format, { ...credentials, caFile: args.registry.caFile });
-      const result = checkDrift(prev, ref, expected, presenceWithSbomFile(registry, sbomFile, prev.sbomSha256));
-      if (result.lost.length > 0) {
-        await pulumi.log.warn(`drift: ${result.lost.join(", ")} of ${ref} gone since the last update; making again`, this);
-      }
-      return result;
-    });
+    const check = pulumi
+      .all([this.digestRef, previous, args.registry.credentials, served, this.taggedRef])
+      .apply(async ([ref, prev, credentials, manifest, taggedRef]) => {
+        if (prev === undefined || prev.digestRef !== ref) return checkDrift(prev, ref, expected, { manifest });
+        const access = { ...credentials, caFile: args.registry.caFile };
+        const [registry, tagged] = await Promise.all([
+          probeArtifacts(ref, format, access),
+          taggedRef ? probeTag(taggedRef, access) : Promise.resolve(undefined),
+        ]);
+        const { digest } = parseDigestRef(ref);
+        const present = {
+          ...presenceWithSbomFile(registry, sbomFile, prev.sbomSha256),
+          manifest,
+          tag: tagged === undefined ? undefined : tagged === digest,
+        };
+        const result = checkDrift(prev, ref, expected, present);
+        const made = result.lost.filter((thing) => thing !== "manifest" && thing !== "tag");
+        if (made.length > 0) {
+          await pulumi.log.warn(`drift: ${made.join(", ")} of ${ref} gone since the last update; making again`, this);
+        }
+        if (result.lost.includes("tag")) {
+          const now = tagged === null ? "is gone" : `points to ${tagged} now`;
+          await pulumi.log.warn(`drift: tag ${taggedRef} ${now}, not ${digest}; putting it back on the verified digest`, this);
+        }
+        return result;
+      });
     // The probe used the credentials; the repair counts it yields are not secret.
     return pulumi.unsecret(check);
   }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { LabConfigError, parseLabConfig, type LabConfig, type RawConfig } from "./lab-config.js";
+import { LabConfigError, type LabConfig, type RawConfig } from "./lab-config.js";
+import { checkRawLabConfig } from "./lab-config-checks.js";
 
 /**
  * Pulumi marks which config keys are secret through `runtime.isConfigSecret`, which its type
@@ -25,13 +26,24 @@ export function stacklessRunError(message: string): pulumi.RunError {
   return error;
 }
 
+/** Options of {@link loadLabConfig}. */
+export interface LoadLabConfigOptions {
+  /**
+   * The project root relative config paths mean: then the same pass also checks the paths the
+   * config names on this machine ({@link checkLabConfig}: build contexts, Dockerfiles, CA files),
+   * and one error lists every problem of the schema and of the machine. Default none: the schema only.
+   */
+  readonly projectRoot?: string;
+}
+
 /**
  * Reads every key of the project's config namespace from the running stack and validates it
- * with {@link parseLabConfig}, before any resource is registered. Unknown keys (typos) are
- * errors too; a bad config throws a `pulumi.RunError` naming every bad key. Secret values are read here once, in plain text, and must be wrapped with
- * `pulumi.secret` wherever they leave the returned object.
+ * with {@link parseLabConfig} (and, given a project root, {@link checkLabConfig}), before any
+ * resource is registered. Unknown keys (typos) are errors too; a bad config throws a
+ * `pulumi.RunError` without a stack naming every bad key. Secret values are read here once, in
+ * plain text, and must be wrapped with `pulumi.secret` wherever they leave the returned object.
  */
-export function loadLabConfig(namespace: string = pulumi.getProject()): LabConfig {
+export function loadLabConfig(namespace: string = pulumi.getProject(), options: LoadLabConfigOptions = {}): LabConfig {
   const prefix = `${namespace}:`;
   const raw: Record<string, string | undefined> = {};
   const secretKeys = new Set<string>();
@@ -41,10 +53,7 @@ export function loadLabConfig(namespace: string = pulumi.getProject()): LabConfi
     raw[key] = value;
     if (isConfigSecret(fullKey)) secretKeys.add(key);
   }
-  try {
-    return parseLabConfig(namespace, raw as RawConfig, secretKeys);
-  } catch (error) {
-    if (error instanceof LabConfigError) throw stacklessRunError(error.message);
-    throw error;
-  }
+  const { config, problems } = checkRawLabConfig(namespace, raw as RawConfig, secretKeys, options.projectRoot);
+  if (config === undefined) throw stacklessRunError(new LabConfigError(problems).message);
+  return config;
 }

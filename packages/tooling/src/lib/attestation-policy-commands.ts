@@ -1,9 +1,11 @@
 import {
   cosignPredicateType,
+  manifestFirst,
   verifyAttestationInvocations,
   verifyStep,
   type CosignRefStepOptions,
   type CosignVerifyingOptions,
+  type ManifestFirstOptions,
   type PredicateType,
   type SignatureFormat,
 } from "./cosign-commands.js";
@@ -52,7 +54,7 @@ function namingRule(invocation: ToolInvocation, rule: AttestationPolicyRule, wha
 }
 
 /** Options of the policy steps. */
-export interface AttestationPolicyStepOptions extends CosignRefStepOptions, CosignVerifyingOptions {
+export interface AttestationPolicyStepOptions extends CosignRefStepOptions, CosignVerifyingOptions, ManifestFirstOptions {
   readonly format: SignatureFormat;
   /** The `--key` to verify with. Default the PEM in COSIGN_PUBLIC_KEY. */
   readonly keyRef?: string;
@@ -83,21 +85,24 @@ function policyInvocations(options: AttestationPolicyStepOptions, type: Predicat
  */
 export function verifyAttestationPolicyStep(options: AttestationPolicyStepOptions & { readonly type: PredicateType }): StepScript {
   const { repository } = parseDigestRef(options.ref, "the image to check against the attestation policy");
-  return { registryHost: registryHostOf(repository), subject: options.ref, invocations: policyInvocations(options, options.type) };
+  return {
+    registryHost: registryHostOf(repository),
+    subject: options.ref,
+    invocations: [...manifestFirst(options), ...policyInvocations(options, options.type)],
+  };
 }
 
 /**
- * The whole policy for one image: a valid signature from the trusted key (`cosign verify` and
+ * The whole policy for one image: the registry serves its manifest (a HEAD by digest, failing
+ * closed naming the digest), a valid signature from the trusted key (`cosign verify` and
  * the image-signature claim check), then its SLSA provenance and its SBOM attestation in
  * `sbomFormat`, each from the same key and passing the policy. Stops at the first failure,
  * which names its rule.
  */
-export function verifyImagePolicyStep(
-  options: AttestationPolicyStepOptions & { readonly sbomFormat: SbomFormat; readonly node?: string },
-): StepScript {
+export function verifyImagePolicyStep(options: AttestationPolicyStepOptions & { readonly sbomFormat: SbomFormat }): StepScript {
   const { repository } = parseDigestRef(options.ref, "the image to check against the attestation policy");
   // Setup (the trusted root written from its variable) keeps its own message; cosign and the claim check name the rule.
-  const signature = verifyStep(options).invocations.map((invocation, i) =>
+  const signature = verifyStep({ ...options, manifestCheck: false }).invocations.map((invocation, i) =>
     invocation.argv[0] === "printenv"
       ? invocation
       : namingRule(
@@ -110,6 +115,11 @@ export function verifyImagePolicyStep(
   return {
     registryHost: registryHostOf(repository),
     subject: options.ref,
-    invocations: [...signature, ...policyInvocations(options, "slsaprovenance1"), ...policyInvocations(options, options.sbomFormat)],
+    invocations: [
+      ...manifestFirst(options),
+      ...signature,
+      ...policyInvocations(options, "slsaprovenance1"),
+      ...policyInvocations(options, options.sbomFormat),
+    ],
   };
 }

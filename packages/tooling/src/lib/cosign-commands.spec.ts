@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -266,7 +266,9 @@ describe("cosign steps", () => {
       const fakeCosign = join(dir, "cosign");
       writeFileSync(join(dir, "claims"), output);
       writeFileSync(fakeCosign, `#!/bin/sh\ncat '${join(dir, "claims")}'\n`, { mode: 0o755 });
-      const script = renderStepScript(verifyStep({ ref: REF, format: "bundle", cosign: fakeCosign, node: process.execPath }));
+      const script = renderStepScript(
+        verifyStep({ ref: REF, format: "bundle", cosign: fakeCosign, node: process.execPath, manifestCheck: false }),
+      );
       return promisify(execFile)("/bin/sh", ["-c", script]).then(
         ({ stdout }) => ({ code: 0, stdout, stderr: "" }),
         (error: { code: number; stdout: string; stderr: string }) => error,
@@ -293,6 +295,41 @@ describe("cosign steps", () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`no cosign image signature of ${DIGEST}`);
     });
+  });
+
+  it("first ask the registry for the manifest by digest in every verify step (cosign verifies without it)", () => {
+    for (const step of [
+      verifyStep({ ref: REF, format: "legacy" }),
+      verifyAttestationStep({ ref: REF, sbomFormat: "spdx-json", format: "bundle" }),
+    ]) {
+      const [first] = step.invocations;
+      expect(first?.argv.slice(0, 2)).toEqual(["node", "-e"]);
+      expect(first?.argv.slice(3)).toEqual(["served", "http://localhost:5001", "studentbook", REF.split("@")[1], "", ""]);
+    }
+    expect(verifyStep({ ref: REF, format: "legacy", manifestCheck: false }).invocations[0]?.argv[0]).toBe("cosign");
+  });
+
+  it("fail closed, naming the digest, when the registry does not serve the manifest: cosign never runs (real sh and node)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "verify-manifest-"));
+    const fakeCosign = join(dir, "cosign");
+    writeFileSync(
+      fakeCosign,
+      `#!/bin/sh
+touch '${join(dir, "ran")}'
+echo '[]'
+`,
+      { mode: 0o755 },
+    );
+    const gone = `127.0.0.1:1/studentbook@${REF.split("@")[1]}`;
+    const failed = await runScript(
+      renderStepScript(verifyStep({ ref: gone, format: "legacy", cosign: fakeCosign, node: process.execPath })),
+    ).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`could not ask the registry about ${gone}`);
+    expect(existsSync(join(dir, "ran"))).toBe(false);
   });
 
   it("trust a private registry CA in every step that talks to the registry", () => {

@@ -1,6 +1,7 @@
 import { parseDigestRef, registryHostOf } from "./image-ref.js";
 import { SBOM_FORMATS, type SbomFormat } from "./sbom-formats.js";
 import { expand, type Word } from "./shell-words.js";
+import { manifestServedInvocation } from "./manifest-commands.js";
 import { sbomUnchangedInvocation } from "./syft-commands.js";
 import { PublicEnv, SecretEnv, STEP_TMP, type StepScript, type ToolInvocation } from "./step-script.js";
 import { SIGNING_CONFIG_FILE, TRUSTED_ROOT_FILE, writeSigningConfig, writeTrustedRoot } from "./timestamp-commands.js";
@@ -177,16 +178,36 @@ const SIGNATURE_CLAIM_CHECK_SCRIPT = [
   'process.stdout.write(JSON.stringify(claims) + "\\n");',
 ].join(" ");
 
+/** Options of a verify step about its first command. */
+export interface ManifestFirstOptions {
+  /**
+   * First confirm (a HEAD by digest) that the registry serves the image's manifest, failing
+   * closed, naming the digest, when it does not: cosign verifies a digest's signatures without
+   * fetching the manifest. Default true; false only where the caller already checked it.
+   */
+  readonly manifestCheck?: boolean;
+  /** The node binary of the manifest check. Default `node` on PATH. */
+  readonly node?: string;
+}
+
+/** The manifest check a verify step starts with, unless the caller already ran it. */
+export function manifestFirst(options: CosignRefStepOptions & ManifestFirstOptions): ToolInvocation[] {
+  return options.manifestCheck === false
+    ? []
+    : [manifestServedInvocation({ ref: options.ref, registryCaFile: options.registryCaFile, node: options.node })];
+}
+
 /**
- * `cosign verify` with the public key from COSIGN_PUBLIC_KEY, no transparency log offline,
- * then a check that a verified claim is an image signature of this very digest. Exits
- * non-zero (and so fails the step) otherwise.
+ * The registry's manifest check (see {@link ManifestFirstOptions}), then `cosign verify` with
+ * the public key from COSIGN_PUBLIC_KEY, no transparency log offline, then a check that a
+ * verified claim is an image signature of this very digest. Exits non-zero (and so fails the
+ * step) otherwise.
  */
 export function verifyStep(
   options: CosignRefStepOptions &
-    CosignVerifyingOptions & {
+    CosignVerifyingOptions &
+    ManifestFirstOptions & {
       readonly format: SignatureFormat;
-      readonly node?: string;
       /** The `--key` to verify with. Default the PEM in COSIGN_PUBLIC_KEY; a KMS URI works too. */
       readonly keyRef?: string;
     },
@@ -198,6 +219,7 @@ export function verifyStep(
     registryHost: registryHostOf(repository),
     subject: options.ref,
     invocations: [
+      ...manifestFirst(options),
       ...setup,
       {
         argv: [
@@ -379,18 +401,21 @@ export function verifyAttestationInvocations(options: VerifyAttestationOptions):
 }
 
 /**
- * `cosign verify-attestation` of the SBOM predicate type with COSIGN_PUBLIC_KEY. The verified
- * payload (the whole SBOM) is discarded; the exit status is the verdict.
+ * The registry's manifest check (see {@link ManifestFirstOptions}), then `cosign
+ * verify-attestation` of the SBOM predicate type with COSIGN_PUBLIC_KEY. The verified payload
+ * (the whole SBOM) is discarded; the exit status is the verdict.
  */
 export function verifyAttestationStep(
-  options: CosignRefStepOptions & CosignVerifyingOptions & { readonly sbomFormat: SbomFormat; readonly format: SignatureFormat },
+  options: CosignRefStepOptions &
+    CosignVerifyingOptions &
+    ManifestFirstOptions & { readonly sbomFormat: SbomFormat; readonly format: SignatureFormat },
 ): StepScript {
   const { sbomFormat, ...rest } = options;
   const { setup, verify } = verifyAttestationInvocations({ ...rest, predicateType: sbomFormat });
   return {
     registryHost: registryOf(options.ref, "the image whose attestation to verify"),
     subject: options.ref,
-    invocations: [...setup, verify],
+    invocations: [...manifestFirst(options), ...setup, verify],
   };
 }
 

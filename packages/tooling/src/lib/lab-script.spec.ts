@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -94,5 +94,107 @@ describe("lab.sh: what it fetches and what git keeps", () => {
     for (const path of [".lab/dev/studentbook.spdx.json", ".lab/dev/registry-ca/ca.crt", "Pulumi.dev.yaml", ".pulumi-state/passphrase"]) {
       await expect(promisify(execFile)("git", ["check-ignore", "-q", path], { cwd: root }), path).resolves.toBeDefined();
     }
+  });
+});
+
+describe("lab.sh: the passphrase file and the work folder", { timeout: 30_000 }, () => {
+  const sh = (script: string, env: Record<string, string> = {}) =>
+    promisify(execFile)("bash", ["--norc", "-c", `set -euo pipefail; source ${JSON.stringify(SCRIPT)}; ${script}`], {
+      cwd: bin,
+      env: { PATH: process.env.PATH ?? "", ...env },
+    });
+
+  it("creates a named passphrase file that does not exist yet, private (0600), and keeps one that does", async () => {
+    const file = join(bin, "team", "passphrase");
+    const made = await sh('ensure_passphrase; echo "$PULUMI_CONFIG_PASSPHRASE_FILE"', { PULUMI_CONFIG_PASSPHRASE_FILE: file });
+    expect(made.stdout).toBe(`lab: generated the stack passphrase into ${file} (mode 0600)\n${file}\n`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(bin, "team")).mode & 0o077).toBe(0);
+    const passphrase = readFileSync(file, "utf8");
+    expect(passphrase).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const kept = await sh('ensure_passphrase; echo "$PULUMI_CONFIG_PASSPHRASE_FILE"', { PULUMI_CONFIG_PASSPHRASE_FILE: file });
+    expect(kept.stdout).toBe(`${file}\n`);
+    expect(readFileSync(file, "utf8")).toBe(passphrase);
+  });
+
+  it("defaults to .pulumi-state/passphrase and leaves a passphrase given in the environment alone", async () => {
+    const made = await sh('ensure_passphrase; echo "$PULUMI_CONFIG_PASSPHRASE_FILE"');
+    expect(made.stdout.trim().split("\n").pop()).toBe(join(bin, ".pulumi-state", "passphrase"));
+    const given = await sh('ensure_passphrase; echo "${PULUMI_CONFIG_PASSPHRASE_FILE:-none}"', { PULUMI_CONFIG_PASSPHRASE: "p" });
+    expect(given.stdout).toBe("none\n");
+  });
+
+  it("removes the stack's work folder after a destroy, keeping and naming a file that is not the lab's", async () => {
+    const work = join(bin, "work", "dev");
+    mkdirSync(join(work, "registry-ca"), { recursive: true });
+    await sh(`remove_work_dir ${JSON.stringify(work)}`);
+    expect(existsSync(work)).toBe(false);
+    mkdirSync(join(work, "empty"), { recursive: true });
+    writeFileSync(join(work, "notes.txt"), "mine");
+    const kept = await sh(`remove_work_dir ${JSON.stringify(work)}`);
+    expect(kept.stderr).toBe(`lab: kept ${work}: it still holds ${join(work, "notes.txt")} \n`);
+    expect(existsSync(join(work, "empty"))).toBe(false);
+    expect(existsSync(join(work, "notes.txt"))).toBe(true);
+  });
+});
+
+describe("lab.sh: a cancel of the npm process reaches the update", { timeout: 60_000 }, () => {
+  const RUN_ENGINE = resolve(import.meta.dirname, "../../../../tools/scripts/run-engine.sh");
+  const dir = mkdtempSync(join(tmpdir(), "run-engine-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // A stand-in pulumi (node: like Go's signal.Notify it handles SIGINT even when started with it ignored):
+  // on SIGINT it takes a second to finish what is under way, says so and exits 255, as pulumi's clean cancel does.
+  mkdirSync(join(dir, "bin"));
+  writeFileSync(
+    join(dir, "bin", "pulumi"),
+    [
+      "#!/usr/bin/env node",
+      'const fs = require("fs"); const log = (l) => fs.appendFileSync(process.env.ENGINE_LOG, l + "\\n");',
+      'process.on("SIGINT", () => { log("got SIGINT"); setTimeout(() => { log("cancelled cleanly"); process.exit(255); }, 1000); });',
+      'log("started " + process.argv.slice(2).join(" ")); setTimeout(() => { log("finished the update"); process.exit(0); }, 4000);',
+    ].join("\n"),
+    { mode: 0o755 },
+  );
+
+  /** `npm run up` of a package whose script is `script`; `signal` goes to the npm process once the engine started. */
+  async function cancelled(script: string, signal: NodeJS.Signals, name: string) {
+    const project = join(dir, name);
+    mkdirSync(project);
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name, private: true, scripts: { up: script } }));
+    const log = join(project, "engine.log");
+    writeFileSync(log, "");
+    const { spawn } = await import("node:child_process");
+    const npm = spawn("npm", ["run", "--silent", "up"], {
+      cwd: project,
+      env: { ...process.env, PATH: `${join(dir, "bin")}:${process.env.PATH ?? ""}`, ENGINE_LOG: log },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    npm.stdout.on("data", (d: Buffer) => (output += d));
+    npm.stderr.on("data", (d: Buffer) => (output += d));
+    const exited = new Promise<number | null>((done) => npm.on("exit", (code) => done(code)));
+    while (!readFileSync(log, "utf8").includes("started")) await new Promise((r) => setTimeout(r, 50));
+    npm.kill(signal);
+    const code = await exited;
+    const engine = readFileSync(log, "utf8");
+    // What the stand-in does after npm ended is not the cancel's: read the log as npm left it.
+    return { code, output, engine };
+  }
+
+  const viaLab = `exec bash --norc -c 'source ${RUN_ENGINE}; run_engine up --yes; echo went-on-after-the-engine'`;
+
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    it(`passes ${signal} on to pulumi as its clean cancel, waits for it, and exits ${signal === "SIGINT" ? 130 : 143}`, async () => {
+      const { code, output, engine } = await cancelled(viaLab, signal, `cancel-${signal}`);
+      expect(engine).toBe("started up --yes\ngot SIGINT\ncancelled cleanly\n");
+      expect(output).toContain(`lab: cancelled by ${signal}: pulumi up stopped cleanly (exit 255); the next lab:up goes on from there`);
+      expect(output).not.toContain("went-on-after-the-engine");
+      expect(code).toBe(signal === "SIGINT" ? 130 : 143);
+    });
+  }
+
+  it("did not without exec: npm's sh died of the signal, and the update went on to its end", async () => {
+    const { engine } = await cancelled(viaLab.replace(/^exec /, ""), "SIGINT", "no-exec");
+    expect(engine).toBe("started up --yes\nfinished the update\n");
   });
 });

@@ -19,12 +19,19 @@ const LAB: DeployedLab = {
 };
 
 /** Answers each step by the tool subcommand it runs, recording the environments it got. */
-function fakeRegistry(answers: { tagDigest?: string; verify?: number; attest?: number }): { run: StepRun; envs: Record<string, string>[] } {
+function fakeRegistry(answers: { served?: boolean; tagDigest?: string; verify?: number; attest?: number }): {
+  run: StepRun;
+  envs: Record<string, string>[];
+} {
   const envs: Record<string, string>[] = [];
   const run: StepRun = async (step, env) => {
     envs.push(env);
     const script = renderStepScript(step);
     const result = (exitCode: number, stdout = "", stderr = "") => ({ exitCode, stdout, stderr, timedOut: false, durationMs: 1 });
+    if (step.invocations.length === 1 && step.invocations[0]?.argv[3] === "served") {
+      const missing = "the registry does not serve the manifest of localhost:5001/studentbook@sha256:aaaa (HTTP 404): the image is gone";
+      return answers.served === false ? result(1, "", missing) : result(0);
+    }
     if (script.includes(" inspect "))
       return answers.tagDigest ? result(0, JSON.stringify({ Digest: answers.tagDigest })) : result(1, "", "manifest unknown");
     if (script.includes(" verify-attestation "))
@@ -41,7 +48,7 @@ describe("checkDeployedImage", () => {
   it("reports an image that is as deployed", async () => {
     const { run, envs } = fakeRegistry({ tagDigest: DIGEST });
     const status = await checkDeployedImage("studentbook", image, LAB, run, { LAB_REGISTRY_USERNAME: "alice" });
-    expect(status).toMatchObject({ tag: "same", signed: true, attested: true, packages: 180, problems: [] });
+    expect(status).toMatchObject({ served: true, tag: "same", signed: true, attested: true, packages: 180, problems: [] });
     expect(envs.every((env) => env.LAB_REGISTRY_USERNAME === "alice")).toBe(true);
     expect(envs.some((env) => env.COSIGN_PUBLIC_KEY === LAB.publicKey)).toBe(true);
   });
@@ -64,15 +71,31 @@ describe("checkDeployedImage", () => {
     };
     const status = await checkDeployedImage("studentbook", image, { ...LAB, registryCaFile: "/lab/dev/registry-ca/ca.crt" }, recording);
     expect(status.problems).toEqual([]);
-    expect(scripts[0]).toContain(`cp -- /lab/dev/registry-ca/ca.crt "\${lab_tmp}"/certs/ca.crt`);
-    expect(scripts[0]).toContain(`--tls-verify=true --cert-dir "\${lab_tmp}"/certs`);
-    expect(scripts.slice(1).every((s) => s.includes("--registry-cacert /lab/dev/registry-ca/ca.crt"))).toBe(true);
-    expect(scripts).toHaveLength(3);
+    expect(scripts[0]).toContain("served https://localhost:5001 studentbook");
+    expect(scripts[0]).toMatch(/ \/lab\/dev\/registry-ca\/ca\.crt$/);
+    expect(scripts[1]).toContain(`cp -- /lab/dev/registry-ca/ca.crt "\${lab_tmp}"/certs/ca.crt`);
+    expect(scripts[1]).toContain(`--tls-verify=true --cert-dir "\${lab_tmp}"/certs`);
+    expect(scripts.slice(2).every((s) => s.includes("--registry-cacert /lab/dev/registry-ca/ca.crt"))).toBe(true);
+    expect(scripts).toHaveLength(4);
   });
 
   it("catches a tag that was moved to another image", async () => {
     const status = await checkDeployedImage("studentbook", image, LAB, fakeRegistry({ tagDigest: OTHER }).run);
     expect(status.problems).toEqual([`tag localhost:5001/studentbook:1.0 now points to ${OTHER}`]);
+  });
+
+  it("fails closed on a manifest the registry no longer serves: nothing else is asked, naming the digest", async () => {
+    const scripts: string[] = [];
+    const { run } = fakeRegistry({ served: false, tagDigest: DIGEST });
+    const recording: StepRun = (step, env) => {
+      scripts.push(renderStepScript(step));
+      return run(step, env);
+    };
+    const status = await checkDeployedImage("studentbook", image, LAB, recording);
+    expect(status).toMatchObject({ served: false, signed: false, attested: false });
+    expect(status.problems).toEqual([expect.stringMatching(/^manifest: the registry does not serve the manifest of .*@sha256:aaaa/)]);
+    expect(scripts).toHaveLength(1);
+    expect(renderStatusTable([status])).toMatch(/^studentbook\s+sha256:aaaaaaaaaaaa…\s+NO\s+-\s+NO\s+NO\s+-$/m);
   });
 
   it("catches a deleted signature and a deleted attestation", async () => {
@@ -94,13 +117,21 @@ describe("parseDeployedLab and renderStatusTable", () => {
 
   it("renders one row per image and lists mismatches under it", () => {
     const table = renderStatusTable([
-      { name: "studentbook", digest: DIGEST, tag: "same", signed: true, attested: true, packages: 180, problems: [] },
-      { name: "team/api", digest: OTHER, tag: "-", signed: false, packages: 12, problems: ["signature: Error: no signatures found"] },
+      { name: "studentbook", digest: DIGEST, served: true, tag: "same", signed: true, attested: true, packages: 180, problems: [] },
+      {
+        name: "team/api",
+        digest: OTHER,
+        served: true,
+        tag: "-",
+        signed: false,
+        packages: 12,
+        problems: ["signature: Error: no signatures found"],
+      },
     ]);
     const lines = table.split("\n");
-    expect(lines[0]).toMatch(/^image\s+digest\s+tag\s+signed\+verified\s+attested\s+SBOM packages$/);
-    expect(lines[2]).toMatch(/^studentbook\s+sha256:aaaaaaaaaaaa…\s+same\s+yes\s+yes\s+180$/);
-    expect(lines[3]).toMatch(/^team\/api\s+sha256:bbbbbbbbbbbb…\s+-\s+NO\s+-\s+12$/);
+    expect(lines[0]).toMatch(/^image\s+digest\s+served\s+tag\s+signed\+verified\s+attested\s+SBOM packages$/);
+    expect(lines[2]).toMatch(/^studentbook\s+sha256:aaaaaaaaaaaa…\s+yes\s+same\s+yes\s+yes\s+180$/);
+    expect(lines[3]).toMatch(/^team\/api\s+sha256:bbbbbbbbbbbb…\s+yes\s+-\s+NO\s+-\s+12$/);
     expect(table).toContain("MISMATCH:\n  team/api: signature: Error: no signatures found");
   });
 });

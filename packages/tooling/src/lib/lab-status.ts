@@ -4,6 +4,7 @@ import type { SignatureFormat } from "./cosign-commands.js";
 import { pipelineOptions } from "./pipeline.js";
 import { PipelineStepError, runPipeline } from "./pipeline-runner.js";
 import type { SbomFormat } from "./sbom-formats.js";
+import { manifestServedStep } from "./manifest-commands.js";
 import { inspectTagStep } from "./skopeo-commands.js";
 import { PublicEnv, type StepScript } from "./step-script.js";
 import { renderTextTable } from "./text-table.js";
@@ -36,6 +37,8 @@ export interface DeployedLab {
 export interface ImageStatus {
   readonly name: string;
   readonly digest: string;
+  /** Whether the registry serves the digest's manifest; nothing else is checked when it does not. */
+  readonly served: boolean;
   /** "same", "moved to sha256:…", or "-" when no tag was pushed. */
   readonly tag: string;
   readonly signed: boolean;
@@ -91,8 +94,10 @@ export function errorLine(text: string): string {
 }
 
 /**
- * Re-checks one deployed image against the registry as it is now: the tag still points at
- * the digest, the signature verifies with the key the stack verifies with, the SBOM attestation too.
+ * Re-checks one deployed image against the registry as it is now: the registry serves its
+ * manifest (first: signatures of a digest verify without it, so without it nothing else counts),
+ * the tag still points at the digest, the signature verifies with the key the stack verifies
+ * with, the SBOM attestation too.
  */
 export async function checkDeployedImage(
   name: string,
@@ -104,6 +109,23 @@ export async function checkDeployedImage(
 ): Promise<ImageStatus> {
   const { digest } = parseDigestRef(image.digestRef, `images.${name}.digestRef`);
   const problems: string[] = [];
+
+  const manifest = await run(
+    manifestServedStep({ ref: image.digestRef, registryCaFile: lab.registryCaFile, node: tools.node }),
+    registryEnv,
+  );
+  if (manifest.exitCode !== 0) {
+    // The check's own line names the digest; the step's closing "node failed" line says less.
+    problems.push(
+      `manifest: ${
+        manifest.stderr
+          .split("\n")
+          .find((l) => l.trim() !== "")
+          ?.trim() ?? "not served"
+      }`,
+    );
+    return { name, digest, served: false, tag: "-", signed: false, attested: image.attestedRef ? false : undefined, problems };
+  }
 
   let tag = "-";
   if (image.taggedRef) {
@@ -148,17 +170,18 @@ export async function checkDeployedImage(
     attested = attestationProblem === undefined;
     if (!attested) problems.push(`attestation: ${attestationProblem}`);
   }
-  return { name, digest, tag, signed: signatureProblem === undefined, attested, packages: image.sbomPackageCount, problems };
+  return { name, digest, served: true, tag, signed: signatureProblem === undefined, attested, packages: image.sbomPackageCount, problems };
 }
 
 /** The summary table people read after `up` and from `lab:status`. */
 export function renderStatusTable(statuses: readonly ImageStatus[]): string {
   const yesNo = (v: boolean | undefined) => (v === undefined ? "-" : v ? "yes" : "NO");
   const lines = renderTextTable(
-    ["image", "digest", "tag", "signed+verified", "attested", "SBOM packages"],
+    ["image", "digest", "served", "tag", "signed+verified", "attested", "SBOM packages"],
     statuses.map((s) => [
       s.name,
       `${s.digest.slice(0, 19)}…`,
+      yesNo(s.served),
       s.tag,
       yesNo(s.signed),
       yesNo(s.attested),

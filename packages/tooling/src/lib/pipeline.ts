@@ -18,6 +18,7 @@ import { promoteStep } from "./promotion-commands.js";
 import type { RegistryArtifact } from "./registry-probe.js";
 import { SBOM_FORMATS, type SbomFormat } from "./sbom-formats.js";
 import { inspectStep, summariseInspection, type InspectionSummary } from "./skopeo-commands.js";
+import { restoreTagStep } from "./manifest-commands.js";
 import { createHash } from "node:crypto";
 import { renderStepScript, type StepScript } from "./step-script.js";
 import { parseSbomSummary, scanStep, type SbomScope, type SbomSummary } from "./syft-commands.js";
@@ -25,8 +26,12 @@ import { parseSbomSummary, scanStep, type SbomScope, type SbomSummary } from "./
 /** How the SBOM reaches the registry: a signed attestation, the seed's unsigned attachment, or both. */
 export type SbomDelivery = "attest" | "attach" | "both";
 
-/** What a drift check can find gone and the pipeline makes again; each has a repair count. */
-export type Repairable = RegistryArtifact | "sbomFile";
+/**
+ * What a drift check can find gone and the lab makes again; each has a repair count. `manifest`:
+ * the image itself, gone from the registry (pushed again, then re-signed and re-attested); `tag`:
+ * the tag the lab publishes, moved or gone (put back on the verified digest).
+ */
+export type Repairable = RegistryArtifact | "sbomFile" | "manifest" | "tag";
 
 /** Settings of one image's pipeline that are known when the program starts (plain config, never secret). */
 export interface PipelineOptions {
@@ -42,6 +47,11 @@ export interface PipelineOptions {
   readonly timestamps?: TimestampSigning;
   /** CA certificate file of a registry that serves TLS with a private CA. Default none. */
   readonly registryCaFile?: string;
+  /**
+   * The tag the lab publishes beside the digest (a built image's, e.g. `1.0`): the `tag` step puts
+   * it back on the verified digest when it was moved. Default none (an image the lab did not push).
+   */
+  readonly tag?: string;
   /** Tool binaries. Default each on PATH. */
   readonly tools: {
     readonly cosign?: string;
@@ -119,6 +129,8 @@ export interface PipelineResults {
   readonly "verify-provenance": string;
   /** The digest reference, once it passed the attestation policy: what may run. */
   readonly policy: string;
+  /** `host/name:tag`, once the published tag points at the verified digest again. */
+  readonly tag: string;
   /** The image in the promotion's registry, `host/name@sha256:…` (the same digest). */
   readonly promote: string;
   /** The promoted reference, once it verified (and passed the policy) in its registry. */
@@ -299,7 +311,7 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
     reads: ["verifyKeyFingerprint", "repairs", "trustTriggers"],
     environment: ["verifier", "registry", "trust"],
     triggers: (i) => [resultOf(i, "attest"), resultOf(i, "scan").sha256, i.verifyKeyFingerprint, i.repairs.attestation, ...i.trustTriggers],
-    script: (i, o) => verifyAttestationStep({ ...verifyingRef(resultOf(i, "attest"), o), sbomFormat: o.sbom.format }),
+    script: (i, o) => verifyAttestationStep({ ...verifyingRef(resultOf(i, "attest"), o), sbomFormat: o.sbom.format, node: o.tools.node }),
   },
   {
     name: "base",
@@ -353,7 +365,7 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
       i.repairs.attestation,
       ...i.trustTriggers,
     ],
-    script: (i, o) => verifyProvenanceStep(verifyingRef(resultOf(i, "attest-provenance"), o)),
+    script: (i, o) => verifyProvenanceStep({ ...verifyingRef(resultOf(i, "attest-provenance"), o), node: o.tools.node }),
   },
   {
     name: "policy",
@@ -376,6 +388,18 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
     script: (i, o) => verifyImagePolicyStep({ ...verifyingRef(resultOf(i, "verify"), o), sbomFormat: o.sbom.format, node: o.tools.node }),
   },
   {
+    name: "tag",
+    when: (o) => o.tag !== undefined,
+    needs: ["verify"],
+    // Only what passed everything gets the tag back.
+    after: ["policy"],
+    reads: ["repairs"],
+    environment: ["registry"],
+    triggers: (i, o) => [resultOf(i, "verify"), o.tag, i.repairs.tag],
+    script: (i, o) => restoreTagStep({ ref: resultOf(i, "verify"), tag: tagOf(o), registryCaFile: o.registryCaFile, node: o.tools.node }),
+    parse: (stdout) => stdout.trim(),
+  },
+  {
     name: "promote",
     when: (o) => o.promotion !== undefined,
     needs: ["verify"],
@@ -383,7 +407,21 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
     after: ["policy", "verify-attestation", "verify-provenance", "attach", "triangulate"],
     reads: ["ref", "promotionRepository", "verifyKeyFingerprint", "repairs", "trustTriggers"],
     environment: ["verifier", "registry", "trust", "target"],
-    triggers: (i, o) => [i.ref, targetOf(i), i.verifyKeyFingerprint, o.signatureFormat, o.sbom.delivery, i.repairs, ...i.trustTriggers],
+    // The repairs of what it copies (not the tag's, which it does not copy).
+    triggers: (i, o) => [
+      i.ref,
+      targetOf(i),
+      i.verifyKeyFingerprint,
+      o.signatureFormat,
+      o.sbom.delivery,
+      {
+        signature: i.repairs.signature,
+        sbomFile: i.repairs.sbomFile,
+        attestation: i.repairs.attestation,
+        attachment: i.repairs.attachment,
+      },
+      ...i.trustTriggers,
+    ],
     script: (i, o) =>
       promoteStep({
         sourceRef: resultOf(i, "verify"),
@@ -424,6 +462,11 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
     parse: (_stdout, _ref, i) => resultOf(i, "promote"),
   },
 ];
+
+function tagOf(o: PipelineOptions): string {
+  if (o.tag === undefined) throw new Error("pipeline: a tag step without a tag");
+  return o.tag;
+}
 
 function targetOf(i: StepInputs): string {
   if (i.promotionRepository === undefined) throw new Error("pipeline: a promotion without its target repository");
@@ -516,6 +559,7 @@ export function pipelineOptions(
     },
     timestamps: partial.timestamps,
     registryCaFile: partial.registryCaFile,
+    tag: partial.tag,
     tools: partial.tools ?? {},
     provenance: partial.provenance,
     policy: partial.policy,
@@ -524,4 +568,11 @@ export function pipelineOptions(
 }
 
 /** No repairs yet: every count 0. */
-export const NO_REPAIRS: Readonly<Record<Repairable, number>> = { signature: 0, sbomFile: 0, attestation: 0, attachment: 0 };
+export const NO_REPAIRS: Readonly<Record<Repairable, number>> = {
+  signature: 0,
+  sbomFile: 0,
+  attestation: 0,
+  attachment: 0,
+  manifest: 0,
+  tag: 0,
+};

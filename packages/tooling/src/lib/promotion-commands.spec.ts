@@ -100,7 +100,8 @@ describe("promoteStep", () => {
       format: "legacy",
       sourceCaFile: "/ca/source.pem",
     });
-    expect(argvOf(fromCa)[0]).toEqual(expect.arrayContaining(["--registry-cacert", "/ca/source.pem"]));
+    expect(argvOf(fromCa)[0]?.slice(3)).toEqual(["served", "https://localhost:5001", "studentbook", DIGEST, "", "/ca/source.pem"]);
+    expect(argvOf(fromCa)[1]).toEqual(expect.arrayContaining(["--registry-cacert", "/ca/source.pem"]));
     expect(
       argvOf(fromCa)
         .find((argv) => argv[1] === "cp")!

@@ -1,7 +1,9 @@
 import { parseDigestRef, registryHostOf } from "./image-ref.js";
 import {
   attestInvocations,
+  manifestFirst,
   verifyAttestationInvocations,
+  type ManifestFirstOptions,
   type CosignRefStepOptions,
   type CosignSigningOptions,
   type CosignVerifyingOptions,
@@ -50,6 +52,7 @@ export function attestProvenanceStep(
 }
 
 /**
+ * The registry's manifest check ({@link ManifestFirstOptions}), then
  * `cosign verify-attestation --type slsaprovenance1` with the public key from
  * COSIGN_PUBLIC_KEY (or `keyRef`), the same trust options as the SBOM attestation's check. The
  * exit status is the verdict: no provenance from that key fails. With `printStatements` the
@@ -57,7 +60,8 @@ export function attestProvenanceStep(
  */
 export function verifyProvenanceStep(
   options: CosignRefStepOptions &
-    CosignVerifyingOptions & {
+    CosignVerifyingOptions &
+    ManifestFirstOptions & {
       readonly format: SignatureFormat;
       readonly keyRef?: string;
       /** Print the verified envelopes on stdout. Default false: discarded. */
@@ -70,7 +74,7 @@ export function verifyProvenanceStep(
   return {
     registryHost: registryHostOf(repository),
     subject: options.ref,
-    invocations: [...setup, options.printStatements ? printing : { ...printing, stdoutTo }],
+    invocations: [...manifestFirst(options), ...setup, options.printStatements ? printing : { ...printing, stdoutTo }],
   };
 }
 

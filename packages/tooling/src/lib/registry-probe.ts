@@ -36,6 +36,8 @@ const BUNDLE_PREDICATE_ANNOTATION = "dev.sigstore.bundle.predicateType";
 interface Answer {
   readonly status: number;
   readonly body: string;
+  /** The digest the registry says it answered for (`Docker-Content-Digest`), when it says one. */
+  readonly digest?: string;
 }
 
 function get(method: "HEAD" | "GET", host: string, path: string, access: ProbeAccess): Promise<Answer> {
@@ -50,7 +52,14 @@ function get(method: "HEAD" | "GET", host: string, path: string, access: ProbeAc
     const onResponse = (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      const digest = res.headers["docker-content-digest"];
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString("utf8"),
+          digest: typeof digest === "string" ? digest : undefined,
+        }),
+      );
       res.on("error", reject);
     };
     const req = https ? httpsRequest(url, options, onResponse) : httpRequest(url, options, onResponse);
@@ -116,5 +125,43 @@ export async function probeArtifacts(ref: string, format: SignatureFormat, acces
     };
   } catch {
     return {};
+  }
+}
+
+/**
+ * Whether the registry serves the manifest of `ref` (one HEAD by digest, as every verify step
+ * asks it first): `false` on 404, `undefined` when the registry could not tell (down, refused).
+ */
+export async function probeManifest(ref: string, access: ProbeAccess = {}): Promise<boolean | undefined> {
+  const parsed = parseDigestRef(ref, "the image to probe");
+  const host = registryHostOf(parsed.repository);
+  try {
+    const answer = await get("HEAD", host, `/v2/${parsed.repository.slice(host.length + 1)}/manifests/${parsed.digest}`, access);
+    if (answer.status === 404) return false;
+    return answer.status === 200 && (answer.digest === undefined || answer.digest === parsed.digest) ? true : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where the tag `taggedRef` (`host[:port]/name:tag`) points now (one HEAD): its digest, `null`
+ * when the tag is gone, `undefined` when the registry could not tell.
+ */
+export async function probeTag(taggedRef: string, access: ProbeAccess = {}): Promise<string | null | undefined> {
+  const host = registryHostOf(taggedRef);
+  const colon = taggedRef.lastIndexOf(":");
+  if (colon <= host.length) return undefined;
+  try {
+    const answer = await get(
+      "HEAD",
+      host,
+      `/v2/${taggedRef.slice(host.length + 1, colon)}/manifests/${taggedRef.slice(colon + 1)}`,
+      access,
+    );
+    if (answer.status === 404) return null;
+    return answer.status === 200 ? answer.digest : undefined;
+  } catch {
+    return undefined;
   }
 }

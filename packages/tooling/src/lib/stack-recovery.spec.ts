@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { isPulumiProcess, pendingOperations, stackLocks, staleLocks, staleStepDirs } from "./stack-recovery.js";
+import { isPulumiProcess, pendingOperations, STEP_START_GRACE_MS, stackLocks, staleLocks, staleStepDirs } from "./stack-recovery.js";
 
 const root = mkdtempSync(join(tmpdir(), "stack-recovery-"));
 const live = spawn("sleep", ["60"], { argv0: "pulumi", stdio: "ignore" });
@@ -102,5 +102,18 @@ describe("staleStepDirs", () => {
     mkdirSync(join(tmp, "unrelated"));
     expect(staleStepDirs(tmp)).toEqual([join(tmp, "lab-step.dead")]);
     expect(existsSync(join(tmp, "lab-step.live"))).toBe(true);
+  });
+
+  it("counts a folder without a pid file as stale once it is older than a step can take to start", () => {
+    const tmp = join(root, "tmp-no-pid");
+    mkdirSync(join(tmp, "lab-step.cancelled"), { recursive: true });
+    mkdirSync(join(tmp, "lab-step.half-written"));
+    writeFileSync(join(tmp, "lab-step.half-written", "pid"), "");
+    const made = statSync(join(tmp, "lab-step.cancelled")).mtimeMs;
+    expect(staleStepDirs(tmp, () => true, made + 1000)).toEqual([]);
+    expect(staleStepDirs(tmp, () => true, made + STEP_START_GRACE_MS + 1000).sort()).toEqual([
+      join(tmp, "lab-step.cancelled"),
+      join(tmp, "lab-step.half-written"),
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { STEP_TMP_PREFIX } from "./step-script.js";
 
@@ -72,20 +72,35 @@ export function pendingOperations(stateDir: string, project: string, stack: stri
 }
 
 /**
- * Step temporary directories (TMPDIR/lab-step.*) whose step shell is gone: a step killed with
- * SIGKILL cannot remove its own, and it may hold a registry credential or a TLS key.
+ * How long a step may take from making its temporary directory to writing its pid there (the
+ * next line of its script): a directory without a pid file older than this belongs to a step that
+ * was stopped in between (or whose EXIT trap was cut short), never to one that is starting.
  */
-export function staleStepDirs(tmp: string, isLive: (pid: number) => boolean = isRunning): string[] {
+export const STEP_START_GRACE_MS = 60_000;
+
+/**
+ * Step temporary directories (TMPDIR/lab-step.*) whose step shell is gone: a step killed with
+ * SIGKILL cannot remove its own, and it may hold a registry credential or a TLS key. A
+ * directory without a pid file counts once it is older than {@link STEP_START_GRACE_MS}.
+ */
+export function staleStepDirs(tmp: string, isLive: (pid: number) => boolean = isRunning, now = Date.now()): string[] {
   if (!existsSync(tmp)) return [];
   return readdirSync(tmp)
     .filter((name) => name.startsWith(STEP_TMP_PREFIX))
     .map((name) => join(tmp, name))
     .filter((dir) => {
+      let pid: string;
       try {
-        return !isLive(Number(readFileSync(join(dir, "pid"), "utf8").trim()));
+        pid = readFileSync(join(dir, "pid"), "utf8").trim();
       } catch {
-        return false; // no pid yet: a step that is just starting
+        try {
+          return statSync(dir).isDirectory() && now - statSync(dir).mtimeMs > STEP_START_GRACE_MS;
+        } catch {
+          return false; // gone meanwhile
+        }
       }
+      // A pid file being written (empty) is a step starting, like no pid file at all.
+      return pid === "" ? now - statSync(dir).mtimeMs > STEP_START_GRACE_MS : !isLive(Number(pid));
     });
 }
 
