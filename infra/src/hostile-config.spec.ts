@@ -1,9 +1,10 @@
+import * as pulumi from "@pulumi/pulumi";
 import { LabConfigError, parseLabConfig, SECRET_CONFIG_KEYS, type RawConfig } from "@signed-image-lab/components";
 import { execa } from "execa";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { dirname, join, resolve } from "node:path";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { installRecordingMocks, plain, scriptOf, outputValue } from "../../packages/components/src/testing/recording-mocks.js";
 import { createLab } from "./lab.js";
 
@@ -125,6 +126,17 @@ function configFor(keyCase: KeyCase, value: string): Record<string, string> {
   return Object.fromEntries(Object.entries(raw).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
+/** Makes an empty file at `path` (relative to the work folder), where the file system allows that name. */
+function placeFile(path: string): void {
+  try {
+    const file = resolve(work, path);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, "");
+  } catch {
+    // A name no file system takes (too long, a NUL): the config check names the key instead.
+  }
+}
+
 /** Registers the whole lab for `raw` under fresh mocks; returns each step's script and environment. */
 async function registerLab(raw: Record<string, string>) {
   const secretKeys = SECRET_CONFIG_KEYS.filter((k) => raw[k] !== undefined);
@@ -151,11 +163,26 @@ describe("a hostile value in every string key", () => {
 
   it.each(cases)("%s = %s: refused naming the key, or one argument of its tool", async (key, kind, keyCase, value) => {
     const raw = configFor(keyCase, value);
+    // A CA file must exist before anything is registered (the config check reads the paths):
+    // made at the hostile path, so the value can still reach the tools that take it.
+    // Each case leaves the work folder as it found it: a workDir case's steps make a folder
+    // where a later case needs its CA file.
+    const atValue = resolve(work, value);
+    if (/^(workDir|registryCaFile|promotion\.registryCaFile)$/.test(key) && atValue.startsWith(`${work}/`)) {
+      onTestFinished(() => {
+        try {
+          rmSync(atValue, { recursive: true, force: true });
+        } catch {
+          // A name no file system takes was never made.
+        }
+      });
+    }
+    if (key.endsWith("registryCaFile")) placeFile(value);
     let steps: Awaited<ReturnType<typeof registerLab>>;
     try {
       steps = await registerLab(raw);
     } catch (error) {
-      if (!(error instanceof LabConfigError)) throw error;
+      if (!(error instanceof LabConfigError) && !pulumi.RunError.isInstance(error)) throw error;
       const head = key.split(/[.[]/)[0] ?? key;
       expect(error.message, "the error names the key").toContain(`${NS}:${head}`);
       return;
