@@ -28,6 +28,8 @@ export interface EnvironmentPlan {
   readonly nextSteps: readonly string[];
   /** Team mode: the environment variables to export (backend, passphrase); empty otherwise. */
   readonly environment: readonly string[];
+  /** Team mode: the stack file is committed, so `.gitignore` (which ignores every other) lets it through. */
+  readonly committed: boolean;
 }
 
 const NAMESPACE = "signed-image-lab";
@@ -104,5 +106,11 @@ export function planEnvironment(options: EnvironmentOptions): EnvironmentPlan {
     ...(team?.nextSteps ?? []),
     `LAB_STACK=${options.name} npm run lab:up`,
   ];
-  return { path: `Pulumi.${options.name}.yaml`, yaml: doc.toString(), nextSteps, environment: team?.environment ?? [] };
+  return {
+    path: `Pulumi.${options.name}.yaml`,
+    yaml: doc.toString(),
+    nextSteps,
+    environment: team?.environment ?? [],
+    committed: team !== undefined,
+  };
 }

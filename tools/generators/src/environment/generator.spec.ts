@@ -29,7 +29,7 @@ describe("environment generator", () => {
     const tree = createTreeWithEmptyWorkspace();
     const printNextSteps = await environmentGenerator(tree, {
       name: "team-a",
-      registryPort: 5002,
+      registryPort: 5003,
       appPort: 8091,
       images: "studentbook=packages/studentbook, team/api=services/api",
       authUsers: "alice,bob",
@@ -87,6 +87,7 @@ describe("environment generator", () => {
   it.each([
     [{ name: "qa", registryPort: 70000 }, /signed-image-lab:registryPort: must be 1 to 65535/],
     [{ name: "qa", appPort: 5001 }, /signed-image-lab:appPort: must differ from registryPort/],
+    [{ name: "staging", registryPort: 5002 }, /signed-image-lab:registryPort: must differ from promotion\.registryPort's default \(5002\)/],
     [{ name: "qa", images: "Not Valid=x" }, /signed-image-lab:images\[0\]\.name: must be a lower-case repository name/],
     [{ name: "qa", keySource: "kms" as const }, /signed-image-lab:signingKey\.kmsUri: required when signingKey.source is kms/],
     [
