@@ -2,6 +2,9 @@
 # The lab's main job: `npm run lab:up` stands the lab up with `pulumi up`, `npm run lab:destroy`
 # takes it down, `npm run lab:doctor` only says what is there and what is missing. Embedded defaults: Pulumi's local file backend in .pulumi-state/ (no cloud
 # login), the passphrase secrets provider, stack `dev`.
+# `npm run lab:pulumi -- <args>` runs the pinned pulumi CLI on that backend, passphrase and stack;
+# `eval "$(npm run -s lab:env)"` puts the same into your shell, so a plain `pulumi` works there.
+# `npm run lab:explain` prints what the lab ran for each step of the seed lab, and how to check it.
 #
 # Environment:
 #   PULUMI_CONFIG_PASSPHRASE  passphrase of the stack's secrets; default: one generated once into
@@ -20,6 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 action=${1:-up}
+(($# == 0)) || shift
 STACK=${LAB_STACK:-dev}
 
 # shellcheck source=tools/scripts/stack-config.sh
@@ -53,7 +57,7 @@ if [[ $PULUMI_BACKEND_URL != file://* ]]; then
   [[ ! $PULUMI_BACKEND_URL =~ ^[a-z]+://[^/@]*:[^/@]*@ ]] ||
     log "warning: PULUMI_BACKEND_URL holds a password; put it in PGPASSWORD instead (the CLI may print the URL)"
   # A running update from this checkout: stop before the build below rewrites what it runs.
-  for pid in $(pgrep -x pulumi || true); do
+  [[ $action == pulumi || $action == env ]] || for pid in $(pgrep -x pulumi || true); do
     [[ $(readlink "/proc/$pid/cwd" 2>/dev/null) == "$PWD" ]] && tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL" &&
       die "an update from this checkout is running right now (pid $pid); wait for it, or stop that process"
   done
@@ -62,9 +66,29 @@ mkdir -p .pulumi-state
 if [[ -z ${PULUMI_CONFIG_PASSPHRASE:-} && -z ${PULUMI_CONFIG_PASSPHRASE_FILE:-} ]]; then
   if [[ ! -f .pulumi-state/passphrase ]]; then
     (umask 077 && node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("base64url"))' > .pulumi-state/passphrase)
-    log "generated the stack passphrase into .pulumi-state/passphrase"
+    log "generated the stack passphrase into .pulumi-state/passphrase" >&2
   fi
   export PULUMI_CONFIG_PASSPHRASE_FILE=$PWD/.pulumi-state/passphrase
+fi
+
+# `lab:pulumi` and `lab:env`: the pinned CLI with the lab's backend, passphrase and stack; no
+# install, no build. PULUMI_STACK selects the stack for every command (--stack still wins).
+if [[ $action == pulumi || $action == env ]]; then
+  pin=$(node -p "require('./tools/versions.json').pulumi.version")
+  found=$(pulumi version 2>/dev/null || true)
+  [[ $found == "$pin" ]] ||
+    die "the lab pins pulumi $pin, but ${found:+pulumi $found is first on PATH}${found:-no pulumi is on PATH}: npm run lab:doctor says how to get it"
+  export PULUMI_STACK=$STACK
+  if [[ $action == pulumi ]]; then
+    exec pulumi "$@"
+  fi
+  # Shell lines for `eval`: no secret on stdout (a team env file is sourced, not printed).
+  [[ -n ${LAB_TEAM_ENV:-} ]] && printf 'set -a && . %q && set +a\n' "$(realpath "$LAB_TEAM_ENV")"
+  printf 'export PATH=%q:"$PATH"\n' "$PWD/.tools/bin"
+  for name in PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE_FILE PULUMI_SKIP_UPDATE_CHECK PULUMI_STACK; do
+    [[ -n ${!name:-} ]] && printf 'export %s=%q\n' "$name" "${!name}"
+  done
+  exit 0
 fi
 
 # A running update of this stack (same checkout): stop before the build below rewrites what it runs.
@@ -176,6 +200,6 @@ case $action in
     true
     ;;
   *)
-    die "usage: lab.sh up|status|destroy|doctor"
+    die "usage: lab.sh up|status|destroy|doctor|explain|pulumi <args>|env"
     ;;
 esac
