@@ -14,7 +14,7 @@
 #   LAB_LOCAL_IMAGES=1        use the images tools/bootstrap/local-images.sh builds (machines
 #                             without Docker Hub) as registryImage and baseImage
 #
-# Team mode (README "For teams"): state in a shared backend instead of .pulumi-state/, e.g.
+# Team mode (docs/teams.md): state in a shared backend instead of .pulumi-state/, e.g.
 #   PULUMI_BACKEND_URL=postgres://pulumi@db:5432/pulumi?sslmode=verify-full  PGPASSWORD=…
 #   PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE  the team's passphrase (required:
 #                             a passphrase generated on one machine would lock the others out)

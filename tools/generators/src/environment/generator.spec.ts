@@ -48,8 +48,8 @@ describe("environment generator", () => {
     const plan = planEnvironment({ name: "team-a", authUsers: "alice" });
     expect(plan.nextSteps).toEqual(
       expect.arrayContaining([
-        "pulumi config set --secret cosignPassword --stack team-a   # the cosign key's password",
-        "pulumi config set --secret --path 'registryAuth.users[0].password' --stack team-a   # alice's password",
+        "npm run lab:pulumi -- config set --secret cosignPassword --stack team-a   # the cosign key's password",
+        "npm run lab:pulumi -- config set --secret --path 'registryAuth.users[0].password' --stack team-a   # alice's password",
         "LAB_STACK=team-a npm run lab:up",
       ]),
     );
@@ -73,7 +73,7 @@ describe("environment generator", () => {
       kmsUri: "hashivault://lab",
       vaultAddress: "https://vault.example.com:8200",
     }).nextSteps;
-    expect(steps).toContainEqual(expect.stringContaining("pulumi config set --secret vaultToken --stack signer"));
+    expect(steps).toContainEqual(expect.stringContaining("npm run lab:pulumi -- config set --secret vaultToken --stack signer"));
     expect(steps.join("\n")).not.toContain("cosignPassword");
   });
 

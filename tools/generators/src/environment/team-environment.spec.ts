@@ -100,9 +100,9 @@ describe("environment generator, --mode team", () => {
     expect(plan.environment.some((line) => line.startsWith("export PULUMI_CONFIG_PASSPHRASE_FILE="))).toBe(true);
     expect(plan.nextSteps).toEqual(
       expect.arrayContaining([
-        "pulumi stack init shared --secrets-provider passphrase",
-        "pulumi config set --secret vaultToken --stack shared   # a Vault token that may sign with hashivault://lab-signer",
-        "pulumi config set --secret --path 'registryAuth.users[1].password' --stack shared   # bob's password",
+        "npm run lab:pulumi -- stack init shared --secrets-provider passphrase",
+        "npm run lab:pulumi -- config set --secret vaultToken --stack shared   # a Vault token that may sign with hashivault://lab-signer",
+        "npm run lab:pulumi -- config set --secret --path 'registryAuth.users[1].password' --stack shared   # bob's password",
       ]),
     );
     expect(plan.nextSteps.join("\n")).not.toMatch(/cosignPassword/);
