@@ -97,7 +97,9 @@ export function planEnvironment(options: EnvironmentOptions): EnvironmentPlan {
       ? []
       : [`npm run lab:pulumi -- config set --secret cosignPassword ${stack}   # the cosign key's password`]),
     ...(keySource === "config" ? [`npm run lab:pulumi -- config set --secret cosignPrivateKey ${stack} < cosign.key`] : []),
-    ...(vaultKey ? [`npm run lab:pulumi -- config set --secret vaultToken ${stack}   # a Vault/OpenBao token that may sign with the transit key`] : []),
+    ...(vaultKey
+      ? [`npm run lab:pulumi -- config set --secret vaultToken ${stack}   # a Vault/OpenBao token that may sign with the transit key`]
+      : []),
     ...(users.length > 0 ? [`npm run lab:pulumi -- config set --path registryAuth.enabled true ${stack}`] : []),
     ...users.flatMap((username, i) => [
       `npm run lab:pulumi -- config set --secret --path 'registryAuth.users[${i}].username' ${username} ${stack}`,
