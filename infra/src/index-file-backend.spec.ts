@@ -34,7 +34,13 @@ afterAll(() => {
 
 describe("the lab program on a file backend", () => {
   it("carries the repair counts of the last update's drift record, read from the checkpoint file", async () => {
-    expect((await outputValue(program.drift!.studentbook!)).repairs).toEqual({ signature: 3, attestation: 1, attachment: 0, sbomFile: 0 });
+    expect((await outputValue(program.drift!.studentbook!)).repairs).toEqual({
+      signature: 3,
+      attestation: 1,
+      attachment: 0,
+      sbomFile: 0,
+      ociArchive: 0,
+    });
     expect(mocks.resources.filter((r) => r.type === "pulumi:pulumi:StackReference")).toEqual([]);
   });
 });

@@ -103,6 +103,7 @@ function imageOutputs(pipeline: SigningPipeline) {
     provenanceRef: pipeline.provenanceRef,
     admittedRef: pipeline.admittedRef,
     promotedRef: pipeline.promotedRef,
+    ociArchive: pipeline.ociArchive,
   };
 }
 
@@ -265,6 +266,8 @@ export function createLab(config: LabConfig, site: LabSite) {
     admittedRef: first.admittedRef,
     /** The first image in the promotion's registry, verified there. */
     promotedRef: first.promotedRef,
+    /** The first image's verified digest as an OCI archive (the seed's step 1.4): file and sha256. */
+    ociArchive: first.ociArchive,
     imageDigestRef: first.digestRef,
     signedRef: first.signedRef,
     verifiedRef: first.verifiedRef,

@@ -32,6 +32,7 @@ export function pipelineValues(
       sbomFile: repairs.sbomFile ?? 0,
       attestation: repairs.attestation ?? 0,
       attachment: repairs.attachment ?? 0,
+      ociArchive: repairs.ociArchive ?? 0,
     }) as pulumi.Output<Record<Repairable, number>>,
   };
 }

@@ -17,7 +17,14 @@ import { attestProvenanceStep, provenancePredicateEnv, verifyProvenanceStep } fr
 import { promoteStep } from "./promotion-commands.js";
 import type { RegistryArtifact } from "./registry-probe.js";
 import { SBOM_FORMATS, type SbomFormat } from "./sbom-formats.js";
-import { inspectStep, summariseInspection, type InspectionSummary } from "./skopeo-commands.js";
+import {
+  inspectStep,
+  ociArchiveStep,
+  parseOciArchive,
+  summariseInspection,
+  type InspectionSummary,
+  type OciArchive,
+} from "./skopeo-commands.js";
 import { createHash } from "node:crypto";
 import { renderStepScript, type StepScript } from "./step-script.js";
 import { parseSbomSummary, scanStep, type SbomScope, type SbomSummary } from "./syft-commands.js";
@@ -26,7 +33,7 @@ import { parseSbomSummary, scanStep, type SbomScope, type SbomSummary } from "./
 export type SbomDelivery = "attest" | "attach" | "both";
 
 /** What a drift check can find gone and the pipeline makes again; each has a repair count. */
-export type Repairable = RegistryArtifact | "sbomFile";
+export type Repairable = RegistryArtifact | "sbomFile" | "ociArchive";
 
 /** Settings of one image's pipeline that are known when the program starts (plain config, never secret). */
 export interface PipelineOptions {
@@ -71,6 +78,11 @@ export interface PipelineOptions {
     readonly caFile?: string;
     readonly oras?: string;
   };
+  /**
+   * Export the verified digest as an OCI archive (the seed's step 1.4, `skopeo copy …
+   * oci-archive:`) to this absolute path. Default none.
+   */
+  readonly ociArchive?: { readonly file: string };
 }
 
 /** Values a step reads that become known while the program runs (Pulumi outputs in the adapter). */
@@ -123,6 +135,8 @@ export interface PipelineResults {
   readonly promote: string;
   /** The promoted reference, once it verified (and passed the policy) in its registry. */
   readonly "verify-promoted": string;
+  /** The OCI archive of the verified digest: its file and sha256. */
+  readonly archive: OciArchive;
 }
 
 /** A step's name: the Command resource is `<image>-<name>`. */
@@ -383,7 +397,21 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
     after: ["policy", "verify-attestation", "verify-provenance", "attach", "triangulate"],
     reads: ["ref", "promotionRepository", "verifyKeyFingerprint", "repairs", "trustTriggers"],
     environment: ["verifier", "registry", "trust", "target"],
-    triggers: (i, o) => [i.ref, targetOf(i), i.verifyKeyFingerprint, o.signatureFormat, o.sbom.delivery, i.repairs, ...i.trustTriggers],
+    // (The repairs of what it copies, spelled out: a repair of the local archive copies nothing.)
+    triggers: (i, o) => [
+      i.ref,
+      targetOf(i),
+      i.verifyKeyFingerprint,
+      o.signatureFormat,
+      o.sbom.delivery,
+      {
+        signature: i.repairs.signature,
+        sbomFile: i.repairs.sbomFile,
+        attestation: i.repairs.attestation,
+        attachment: i.repairs.attachment,
+      },
+      ...i.trustTriggers,
+    ],
     script: (i, o) =>
       promoteStep({
         sourceRef: resultOf(i, "verify"),
@@ -423,7 +451,25 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
     },
     parse: (_stdout, _ref, i) => resultOf(i, "promote"),
   },
+  {
+    name: "archive",
+    when: (o) => o.ociArchive !== undefined,
+    needs: ["verify"],
+    reads: ["repairs"],
+    environment: ["registry"],
+    // Again for a new verified digest, or when the drift check found the file gone or changed.
+    triggers: (i) => [resultOf(i, "verify"), i.repairs.ociArchive ?? 0],
+    script: (i, o) =>
+      ociArchiveStep({ ref: resultOf(i, "verify"), outFile: archiveOf(o).file, registryCaFile: o.registryCaFile, skopeo: o.tools.skopeo }),
+    deleteScript: (o) => ({ invocations: [{ argv: ["rm", "-f", archiveOf(o).file, `${archiveOf(o).file}.partial`] }] }),
+    parse: (stdout) => parseOciArchive(stdout),
+  },
 ];
+
+function archiveOf(o: PipelineOptions): NonNullable<PipelineOptions["ociArchive"]> {
+  if (o.ociArchive === undefined) throw new Error("pipeline: an archive step without its file");
+  return o.ociArchive;
+}
 
 function targetOf(i: StepInputs): string {
   if (i.promotionRepository === undefined) throw new Error("pipeline: a promotion without its target repository");
@@ -497,6 +543,11 @@ export function renderPipelineStep(step: PipelineStep, inputs: StepInputs, optio
   return renderStepScript(step.script(inputs, options));
 }
 
+/** Where a pipeline named `name` writes its OCI archive in `workDir` (a name with `/` keeps its folders). */
+export function ociArchiveFileOf(workDir: string, name: string): string {
+  return `${workDir}/${name}.oci.tar`;
+}
+
 /** Where a pipeline named `name` writes its SBOM file in `workDir`. */
 export function sbomFileOf(workDir: string, name: string, format: SbomFormat): string {
   return `${workDir}/${name}.${SBOM_FORMATS[format].fileSuffix}`;
@@ -520,8 +571,9 @@ export function pipelineOptions(
     provenance: partial.provenance,
     policy: partial.policy,
     promotion: partial.promotion,
+    ociArchive: partial.ociArchive,
   };
 }
 
 /** No repairs yet: every count 0. */
-export const NO_REPAIRS: Readonly<Record<Repairable, number>> = { signature: 0, sbomFile: 0, attestation: 0, attachment: 0 };
+export const NO_REPAIRS: Readonly<Record<Repairable, number>> = { signature: 0, sbomFile: 0, attestation: 0, attachment: 0, ociArchive: 0 };
