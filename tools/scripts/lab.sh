@@ -179,6 +179,11 @@ case $action in
   status)
     lab_status
     ;;
+  explain)
+    outputs=$(pulumi stack output --json --stack "$STACK")
+    config=$(pulumi config --json --stack "$STACK")
+    printf '{"outputs":%s,"config":%s}' "$outputs" "$config" | LAB_STACK=$STACK node packages/tooling/dist/bin/lab-explain.js "$@"
+    ;;
   destroy)
     node packages/tooling/dist/bin/lab-recover.js --stack "$STACK"
     # The build tags that still hold the image the lab pushed, by image ID, read before the
