@@ -357,9 +357,9 @@ export function renderExplanation(lab: ExplainedLab): string {
   ];
   for (const step of lab.steps) {
     lines.push(`${step.seed} ${step.title}`, `  seed:   ${step.seedCommand}`);
-    step.ran.forEach((line, i) => lines.push(`  ${i === 0 ? "ran:  " : "      "}  ${line}`));
-    step.result.forEach((line, i) => lines.push(`  ${i === 0 ? "result:" : "       "} ${line}`));
-    step.check.forEach((line, i) => lines.push(`  ${i === 0 ? "check:" : "      "}  ${line}`));
+    for (const [i, line] of step.ran.entries()) lines.push(`  ${i === 0 ? "ran:  " : "      "}  ${line}`);
+    for (const [i, line] of step.result.entries()) lines.push(`  ${i === 0 ? "result:" : "       "} ${line}`);
+    for (const [i, line] of step.check.entries()) lines.push(`  ${i === 0 ? "check:" : "      "}  ${line}`);
     lines.push("");
   }
   return lines.join("\n");
