@@ -1,4 +1,5 @@
 import { execa } from "execa";
+import { appendFileSync, existsSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dockerInventory, EngineLab } from "./engine-lab.js";
 
@@ -77,5 +78,21 @@ describe("lab:explain under the real engine", () => {
       });
       expect(run.exitCode, `${seed}: ${line}\n${String(run.all)}`).toBe(0);
     }
+  });
+
+  it("re-makes a deleted OCI archive and a changed SBOM file, which stay there, and then changes nothing", async () => {
+    const before = (await lab.outputs(STACK)).images.studentbook;
+    rmSync(before.ociArchive.file);
+    appendFileSync(before.sbomFile, " ");
+    const healed = await lab.npm("lab:up", STACK);
+    expect(healed.exitCode, String(healed.all).slice(-3000)).toBe(0);
+    expect(String(healed.all)).toContain("drift: sbomFile, ociArchive of");
+    const after = (await lab.outputs(STACK)).images.studentbook;
+    // The replaced originals' delete scripts ran first: they never remove what the replacements wrote.
+    expect(existsSync(after.ociArchive.file)).toBe(true);
+    expect(existsSync(after.sbomFile)).toBe(true);
+    const again = await lab.npm("lab:up", STACK);
+    expect(String(again.all)).not.toContain("drift:");
+    expect(String(again.all)).not.toMatch(/\+-\d+ replaced|\+ \d+ created/);
   });
 });

@@ -50,7 +50,14 @@ export function stepCommand(name: string, args: StepCommandArgs, opts: pulumi.Cu
       addPreviousOutputInEnv: false,
       logging: args.secretStdout ? "none" : "stderr",
     },
-    { ...opts, additionalSecretOutputs: args.secretStdout ? ["stdout"] : [] },
+    {
+      ...opts,
+      additionalSecretOutputs: args.secretStdout ? ["stdout"] : [],
+      // A step that removes what it made must remove the old one before the new one is made: the
+      // default order (create the replacement, then delete the original) ran the original's
+      // `rm -f` on the file the replacement had just written (a re-scanned SBOM, a re-made archive).
+      ...(args.deleteScript === undefined ? {} : { deleteBeforeReplace: true }),
+    },
   );
 }
 
