@@ -40,7 +40,7 @@ const SECRETS = {
 
 describe("environment generator, --mode team", () => {
   it("git ignores every Pulumi.<stack>.yaml of the repository, not Pulumi.yaml", () => {
-    const root = join(import.meta.dirname, "../../../..");
+    const root = join(__dirname, "../../../..");
     const ignored = (path: string) => {
       try {
         execFileSync("git", ["check-ignore", "-q", "--no-index", path], { cwd: root });
@@ -55,7 +55,7 @@ describe("environment generator, --mode team", () => {
 
   it("lets the committed team stack through the .gitignore that ignores every other stack file", async () => {
     const tree = createTreeWithEmptyWorkspace();
-    const gitignore = readFileSync(join(import.meta.dirname, "../../../../.gitignore"), "utf8");
+    const gitignore = readFileSync(join(__dirname, "../../../../.gitignore"), "utf8");
     tree.write(".gitignore", gitignore);
     await environmentGenerator(tree, TEAM);
     await environmentGenerator(tree, { name: "dev2" });
