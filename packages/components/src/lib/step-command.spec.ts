@@ -11,15 +11,29 @@ beforeAll(async () => {
 afterEach(() => vi.restoreAllMocks());
 
 describe("stepCommand", () => {
-  it("deletes the old resource before making its replacement when the step removes what it made", () => {
+  it("deletes the original before making the replacement only for a step that asks", () => {
     const made = vi.spyOn(command.local, "Command");
+    module.stepCommand("lab-archive", { script: "true", triggers: [1], deleteScript: "rm -f /lab/x.oci.tar", deleteFirst: true }, {});
     module.stepCommand("lab-scan", { script: "true", triggers: [1], deleteScript: "rm -f /lab/sbom.json" }, {});
-    module.stepCommand("lab-sign", { script: "true", triggers: [1] }, {});
-    const options = made.mock.calls.map(([name, , opts]) => [name, opts?.deleteBeforeReplace]);
-    // Created first, the replacement's file would be removed by the original's delete script.
-    expect(options).toEqual([
-      ["lab-scan", true],
-      ["lab-sign", undefined],
+    expect(made.mock.calls.map(([name, , opts]) => [name, opts?.deleteBeforeReplace])).toEqual([
+      ["lab-archive", true],
+      ["lab-scan", undefined],
     ]);
+  });
+
+  it("the pipeline's archive step asks (a re-made archive is the same file), and nothing depends on it", async () => {
+    const made = vi.spyOn(command.local, "Command");
+    const { SigningPipeline } = await import("./signing-pipeline.js");
+    const { fakeKeyMaterial, outputValue } = await import("../test-support/recording-mocks.js");
+    const pipeline = new SigningPipeline("dbr", {
+      registry: { endpoint: "localhost:5001" },
+      image: { kind: "existing", ref: `localhost:5001/dbr@sha256:${"3".repeat(64)}` },
+      key: fakeKeyMaterial(),
+      workDir: "/lab/dev",
+    });
+    await outputValue(pipeline.ociArchive);
+    const deleteFirst = made.mock.calls.filter(([, , opts]) => opts?.deleteBeforeReplace).map(([name]) => name);
+    // Pulumi replaces the dependents of a delete-first step too: the scan (which the app depends on) must not be one.
+    expect(deleteFirst).toEqual(["dbr-archive"]);
   });
 });

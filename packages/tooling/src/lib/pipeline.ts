@@ -173,6 +173,12 @@ export interface PipelineStep {
   readonly script: (inputs: StepInputs, options: PipelineOptions) => StepScript;
   /** The script run when it is deleted. Default none. */
   readonly deleteScript?: (options: PipelineOptions) => StepScript;
+  /**
+   * Its delete script removes what its replacement writes (the same file): the original is
+   * deleted before the replacement is made. Only for a step no other step depends on (Pulumi
+   * replaces the dependents of such a step too). Default false.
+   */
+  readonly deleteFirst?: boolean;
   /** Its result from its stdout, the image's digest reference and its inputs. Default that reference, once it succeeded. */
   readonly parse?: (stdout: string, ref: string, inputs: StepInputs) => PipelineResults[StepName];
 }
@@ -462,6 +468,8 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
     script: (i, o) =>
       ociArchiveStep({ ref: resultOf(i, "verify"), outFile: archiveOf(o).file, registryCaFile: o.registryCaFile, skopeo: o.tools.skopeo }),
     deleteScript: (o) => ({ invocations: [{ argv: ["rm", "-f", archiveOf(o).file, `${archiveOf(o).file}.partial`] }] }),
+    // A re-made archive is written to the same file: the original's delete must run first.
+    deleteFirst: true,
     parse: (stdout) => parseOciArchive(stdout),
   },
 ];
