@@ -41,6 +41,7 @@ describe("the lab program on a file backend", () => {
       sbomFile: 0,
       manifest: 0,
       tag: 0,
+      ociArchive: 0,
     });
     expect(mocks.resources.filter((r) => r.type === "pulumi:pulumi:StackReference")).toEqual([]);
   });

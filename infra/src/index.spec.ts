@@ -67,7 +67,7 @@ describe("the lab program on defaults", () => {
     const record = await outputValue(program.drift!.studentbook!);
     expect(record.digestRef).toBe(digestRef);
     expect(record.sbomSha256).toMatch(/^[a-f0-9]{64}$/);
-    expect(record.repairs).toEqual({ signature: 0, attestation: 0, attachment: 0, sbomFile: 0, manifest: 0, tag: 0 });
+    expect(record.repairs).toEqual({ signature: 0, attestation: 0, attachment: 0, sbomFile: 0, manifest: 0, tag: 0, ociArchive: 0 });
   });
 
   it("runs every step as one short command line, its script in the environment (short errors)", () => {

@@ -13,6 +13,7 @@ export const drift = lab.drift;
 export const promotionRegistryEndpoint = lab.promotionRegistryEndpoint;
 export const admittedRef = lab.admittedRef;
 export const promotedRef = lab.promotedRef;
+export const ociArchive = lab.ociArchive;
 export const imageDigestRef = lab.imageDigestRef;
 export const signedRef = lab.signedRef;
 export const verifiedRef = lab.verifiedRef;

@@ -41,6 +41,7 @@ export function createLab(config: LabConfig, site: LabSite) {
     promotionRegistryEndpoint: lab.promotionRegistryEndpoint,
     admittedRef: lab.admittedRef,
     promotedRef: lab.promotedRef,
+    ociArchive: lab.ociArchive,
     imageDigestRef: lab.imageDigestRef,
     signedRef: lab.signedRef,
     verifiedRef: lab.verifiedRef,

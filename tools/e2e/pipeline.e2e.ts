@@ -17,7 +17,9 @@ import {
   type PipelineRun,
   type SignatureFormat,
 } from "@signed-image-lab/tooling";
-import { appendFileSync } from "node:fs";
+import { execa } from "execa";
+import { createHash } from "node:crypto";
+import { appendFileSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BASE_IMAGE } from "./support/lab-fixture.js";
@@ -39,6 +41,7 @@ describe.skipIf(!tools)("the pipeline graph the components run, run for real by 
     options: pipelineOptions({
       signatureFormat: format,
       sbom: { file: join(sbomDir, "studentbook.spdx.json") },
+      ociArchive: { file: join(sbomDir, "studentbook.oci.tar") },
       tools: { cosign: tools!.cosign, syft: tools!.syft, node: tools!.node, skopeo: tools!.skopeo, docker: tools!.docker },
     }),
     values: {
@@ -69,9 +72,25 @@ describe.skipIf(!tools)("the pipeline graph the components run, run for real by 
     expect(results.scan?.packages).toBeGreaterThan(50);
     expect(results["verify-attestation"]).toBe(env.ref);
 
+    // The seed's step 1.4: the verified digest as an OCI archive that skopeo reads back.
+    const archive = results.archive!;
+    expect(archive.file).toBe(run.options.ociArchive?.file);
+    expect(archive.sha256).toBe(createHash("sha256").update(readFileSync(archive.file)).digest("hex"));
+    const inspected = JSON.parse((await execa(tools!.skopeo, ["inspect", `oci-archive:${archive.file}`])).stdout) as { Layers: string[] };
+    expect(inspected.Layers).toHaveLength(results.inspect?.layers.length ?? -1);
+    expect(existsSync(`${archive.file}.partial`)).toBe(false);
+
     expect((await runPipeline({ ...run, memory })).ran).toEqual([]);
     const repaired = await runPipeline({ ...run, values: { ...run.values, repairs: { ...NO_REPAIRS, attestation: 1 } }, memory });
     expect([...repaired.ran].sort()).toEqual(["attest", "verify-attestation"]);
+    rmSync(archive.file);
+    const rearchived = await runPipeline({
+      ...run,
+      values: { ...run.values, repairs: { ...NO_REPAIRS, attestation: 1, ociArchive: 1 } },
+      memory,
+    });
+    expect(rearchived.ran).toEqual(["archive"]);
+    expect(existsSync(archive.file)).toBe(true);
   });
 
   it("runs the bundle graph (no triangulate) and stock cosign verifies its attestation", async () => {
@@ -83,7 +102,7 @@ describe.skipIf(!tools)("the pipeline graph the components run, run for real by 
     const run = graph(bundled, "bundle", env.lab.tempDir("bundle"));
     const outcome = await runPipeline(run);
     expect(outcome.ran).not.toContain("triangulate");
-    expect([...outcome.ran].sort()).toEqual(["attach", "attest", "inspect", "scan", "sign", "verify", "verify-attestation"]);
+    expect([...outcome.ran].sort()).toEqual(["archive", "attach", "attest", "inspect", "scan", "sign", "verify", "verify-attestation"]);
     const stock = await runStep(verifyAttestationStep({ ref: bundled, sbomFormat: "spdx-json", format: "bundle", cosign: tools!.cosign }), {
       ...verifierEnv(env.labKey),
       ...env.auth,

@@ -2,6 +2,9 @@
 # The lab's main job: `npm run lab:up` stands the lab up with `pulumi up`, `npm run lab:destroy`
 # takes it down, `npm run lab:doctor` only says what is there and what is missing. Embedded defaults: Pulumi's local file backend in .pulumi-state/ (no cloud
 # login), the passphrase secrets provider, stack `dev`.
+# `npm run lab:pulumi -- <args>` runs the pinned pulumi CLI on that backend, passphrase and stack;
+# `eval "$(npm run -s lab:env)"` puts the same into your shell, so a plain `pulumi` works there.
+# `npm run lab:explain` prints what the lab ran for each step of the seed lab, and how to check it.
 #
 # Environment:
 #   PULUMI_CONFIG_PASSPHRASE  passphrase of the stack's secrets; default: one generated once into
@@ -12,7 +15,7 @@
 #   LAB_LOCAL_IMAGES=1        use the images tools/bootstrap/local-images.sh builds (machines
 #                             without Docker Hub) as registryImage and baseImage
 #
-# Team mode (README "For teams"): state in a shared backend instead of .pulumi-state/, e.g.
+# Team mode (docs/teams.md): state in a shared backend instead of .pulumi-state/, e.g.
 #   PULUMI_BACKEND_URL=postgres://pulumi@db:5432/pulumi?sslmode=verify-full  PGPASSWORD=…
 #   PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE  the team's passphrase (required:
 #                             a passphrase generated on one machine would lock the others out)
@@ -21,6 +24,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 action=${1:-up}
+(($# == 0)) || shift
 STACK=${LAB_STACK:-dev}
 
 # shellcheck source=tools/scripts/stack-config.sh
@@ -56,13 +60,33 @@ if [[ $PULUMI_BACKEND_URL != file://* ]]; then
   [[ ! $PULUMI_BACKEND_URL =~ ^[a-z]+://[^/@]*:[^/@]*@ ]] ||
     log "warning: PULUMI_BACKEND_URL holds a password; put it in PGPASSWORD instead (the CLI may print the URL)"
   # A running update from this checkout: stop before the build below rewrites what it runs.
-  for pid in $(pgrep -x pulumi || true); do
+  [[ $action == pulumi || $action == env ]] || for pid in $(pgrep -x pulumi || true); do
     [[ $(readlink "/proc/$pid/cwd" 2>/dev/null) == "$PWD" ]] && tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL" &&
       die "an update from this checkout is running right now (pid $pid); wait for it, or stop that process"
   done
 fi
 mkdir -p .pulumi-state
 ensure_passphrase
+
+# `lab:pulumi` and `lab:env`: the pinned CLI with the lab's backend, passphrase and stack; no
+# install, no build. PULUMI_STACK selects the stack for every command (--stack still wins).
+if [[ $action == pulumi || $action == env ]]; then
+  pin=$(node -p "require('./packages/tooling/versions.json').pulumi.version")
+  found=$(pulumi version 2>/dev/null || true)
+  [[ $found == "$pin" ]] ||
+    die "the lab pins pulumi $pin, but ${found:+pulumi $found is first on PATH}${found:-no pulumi is on PATH}: npm run lab:doctor says how to get it"
+  export PULUMI_STACK=$STACK
+  if [[ $action == pulumi ]]; then
+    exec pulumi "$@"
+  fi
+  # Shell lines for `eval`: no secret on stdout (a team env file is sourced, not printed).
+  [[ -n ${LAB_TEAM_ENV:-} ]] && printf 'set -a && . %q && set +a\n' "$(realpath "$LAB_TEAM_ENV")"
+  printf 'export PATH=%q:"$PATH"\n' "$PWD/.tools/bin"
+  for name in PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE_FILE PULUMI_SKIP_UPDATE_CHECK PULUMI_STACK; do
+    [[ -n ${!name:-} ]] && printf 'export %s=%q\n' "$name" "${!name}"
+  done
+  exit 0
+fi
 
 # A running update of this stack (same checkout): stop before the build below rewrites what it runs.
 for lock in .pulumi-state/.pulumi/locks/organization/*/"$STACK"/*.json; do
@@ -161,6 +185,11 @@ case $action in
   status)
     lab_status
     ;;
+  explain)
+    outputs=$(pulumi stack output --json --stack "$STACK")
+    config=$(pulumi config --json --stack "$STACK")
+    printf '{"outputs":%s,"config":%s}' "$outputs" "$config" | LAB_STACK=$STACK node packages/tooling/dist/bin/lab-explain.js "$@"
+    ;;
   destroy)
     node packages/tooling/dist/bin/lab-recover.js --stack "$STACK"
     # The build tags that still hold the image the lab pushed, by image ID, read before the
@@ -185,6 +214,6 @@ case $action in
     true
     ;;
   *)
-    die "usage: lab.sh up|status|destroy|doctor"
+    die "usage: lab.sh up|status|destroy|doctor|explain|pulumi <args>|env"
     ;;
 esac

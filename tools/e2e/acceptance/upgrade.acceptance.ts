@@ -36,7 +36,14 @@ describe("an upgrade of the program on a running lab", () => {
     console.log(`--- lab:up after the upgrade\n${summary}`);
     expect(upgraded.exitCode, String(upgraded.all).slice(-3000)).toBe(0);
     expect(changeCounts(String(upgraded.all)).filter((line) => !/created|updated/.test(line))).toEqual([]);
-    expect(changeCounts(String(upgraded.all)).filter((line) => /created/.test(line) && !/^\+ 1 created$/.test(line))).toEqual([]);
+    // Created: only what is new: the SigningLab component itself and each image's new steps
+    // (the OCI archive of seed step 1.4, the tag step that puts a moved tag back).
+    const created = [...String(upgraded.all).matchAll(/^\s*\+\s+(\S+) (\S+) created/gm)].map((m) => `${m[1]} ${m[2]}`);
+    expect(
+      created.filter(
+        (resource) => resource !== "signed-image-lab:lab:SigningLab lab" && !/^command:local:Command \S+-(archive|tag)$/.test(resource),
+      ),
+    ).toEqual([]);
     // Since every verify step first asks the registry for the manifest, their scripts changed: a
     // verify step (and nothing that signs, scans or builds) runs once again after the upgrade.
     const updated = [...String(upgraded.all).matchAll(/^\s*~\s+command:local:Command (\S+) updated/gm)].map((m) => m[1]);

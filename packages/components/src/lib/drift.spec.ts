@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkDrift, fileSha256, manifestRepairs, presenceWithSbomFile, type DriftRecord } from "./drift.js";
+import { checkDrift, fileSha256, manifestRepairs, presenceWithLocalFiles, presenceWithSbomFile, type DriftRecord } from "./drift.js";
 
 const REF = `localhost:5001/app@sha256:${"1".repeat(64)}`;
 const previous: DriftRecord = {
   digestRef: REF,
   sbomSha256: "f".repeat(64),
-  repairs: { signature: 2, attestation: 0, attachment: 0, sbomFile: 0 },
+  repairs: { signature: 2, attestation: 0, attachment: 0, sbomFile: 0, manifest: 0, tag: 0, ociArchive: 0 },
 };
 
 describe("checkDrift", () => {
@@ -19,7 +19,7 @@ describe("checkDrift", () => {
       sbomFile: true,
     });
     expect(result.lost).toEqual(["signature"]);
-    expect(result.repairs).toEqual({ signature: 3, attestation: 0, attachment: 0, sbomFile: 0, manifest: 0, tag: 0 });
+    expect(result.repairs).toEqual({ signature: 3, attestation: 0, attachment: 0, sbomFile: 0, manifest: 0, tag: 0, ociArchive: 0 });
   });
 
   it("keeps the counts when everything is there, so an update without drift changes nothing", () => {
@@ -34,7 +34,7 @@ describe("checkDrift", () => {
   it("leaves a new digest (first update, rebuilt image) to the steps its digest triggers", () => {
     expect(checkDrift(undefined, REF, ["signature"], { signature: false })).toEqual({
       lost: [],
-      repairs: { signature: 0, attestation: 0, attachment: 0, sbomFile: 0, manifest: 0, tag: 0 },
+      repairs: { signature: 0, attestation: 0, attachment: 0, sbomFile: 0, manifest: 0, tag: 0, ociArchive: 0 },
     });
     expect(checkDrift(previous, REF.replace(/1+$/, "2".repeat(64)), ["signature"], { signature: false }).lost).toEqual([]);
   });
@@ -59,7 +59,7 @@ describe("a lost manifest", () => {
       tag: true,
     });
     expect(result.lost).toEqual(["manifest", "signature", "attestation", "attachment"]);
-    expect(result.repairs).toEqual({ signature: 3, attestation: 1, attachment: 1, sbomFile: 0, manifest: 1, tag: 0 });
+    expect(result.repairs).toEqual({ signature: 3, attestation: 1, attachment: 1, sbomFile: 0, manifest: 1, tag: 0, ociArchive: 0 });
   });
 
   it("keeps the raised count when the image pushed again came out with a new digest (the whole chain re-runs for it)", () => {
@@ -69,6 +69,37 @@ describe("a lost manifest", () => {
 
   it("counts a moved tag as lost", () => {
     expect(checkDrift(previous, REF, ["tag"], { tag: false })).toMatchObject({ lost: ["tag"], repairs: { tag: 1 } });
+  });
+});
+
+describe("a drift record from before the OCI archive", () => {
+  it("starts the archive's count at 0 and cannot tell whether an archive it never recorded is there", () => {
+    const before = { digestRef: REF, sbomSha256: "f".repeat(64), repairs: { signature: 2, attestation: 0, attachment: 0, sbomFile: 0 } };
+    const present = presenceWithLocalFiles({}, { sbomFile: "/nonexistent/a", ociArchiveFile: "/nonexistent/b" }, before);
+    expect(present.ociArchive).toBeUndefined();
+    expect(checkDrift(before as unknown as DriftRecord, REF, ["ociArchive"], present)).toEqual({
+      lost: [],
+      repairs: { signature: 2, attestation: 0, attachment: 0, sbomFile: 0, manifest: 0, tag: 0, ociArchive: 0 },
+    });
+  });
+});
+
+describe("presenceWithLocalFiles", () => {
+  it("counts the OCI archive present only while it holds the sha256 the update recorded", () => {
+    const dir = mkdtempSync(join(tmpdir(), "drift-"));
+    try {
+      const files = { sbomFile: join(dir, "app.spdx.json"), ociArchiveFile: join(dir, "app.oci.tar") };
+      writeFileSync(files.sbomFile, "{}");
+      writeFileSync(files.ociArchiveFile, "tar");
+      const recorded = { sbomSha256: fileSha256(files.sbomFile), ociArchiveSha256: fileSha256(files.ociArchiveFile) };
+      expect(presenceWithLocalFiles({ signature: true }, files, recorded)).toEqual({ signature: true, sbomFile: true, ociArchive: true });
+      writeFileSync(files.ociArchiveFile, "another tar");
+      expect(presenceWithLocalFiles({}, files, recorded).ociArchive).toBe(false);
+      rmSync(files.ociArchiveFile);
+      expect(presenceWithLocalFiles({}, files, recorded)).toEqual({ sbomFile: true, ociArchive: false });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -13,6 +13,8 @@ export type { Repairable };
 export interface DriftRecord {
   readonly digestRef: string;
   readonly sbomSha256?: string;
+  /** The OCI archive's sha256 (undefined before the lab made archives). */
+  readonly ociArchiveSha256?: string;
   /** A count per repairable thing; a record from an earlier version of the lab lacks the newer ones (0). */
   readonly repairs: Readonly<Partial<Record<Repairable, number>>>;
 }
@@ -71,11 +73,28 @@ export function fileSha256(path: string): string | undefined {
   }
 }
 
+/** Whether `file` still holds `sha256`; undefined (cannot tell) without a recorded sha256. */
+function fileHolds(file: string, sha256: string | undefined): boolean | undefined {
+  return sha256 === undefined ? undefined : fileSha256(file) === sha256;
+}
+
 /** Presence as {@link checkDrift} takes it: registry artifacts plus whether the SBOM file still holds `sbomSha256`. */
 export function presenceWithSbomFile(
   registry: ArtifactPresence,
   sbomFile: string,
   sbomSha256: string | undefined,
 ): Partial<Record<Repairable, boolean>> {
-  return { ...registry, sbomFile: sbomSha256 === undefined ? undefined : fileSha256(sbomFile) === sbomSha256 };
+  return { ...registry, sbomFile: fileHolds(sbomFile, sbomSha256) };
+}
+
+/** {@link presenceWithSbomFile}, plus whether the OCI archive still holds `ociArchiveSha256`. */
+export function presenceWithLocalFiles(
+  registry: ArtifactPresence,
+  files: { readonly sbomFile: string; readonly ociArchiveFile: string },
+  previous: Pick<DriftRecord, "sbomSha256" | "ociArchiveSha256">,
+): Partial<Record<Repairable, boolean>> {
+  return {
+    ...presenceWithSbomFile(registry, files.sbomFile, previous.sbomSha256),
+    ociArchive: fileHolds(files.ociArchiveFile, previous.ociArchiveSha256),
+  };
 }

@@ -64,6 +64,7 @@ export function pipelineCommands(name: string, args: PipelineCommandsArgs, paren
         ),
         triggers: inputs.apply((i) => [...step.triggers(i, args.options)]),
         deleteScript: step.deleteScript ? renderStepScript(step.deleteScript(args.options)) : undefined,
+        deleteFirst: step.deleteFirst,
       },
       { parent },
     );

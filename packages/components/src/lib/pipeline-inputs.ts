@@ -34,6 +34,7 @@ export function pipelineValues(
       attachment: repairs.attachment ?? 0,
       manifest: repairs.manifest ?? 0,
       tag: repairs.tag ?? 0,
+      ociArchive: repairs.ociArchive ?? 0,
     }) as pulumi.Output<Record<Repairable, number>>,
   };
 }

@@ -100,6 +100,7 @@ export type SigningLabImage = Pick<
   | "provenanceRef"
   | "admittedRef"
   | "promotedRef"
+  | "ociArchive"
 > & {
   /** How many packages the SBOM lists. */
   readonly sbomPackageCount: pulumi.Output<number>;
@@ -209,6 +210,8 @@ export class SigningLab extends pulumi.ComponentResource {
   readonly admittedRef: pulumi.Output<string>;
   /** The first image in the promotion's registry, verified there. */
   readonly promotedRef?: pulumi.Output<string>;
+  /** The first image's verified digest as an OCI archive (the seed's step 1.4): file and sha256. */
+  readonly ociArchive: SigningLabImage["ociArchive"];
   /** The first image: pushed, signed, verified and attested refs, all pinned by digest. */
   readonly imageDigestRef: pulumi.Output<string>;
   readonly signedRef: pulumi.Output<string>;
@@ -426,6 +429,7 @@ export class SigningLab extends pulumi.ComponentResource {
           provenanceRef: pipeline.provenanceRef,
           admittedRef: pipeline.admittedRef,
           promotedRef: pipeline.promotedRef,
+          ociArchive: pipeline.ociArchive,
         },
       ]),
     );
@@ -435,6 +439,7 @@ export class SigningLab extends pulumi.ComponentResource {
     this.promotionRegistryEndpoint = promotionRegistry ? pulumi.output(promotionRegistry.endpoint) : undefined;
     this.admittedRef = first.admittedRef;
     this.promotedRef = first.promotedRef;
+    this.ociArchive = first.ociArchive;
     this.imageDigestRef = first.digestRef;
     this.signedRef = first.signedRef;
     this.verifiedRef = first.verifiedRef;

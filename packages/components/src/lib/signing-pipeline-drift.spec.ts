@@ -57,10 +57,10 @@ describe("SigningPipeline drift check", () => {
     const previous: DriftRecord = {
       digestRef: ref,
       sbomSha256: fileSha256(join(workDir, "app.spdx.json")),
-      repairs: { signature: 4, attestation: 1, attachment: 0, sbomFile: 0 },
+      repairs: { signature: 4, attestation: 1, attachment: 0, sbomFile: 0, ociArchive: 0 },
     };
     const record = await checked("app", ref, previous);
-    expect(record.repairs).toEqual({ signature: 4, attestation: 2, attachment: 0, sbomFile: 0, manifest: 0, tag: 0 });
+    expect(record.repairs).toEqual({ signature: 4, attestation: 2, attachment: 0, sbomFile: 0, manifest: 0, tag: 0, ociArchive: 0 });
     expect(record.digestRef).toBe(ref);
     expect(triggersOf("app-sign").at(-1)).toBe(4);
     expect(triggersOf("app-verify").at(-1)).toBe(4);
@@ -75,10 +75,29 @@ describe("SigningPipeline drift check", () => {
     const previous: DriftRecord = {
       digestRef: ref,
       sbomSha256: "0".repeat(64),
-      repairs: { signature: 0, attestation: 0, attachment: 0, sbomFile: 0 },
+      repairs: { signature: 0, attestation: 0, attachment: 0, sbomFile: 0, ociArchive: 0 },
     };
     expect((await checked("other", ref, previous)).repairs.sbomFile).toBe(1);
     expect(triggersOf("other-scan").at(-1)).toBe(1);
+  });
+
+  it("re-makes the OCI archive, and nothing else, when the file no longer holds what the last update recorded", async () => {
+    const ref = `${host}/team/third@sha256:${HEX}`;
+    writeFileSync(join(workDir, "third.spdx.json"), "{}");
+    writeFileSync(join(workDir, "third.oci.tar"), "changed since");
+    const previous: DriftRecord = {
+      digestRef: ref,
+      sbomSha256: fileSha256(join(workDir, "third.spdx.json")),
+      ociArchiveSha256: "0".repeat(64),
+      repairs: { signature: 0, attestation: 3, attachment: 0, sbomFile: 0, ociArchive: 0 },
+    };
+    const record = await checked("third", ref, previous);
+    expect(record.repairs).toEqual({ signature: 0, attestation: 4, attachment: 0, sbomFile: 0, manifest: 0, tag: 0, ociArchive: 1 });
+    expect(triggersOf("third-archive")).toEqual([ref, 1]);
+    expect(triggersOf("third-scan").at(-1)).toBe(0);
+    expect(triggersOf("third-sign").at(-1)).toBe(0);
+    // What the archive step reports is what the next update's drift check compares with.
+    expect(record.ociArchiveSha256).toMatch(/^[a-f0-9]{64}$/);
   });
 });
 
@@ -130,7 +149,7 @@ describe("SigningPipeline drift check of the image itself", () => {
     answered.set("1.0", `sha256:${"9".repeat(64)}`);
     const repairs = { signature: 0, attestation: 0, attachment: 0, sbomFile: 0, manifest: 0, tag: 3 };
     const record = await built("moved", { digestRef: first.digestRef, sbomSha256: first.sbomSha256, repairs });
-    expect(record.repairs).toEqual({ ...repairs, sbomFile: record.repairs.sbomFile, tag: 4 });
+    expect(record.repairs).toEqual({ ...repairs, sbomFile: record.repairs.sbomFile, tag: 4, ociArchive: 0 });
     expect(triggersOf("moved-tag").at(-1)).toBe(4);
     expect(triggersOf("moved-sign").at(-1)).toBe(0);
     answered.set("1.0", digest);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  deleteScriptOf,
   holdsSecretInput,
   scriptOf,
   stepEnvironment,
@@ -8,6 +9,7 @@ import {
   installRecordingMocks,
   registeredUrns,
   outputValue,
+  plain,
   type RecordingMocks,
 } from "../testing/recording-mocks.js";
 import { tempBuildContext } from "../test-support/build-context.js";
@@ -73,6 +75,27 @@ describe("SigningPipeline", () => {
     expect(stepEnvironment(promote)).toMatchObject({ LAB_TARGET_REGISTRY_USERNAME: "prod", LAB_TARGET_REGISTRY_PASSWORD: "prod-pw" });
     expect(holdsSecretInput(promote.inputs.environment)).toBe(true);
     expect(stepEnvironment(mocks.named("gated-verify-promoted"))).toMatchObject({ LAB_REGISTRY_USERNAME: "prod" });
+  });
+
+  it("exports the verified digest as an OCI archive (the seed's step 1.4), which destroy removes", async () => {
+    const pipeline = new module.SigningPipeline("archived", {
+      registry: { endpoint: "localhost:5001" },
+      image: { kind: "build", repository: "archived", tag: "1.0", context: CONTEXT },
+      key: fakeKeyMaterial(),
+      workDir: "/lab/dev",
+    });
+    const verified = await outputValue(pipeline.verifiedRef);
+    const archive = await outputValue(pipeline.ociArchive);
+    expect(archive).toEqual({ file: "/lab/dev/archived.oci.tar", sha256: expect.stringMatching(/^[a-f0-9]{64}$/) });
+    const step = mocks.named("archived-archive");
+    expect(registeredUrns().find((urn) => urn.endsWith("::archived-archive"))).toContain("signed-image-lab:signing:SigningPipeline$");
+    expect(scriptOf(step)).toContain(
+      `skopeo --insecure-policy copy --quiet --src-tls-verify=false docker://${verified} oci-archive:/lab/dev/archived.oci.tar.partial`,
+    );
+    expect(scriptOf(step)).toContain("mv -f /lab/dev/archived.oci.tar.partial /lab/dev/archived.oci.tar");
+    expect(deleteScriptOf(step)).toContain("rm -f /lab/dev/archived.oci.tar /lab/dev/archived.oci.tar.partial");
+    expect(plain(step.inputs.triggers)).toEqual([verified, 0]);
+    expect((await outputValue(pipeline.driftRecord)).ociArchiveSha256).toBe(archive.sha256);
   });
 
   it("takes an existing digest without building anything", async () => {

@@ -1,16 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
+  ociArchiveFileOf,
   parseDigestRef,
   probeArtifacts,
   probeManifest,
   probeTag,
   registryHostOf,
   type AttestationPolicyOptions,
+  type OciArchive,
   type SbomFormat,
   type SbomScope,
   type SignatureFormat,
 } from "@signed-image-lab/tooling";
-import { checkDrift, manifestRepairs, presenceWithSbomFile, type DriftCheck, type DriftRecord, type Repairable } from "./drift.js";
+import { checkDrift, manifestRepairs, presenceWithLocalFiles, type DriftCheck, type DriftRecord, type Repairable } from "./drift.js";
 import { Image } from "./image.js";
 import { pipelineCommands, type PipelineResultOutputs } from "./pipeline-commands.js";
 import { registryEnvironment, targetEnvironment } from "./step-command.js";
@@ -97,7 +99,8 @@ export const SIGNING_PIPELINE_TYPE = "signed-image-lab:signing:SigningPipeline";
 
 /**
  * The whole lab for one image: build and push (or take a pushed digest), inspect, sign and
- * verify, scan, attach and attest the SBOM and verify the attestation. Several pipelines run
+ * verify, scan, attach and attest the SBOM and verify the attestation, export the verified
+ * digest as an OCI archive. Several pipelines run
  * in parallel; every child is named after the image, so a failure names it.
  */
 export class SigningPipeline extends pulumi.ComponentResource {
@@ -128,6 +131,8 @@ export class SigningPipeline extends pulumi.ComponentResource {
   readonly admittedRef: pulumi.Output<string>;
   /** The image in the promotion's registry, once verified there (undefined without promotion). */
   readonly promotedRef?: pulumi.Output<string>;
+  /** The verified digest as an OCI archive (the seed's step 1.4): `<workDir>/<name>.oci.tar` and its sha256. */
+  readonly ociArchive: pulumi.Output<OciArchive>;
 
   constructor(name: string, args: SigningPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super(SIGNING_PIPELINE_TYPE, name, {}, opts);
@@ -206,7 +211,12 @@ export class SigningPipeline extends pulumi.ComponentResource {
       name,
       args,
       built,
-      { signature: repairsOf("signature"), attestation: repairsOf("attestation"), tag: repairsOf("tag") },
+      {
+        signature: repairsOf("signature"),
+        attestation: repairsOf("attestation"),
+        tag: repairsOf("tag"),
+        ociArchive: repairsOf("ociArchive"),
+      },
       {
         sign: signed.signedRef,
         verify: signed.verifiedRef,
@@ -219,14 +229,22 @@ export class SigningPipeline extends pulumi.ComponentResource {
     this.provenanceRef = admission["verify-provenance"];
     this.admittedRef = admission.policy ?? this.verifiedRef;
     this.promotedRef = admission["verify-promoted"];
+    const archive = admission.archive;
+    if (!archive) throw new Error(`${name}: the pipeline made no OCI archive`);
+    this.ociArchive = archive;
     this.signatureRef = signed.signatureRef;
     this.attestedRef = sbom.attestedRef;
     this.sbomFile = sbom.sbomFile;
     this.sbomSha256 = sbom.sbomSha256;
     this.packageCount = sbom.packageCount;
-    this.driftRecord = pulumi
-      .all([this.digestRef, this.sbomSha256, drift])
-      .apply(([digestRef, sbomSha256, d]): DriftRecord => ({ digestRef, sbomSha256, repairs: d.repairs }));
+    this.driftRecord = pulumi.all([this.digestRef, this.sbomSha256, this.ociArchive, drift]).apply(
+      ([digestRef, sbomSha256, ociArchive, d]): DriftRecord => ({
+        digestRef,
+        sbomSha256,
+        ociArchiveSha256: ociArchive.sha256,
+        repairs: d.repairs,
+      }),
+    );
     this.registerOutputs({
       digestRef: this.digestRef,
       taggedRef: this.taggedRef,
@@ -243,6 +261,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
       provenanceRef: this.provenanceRef,
       admittedRef: this.admittedRef,
       promotedRef: this.promotedRef,
+      ociArchive: this.ociArchive,
     });
   }
 
@@ -267,6 +286,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
       provenance: built ? args.provenance : undefined,
       policy: args.policy,
       promotion: args.promotion ? { caFile: args.promotion.registry.caFile, oras: args.promotion.oras } : undefined,
+      ociArchive: { file: ociArchiveFileOf(args.workDir, name) },
     });
     const target = args.promotion?.registry;
     // The same repository path in the promotion's registry.
@@ -276,7 +296,16 @@ export class SigningPipeline extends pulumi.ComponentResource {
     return pipelineCommands(
       name,
       {
-        steps: pipelineSteps(options, ["base", "attest-provenance", "verify-provenance", "policy", "tag", "promote", "verify-promoted"]),
+        steps: pipelineSteps(options, [
+          "base",
+          "attest-provenance",
+          "verify-provenance",
+          "policy",
+          "tag",
+          "promote",
+          "verify-promoted",
+          "archive",
+        ]),
         options,
         values: {
           ...pipelineValues({ ...args, ref: this.digestRef, repairs, registryCredentials: args.registry.credentials }),
@@ -335,6 +364,7 @@ export class SigningPipeline extends pulumi.ComponentResource {
     const expected: Repairable[] = [
       "signature",
       "sbomFile",
+      "ociArchive",
       ...(delivery !== "attach" ? (["attestation"] as const) : []),
       ...(delivery !== "attest" ? (["attachment"] as const) : []),
       ...(this.taggedRef ? (["tag"] as const) : []),
@@ -350,8 +380,9 @@ export class SigningPipeline extends pulumi.ComponentResource {
           taggedRef ? probeTag(taggedRef, access) : Promise.resolve(undefined),
         ]);
         const { digest } = parseDigestRef(ref);
+        const files = { sbomFile, ociArchiveFile: ociArchiveFileOf(args.workDir, name) };
         const present = {
-          ...presenceWithSbomFile(registry, sbomFile, prev.sbomSha256),
+          ...presenceWithLocalFiles(registry, files, prev),
           manifest,
           tag: tagged === undefined ? undefined : tagged === digest,
         };

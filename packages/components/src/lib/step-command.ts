@@ -25,6 +25,13 @@ export interface StepCommandArgs {
   readonly triggers: pulumi.Input<unknown[]>;
   /** Script run when the resource is deleted. */
   readonly deleteScript?: pulumi.Input<string>;
+  /**
+   * Delete the original before its replacement is made. For a step whose delete script removes
+   * what its replacement writes: in the default order (the replacement first, then the original's
+   * delete) the original's `rm -f` removed the file the replacement had just written. Pulumi then
+   * replaces everything that depends on the step too, so only steps nothing depends on set it.
+   */
+  readonly deleteFirst?: boolean;
   /** The step prints secret material: keep stdout out of the logs and encrypted in state. */
   readonly secretStdout?: boolean;
 }
@@ -50,7 +57,11 @@ export function stepCommand(name: string, args: StepCommandArgs, opts: pulumi.Cu
       addPreviousOutputInEnv: false,
       logging: args.secretStdout ? "none" : "stderr",
     },
-    { ...opts, additionalSecretOutputs: args.secretStdout ? ["stdout"] : [] },
+    {
+      ...opts,
+      additionalSecretOutputs: args.secretStdout ? ["stdout"] : [],
+      ...(args.deleteFirst ? { deleteBeforeReplace: true } : {}),
+    },
   );
 }
 

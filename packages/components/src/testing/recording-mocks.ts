@@ -63,6 +63,8 @@ function fakeStdout(name: string, script: string): string {
   // oras resolve of the target, the last digest reference of the script.
   if (name.endsWith("-promote")) return `${[...script.matchAll(/[A-Za-z0-9.:/_-]+@sha256:[a-f0-9]{64}/g)].pop()?.[0] ?? ""}\n`;
   if (name.endsWith("-build-clock")) return `${FAKE_BUILD_STARTED}\n`;
+  // sha256sum of the archive the step wrote, as its last line.
+  if (name.endsWith("-archive")) return `${fakeDigest(script).slice(7)}  ${/sha256sum '?([^'\s]+)/.exec(script)?.[1] ?? ""}\n`;
   if (name.endsWith("-base")) return `[] ${fakeDigest("base-image-id")}\n`;
   if (name.endsWith("-htpasswd-seed")) return "5eed".repeat(16);
   if (name.endsWith("-key")) {

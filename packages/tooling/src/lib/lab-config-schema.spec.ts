@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import {
   DEFAULT_BASE_IMAGE,
   LAB_CONFIG_KEYS,
+  LAB_DEFAULT_PORTS,
   LAB_DEFAULTS,
+  LAB_PORT_KEYS,
   LabConfigError,
   needsCosignPassword,
   parseLabConfig,
@@ -82,8 +84,22 @@ describe("parseLabConfig", () => {
     );
   });
 
+  it("knows every published port's default as the parsed config has it, each a different port", () => {
+    const config = parse({
+      transparency: "timestamps+log",
+      signatureFormat: "bundle",
+      vaultDevServer: "{}",
+      vaultToken: "t",
+      cosignPassword: undefined,
+      promotion: "{}",
+    });
+    const at = (key: string) => key.split(".").reduce<unknown>((value, part) => (value as Record<string, unknown>)[part], config);
+    expect(Object.fromEntries(LAB_PORT_KEYS.map((key) => [key, at(key)]))).toEqual(LAB_DEFAULT_PORTS);
+    expect(new Set(Object.values(LAB_DEFAULT_PORTS)).size).toBe(LAB_PORT_KEYS.length);
+  });
+
   it("pins the TSA and log images that packages/tooling/versions.json pins and local-images.sh builds", () => {
-    const versions = JSON.parse(readFileSync(join(import.meta.dirname, "../../../../packages/tooling/versions.json"), "utf8")) as {
+    const versions = JSON.parse(readFileSync(join(import.meta.dirname, "../../versions.json"), "utf8")) as {
       timestampAuthority: { image: string };
       rekorTiles: { image: string };
     };
@@ -93,11 +109,11 @@ describe("parseLabConfig", () => {
 
   it("reads numbers, booleans and objects as Pulumi stores them (strings, JSON)", () => {
     const config = parse({
-      registryPort: "5002",
+      registryPort: "5003",
       runApp: "false",
       registryAuth: JSON.stringify({ enabled: true, users: [{ username: "alice", password: "s3cret" }] }),
     });
-    expect(config.registryPort).toBe(5002);
+    expect(config.registryPort).toBe(5003);
     expect(config.runApp).toBe(false);
     expect(config.registryAuth.users).toEqual([{ username: "alice", password: "s3cret" }]);
   });
@@ -106,6 +122,21 @@ describe("parseLabConfig", () => {
     ["a port out of range", { registryPort: "70000" }, "signed-image-lab:registryPort: must be 1 to 65535"],
     ["a port that is no number", { appPort: "http" }, "signed-image-lab:appPort:"],
     ["the app on the registry's port", { appPort: "5001" }, "signed-image-lab:appPort: must differ from registryPort (5001)"],
+    [
+      "the registry on the promotion registry's default port (another stack's)",
+      { registryPort: "5002" },
+      "signed-image-lab:registryPort: must differ from promotion.registryPort's default (5002): another stack's promotion registry uses it",
+    ],
+    [
+      "the app on the timestamp authority's default port",
+      { appPort: "3030" },
+      "signed-image-lab:appPort: must differ from timestampAuthority.port's default (3030): another stack's timestamp authority uses it",
+    ],
+    [
+      "the promotion registry on the registry's default port",
+      { registryPort: "5011", promotion: JSON.stringify({ registryPort: 5001 }) },
+      "signed-image-lab:promotion.registryPort: must differ from registryPort's default (5001): another stack's registry uses it",
+    ],
     [
       "auth on with no users",
       { registryAuth: JSON.stringify({ enabled: true, users: [] }) },

@@ -64,6 +64,42 @@ export const LAB_DEFAULTS = {
 
 const D = LAB_DEFAULTS;
 
+/**
+ * Every port the lab publishes on 127.0.0.1, by its config key. Within a stack they must all
+ * differ; and none may be another key's default, which another stack on the machine uses.
+ */
+export const LAB_PORT_KEYS = [
+  "registryPort",
+  "appPort",
+  "vaultDevServer.port",
+  "timestampAuthority.port",
+  "transparencyLog.port",
+  "promotion.registryPort",
+] as const;
+
+/** A key of {@link LAB_PORT_KEYS}. */
+export type LabPortKey = (typeof LAB_PORT_KEYS)[number];
+
+/** The default of each published port. */
+export const LAB_DEFAULT_PORTS: Readonly<Record<LabPortKey, number>> = {
+  registryPort: D.registryPort,
+  appPort: D.appPort,
+  "vaultDevServer.port": D.vaultDevServer.port,
+  "timestampAuthority.port": D.timestampAuthority.port,
+  "transparencyLog.port": D.transparencyLog.port,
+  "promotion.registryPort": D.promotion.registryPort,
+};
+
+/** What listens on each published port, in words. */
+export const LAB_PORT_ROLES: Readonly<Record<LabPortKey, string>> = {
+  registryPort: "registry",
+  appPort: "app",
+  "vaultDevServer.port": "vault dev server",
+  "timestampAuthority.port": "timestamp authority",
+  "transparencyLog.port": "transparency log",
+  "promotion.registryPort": "promotion registry",
+};
+
 // Every value arrives as the string Pulumi stores: a port is digits only ("0x1389" and "1e3" are not ports).
 const port = z.preprocess(
   (value) => (typeof value === "string" && /^[0-9]{1,5}$/.test(value.trim()) ? Number(value) : value),
@@ -291,19 +327,23 @@ export const labConfigSchema = z
       if (names.indexOf(name) !== i) issue(["registryAuth", "users", i, "username"], `"${name}" is listed twice`);
     });
     // Ports the lab publishes on this machine must not clash.
-    const published: [string, number][] = [
-      ...(config.existingRegistry ? [] : [["registryPort", config.registryPort] as [string, number]]),
-      ...(config.runApp ? [["appPort", config.appPort] as [string, number]] : []),
-      ...(config.vaultDevServer ? [["vaultDevServer.port", config.vaultDevServer.port] as [string, number]] : []),
-      ...(config.transparency !== "off" ? [["timestampAuthority.port", config.timestampAuthority.port] as [string, number]] : []),
-      ...(config.transparency === "timestamps+log" ? [["transparencyLog.port", config.transparencyLog.port] as [string, number]] : []),
+    const published: [LabPortKey, number][] = [
+      ...(config.existingRegistry ? [] : [["registryPort", config.registryPort] as [LabPortKey, number]]),
+      ...(config.runApp ? [["appPort", config.appPort] as [LabPortKey, number]] : []),
+      ...(config.vaultDevServer ? [["vaultDevServer.port", config.vaultDevServer.port] as [LabPortKey, number]] : []),
+      ...(config.transparency !== "off" ? [["timestampAuthority.port", config.timestampAuthority.port] as [LabPortKey, number]] : []),
+      ...(config.transparency === "timestamps+log" ? [["transparencyLog.port", config.transparencyLog.port] as [LabPortKey, number]] : []),
       ...(config.promotion && !config.promotion.existingRegistry
-        ? [["promotion.registryPort", config.promotion.registryPort] as [string, number]]
+        ? [["promotion.registryPort", config.promotion.registryPort] as [LabPortKey, number]]
         : []),
     ];
     published.forEach(([key, value], i) => {
       const clash = published.slice(0, i).find(([, other]) => other === value);
+      // Another stack on this machine publishes its services on their defaults.
+      const taken = LAB_PORT_KEYS.find((other) => other !== key && LAB_DEFAULT_PORTS[other] === value);
       if (clash) issue(key.split("."), `must differ from ${clash[0]} (${value})`);
+      else if (taken)
+        issue(key.split("."), `must differ from ${taken}'s default (${value}): another stack's ${LAB_PORT_ROLES[taken]} uses it`);
     });
     // (Refinements run even when a field failed its own check: look only at well-formed values.)
     if (config.existingImageRef && DIGEST_REFERENCE.test(config.existingImageRef)) {

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { rawConfigNeedsCosignPassword } from "./lab-config-schema.js";
@@ -196,5 +196,111 @@ describe("lab.sh: a cancel of the npm process reaches the update", { timeout: 60
   it("did not without exec: npm's sh died of the signal, and the update went on to its end", async () => {
     const { engine } = await cancelled(viaLab.replace(/^exec /, ""), "SIGINT", "no-exec");
     expect(engine).toBe("started up --yes\nfinished the update\n");
+  });
+});
+
+describe("lab.sh: plain pulumi against the lab (lab:pulumi, lab:env)", { timeout: 30_000 }, () => {
+  const repo = resolve(import.meta.dirname, "../../../..");
+  const pin = (JSON.parse(readFileSync(join(repo, "packages/tooling/versions.json"), "utf8")) as { pulumi: { version: string } }).pulumi
+    .version;
+  const standIns = mkdtempSync(join(tmpdir(), "lab-pulumi-"));
+  afterAll(() => rmSync(standIns, { recursive: true, force: true }));
+  // lab.sh in a checkout of its own: no .tools/bin whose pinned CLI would come before the stand-in.
+  const root = join(standIns, "checkout");
+  for (const file of [
+    "package.json",
+    "packages/tooling/versions.json",
+    "tools/scripts/lab.sh",
+    "tools/scripts/stack-config.sh",
+    "tools/scripts/run-engine.sh",
+  ]) {
+    mkdirSync(dirname(join(root, file)), { recursive: true });
+    copyFileSync(join(repo, file), join(root, file));
+  }
+
+  /** A stand-in `pulumi` that reports `version` as given and prints its argv (one per line) and the lab's variables. */
+  function standIn(version: string): string {
+    const dir = mkdtempSync(join(standIns, "bin-"));
+    writeFileSync(
+      join(dir, "pulumi"),
+      [
+        "#!/bin/sh",
+        `[ "$1" = version ] && { echo ${version}; exit 0; }`,
+        'for a in "$@"; do echo "arg=$a"; done',
+        'echo "PULUMI_STACK=$PULUMI_STACK"',
+        'echo "PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL"',
+        'echo "PULUMI_CONFIG_PASSPHRASE_FILE=$PULUMI_CONFIG_PASSPHRASE_FILE"',
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    return dir;
+  }
+
+  /** `npm run <script>` as a user types it, with `bin` first on PATH and no backend of the caller's. */
+  function npmRun(bin: string, args: string[], env: Record<string, string> = {}) {
+    const {
+      PULUMI_BACKEND_URL: _b,
+      PULUMI_CONFIG_PASSPHRASE: _p,
+      PULUMI_CONFIG_PASSPHRASE_FILE: _f,
+      PULUMI_STACK: _s,
+      ...rest
+    } = process.env;
+    return promisify(execFile)("npm", ["run", "-s", ...args], {
+      cwd: root,
+      env: { ...rest, PATH: `${bin}:${process.env.PATH ?? ""}`, ...env },
+    });
+  }
+
+  it("runs the CLI with its arguments as typed, on the lab's file backend, passphrase and stack", async () => {
+    const { stdout } = await npmRun(
+      standIn(pin),
+      ["lab:pulumi", "--", "config", "set", "--path", "registryAuth.users[0].username", "a b"],
+      {
+        LAB_STACK: "newcomer",
+      },
+    );
+    expect(stdout.split("\n")).toEqual(
+      expect.arrayContaining([
+        "arg=config",
+        "arg=set",
+        "arg=--path",
+        "arg=registryAuth.users[0].username",
+        "arg=a b",
+        "PULUMI_STACK=newcomer",
+        `PULUMI_BACKEND_URL=file://${root}/.pulumi-state`,
+        `PULUMI_CONFIG_PASSPHRASE_FILE=${root}/.pulumi-state/passphrase`,
+      ]),
+    );
+  });
+
+  it("refuses a pulumi CLI that is not the pinned release, naming both", async () => {
+    await expect(npmRun(standIn("v3.100.0"), ["lab:pulumi", "--", "stack", "output"])).rejects.toMatchObject({
+      stderr: expect.stringContaining(`lab: the lab pins pulumi ${pin}, but pulumi v3.100.0 is first on PATH`),
+    });
+  });
+
+  it("lab:env prints shell lines that give a plain `pulumi` the same backend, passphrase, stack and PATH", async () => {
+    const bin = standIn(pin);
+    const { stdout: lines } = await npmRun(bin, ["lab:env"], { LAB_STACK: "newcomer" });
+    expect(lines).toContain("export PULUMI_STACK=newcomer");
+    const { stdout } = await promisify(execFile)("bash", ["-c", `eval "$1"; pulumi stack output`, "-", lines], {
+      cwd: tmpdir(),
+      env: { PATH: `${bin}:${process.env.PATH ?? ""}`, HOME: process.env.HOME ?? "/root" },
+    });
+    expect(stdout.split("\n")).toEqual(
+      expect.arrayContaining([
+        "arg=stack",
+        "arg=output",
+        "PULUMI_STACK=newcomer",
+        `PULUMI_BACKEND_URL=file://${root}/.pulumi-state`,
+        `PULUMI_CONFIG_PASSPHRASE_FILE=${root}/.pulumi-state/passphrase`,
+      ]),
+    );
+  });
+
+  it("lab:env never prints a passphrase given in the environment", async () => {
+    const { stdout } = await npmRun(standIn(pin), ["lab:env"], { PULUMI_CONFIG_PASSPHRASE: "do-not-print-me" });
+    expect(stdout).not.toContain("do-not-print-me");
+    expect(stdout).toContain("export PULUMI_STACK=dev");
   });
 });

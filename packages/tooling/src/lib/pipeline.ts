@@ -17,7 +17,14 @@ import { attestProvenanceStep, provenancePredicateEnv, verifyProvenanceStep } fr
 import { promoteStep } from "./promotion-commands.js";
 import type { RegistryArtifact } from "./registry-probe.js";
 import { SBOM_FORMATS, type SbomFormat } from "./sbom-formats.js";
-import { inspectStep, summariseInspection, type InspectionSummary } from "./skopeo-commands.js";
+import {
+  inspectStep,
+  ociArchiveStep,
+  parseOciArchive,
+  summariseInspection,
+  type InspectionSummary,
+  type OciArchive,
+} from "./skopeo-commands.js";
 import { restoreTagStep } from "./manifest-commands.js";
 import { createHash } from "node:crypto";
 import { renderStepScript, type StepScript } from "./step-script.js";
@@ -29,9 +36,10 @@ export type SbomDelivery = "attest" | "attach" | "both";
 /**
  * What a drift check can find gone and the lab makes again; each has a repair count. `manifest`:
  * the image itself, gone from the registry (pushed again, then re-signed and re-attested); `tag`:
- * the tag the lab publishes, moved or gone (put back on the verified digest).
+ * the tag the lab publishes, moved or gone (put back on the verified digest); `ociArchive`: the
+ * local OCI archive of the verified digest.
  */
-export type Repairable = RegistryArtifact | "sbomFile" | "manifest" | "tag";
+export type Repairable = RegistryArtifact | "sbomFile" | "manifest" | "tag" | "ociArchive";
 
 /** Settings of one image's pipeline that are known when the program starts (plain config, never secret). */
 export interface PipelineOptions {
@@ -81,6 +89,11 @@ export interface PipelineOptions {
     readonly caFile?: string;
     readonly oras?: string;
   };
+  /**
+   * Export the verified digest as an OCI archive (the seed's step 1.4, `skopeo copy …
+   * oci-archive:`) to this absolute path. Default none.
+   */
+  readonly ociArchive?: { readonly file: string };
 }
 
 /** Values a step reads that become known while the program runs (Pulumi outputs in the adapter). */
@@ -135,6 +148,8 @@ export interface PipelineResults {
   readonly promote: string;
   /** The promoted reference, once it verified (and passed the policy) in its registry. */
   readonly "verify-promoted": string;
+  /** The OCI archive of the verified digest: its file and sha256. */
+  readonly archive: OciArchive;
 }
 
 /** A step's name: the Command resource is `<image>-<name>`. */
@@ -171,6 +186,12 @@ export interface PipelineStep {
   readonly script: (inputs: StepInputs, options: PipelineOptions) => StepScript;
   /** The script run when it is deleted. Default none. */
   readonly deleteScript?: (options: PipelineOptions) => StepScript;
+  /**
+   * Its delete script removes what its replacement writes (the same file): the original is
+   * deleted before the replacement is made. Only for a step no other step depends on (Pulumi
+   * replaces the dependents of such a step too). Default false.
+   */
+  readonly deleteFirst?: boolean;
   /** Its result from its stdout, the image's digest reference and its inputs. Default that reference, once it succeeded. */
   readonly parse?: (stdout: string, ref: string, inputs: StepInputs) => PipelineResults[StepName];
 }
@@ -407,7 +428,8 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
     after: ["policy", "verify-attestation", "verify-provenance", "attach", "triangulate"],
     reads: ["ref", "promotionRepository", "verifyKeyFingerprint", "repairs", "trustTriggers"],
     environment: ["verifier", "registry", "trust", "target"],
-    // The repairs of what it copies (not the tag's, which it does not copy).
+    // The repairs of what it copies, spelled out (not the tag's, which it does not copy; a repair
+    // of the local archive copies nothing).
     triggers: (i, o) => [
       i.ref,
       targetOf(i),
@@ -461,11 +483,31 @@ export const PIPELINE_STEPS: readonly PipelineStep[] = [
     },
     parse: (_stdout, _ref, i) => resultOf(i, "promote"),
   },
+  {
+    name: "archive",
+    when: (o) => o.ociArchive !== undefined,
+    needs: ["verify"],
+    reads: ["repairs"],
+    environment: ["registry"],
+    // Again for a new verified digest, or when the drift check found the file gone or changed.
+    triggers: (i) => [resultOf(i, "verify"), i.repairs.ociArchive ?? 0],
+    script: (i, o) =>
+      ociArchiveStep({ ref: resultOf(i, "verify"), outFile: archiveOf(o).file, registryCaFile: o.registryCaFile, skopeo: o.tools.skopeo }),
+    deleteScript: (o) => ({ invocations: [{ argv: ["rm", "-f", archiveOf(o).file, `${archiveOf(o).file}.partial`] }] }),
+    // A re-made archive is written to the same file: the original's delete must run first.
+    deleteFirst: true,
+    parse: (stdout) => parseOciArchive(stdout),
+  },
 ];
 
 function tagOf(o: PipelineOptions): string {
   if (o.tag === undefined) throw new Error("pipeline: a tag step without a tag");
   return o.tag;
+}
+
+function archiveOf(o: PipelineOptions): NonNullable<PipelineOptions["ociArchive"]> {
+  if (o.ociArchive === undefined) throw new Error("pipeline: an archive step without its file");
+  return o.ociArchive;
 }
 
 function targetOf(i: StepInputs): string {
@@ -540,6 +582,11 @@ export function renderPipelineStep(step: PipelineStep, inputs: StepInputs, optio
   return renderStepScript(step.script(inputs, options));
 }
 
+/** Where a pipeline named `name` writes its OCI archive in `workDir` (a name with `/` keeps its folders). */
+export function ociArchiveFileOf(workDir: string, name: string): string {
+  return `${workDir}/${name}.oci.tar`;
+}
+
 /** Where a pipeline named `name` writes its SBOM file in `workDir`. */
 export function sbomFileOf(workDir: string, name: string, format: SbomFormat): string {
   return `${workDir}/${name}.${SBOM_FORMATS[format].fileSuffix}`;
@@ -564,6 +611,7 @@ export function pipelineOptions(
     provenance: partial.provenance,
     policy: partial.policy,
     promotion: partial.promotion,
+    ociArchive: partial.ociArchive,
   };
 }
 
@@ -575,4 +623,5 @@ export const NO_REPAIRS: Readonly<Record<Repairable, number>> = {
   attachment: 0,
   manifest: 0,
   tag: 0,
+  ociArchive: 0,
 };

@@ -1,6 +1,6 @@
 import { labConfigJsonSchema, type LabConfigJsonProperty } from "./lab-config-schema.js";
 
-/** One row of the README's configuration table: `| key | default | meaning |`, backticks removed. */
+/** One row of a configuration table (docs/configuration.md, the README's most used keys): `| key | default | meaning |`, backticks removed. */
 export interface ConfigTableRow {
   readonly key: string;
   readonly defaultCell: string;
@@ -14,9 +14,9 @@ export interface ConfigTableRow {
  */
 const DEFAULT_IN_WORDS: Readonly<Record<string, string>> = { registryAuth: "off" };
 
-/** The rows of the table under `## Configuration` whose first cell is a `key`. */
-export function parseConfigTable(readme: string): ConfigTableRow[] {
-  const section = readme.split(/^## /m).find((part) => part.startsWith("Configuration\n")) ?? "";
+/** The rows of the table under the `## <heading>` (docs/configuration.md: `Keys`) whose first cell is a `key`. */
+export function parseConfigTable(markdown: string, heading = "Keys"): ConfigTableRow[] {
+  const section = markdown.split(/^## /m).find((part) => part.startsWith(`${heading}\n`)) ?? "";
   const rows: ConfigTableRow[] = [];
   for (const line of section.split("\n")) {
     const cells = line
@@ -42,24 +42,32 @@ function statesValue(cell: string, value: string): boolean {
   return cell === value || (cell.endsWith("…") && cell.length > 1 && value.startsWith(cell.slice(0, -1)));
 }
 
+/** Which table {@link configTableProblems} reads. */
+export interface ConfigTableOptions {
+  /** The `## ` heading above it. Default `Keys` (docs/configuration.md). */
+  readonly heading?: string;
+  /** The table lists some keys only (the README's most used): a key without a row is no problem. */
+  readonly some?: boolean;
+}
+
 /**
  * What the README's configuration table gets wrong about the schema: a key without a row or a
  * row without a key, a default cell that is not the default, an enum value or a nested default
  * (e.g. `vaultDevServer.port`) the row does not name. Empty when the table follows the schema.
  */
-export function configTableProblems(readme: string, schema = labConfigJsonSchema()): string[] {
-  const rows = parseConfigTable(readme);
+export function configTableProblems(markdown: string, schema = labConfigJsonSchema(), options: ConfigTableOptions = {}): string[] {
+  const rows = parseConfigTable(markdown, options.heading);
   const problems: string[] = [];
   const keys = Object.keys(schema.properties);
   for (const row of rows) {
-    if (!keys.includes(row.key)) problems.push(`${row.key}: in the README's table but not a config key`);
+    if (!keys.includes(row.key)) problems.push(`${row.key}: in the table but not a config key`);
     if (rows.filter((r) => r.key === row.key).length > 1 && rows.find((r) => r.key === row.key) === row)
       problems.push(`${row.key}: has two rows`);
   }
   for (const key of keys) {
     const row = rows.find((r) => r.key === key);
     if (!row) {
-      problems.push(`${key}: config key missing from the README's table`);
+      if (!options.some) problems.push(`${key}: config key missing from the table`);
       continue;
     }
     const property = schema.properties[key] as LabConfigJsonProperty;

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { PRIVATE_CERT_DIR } from "./registry-transport.js";
-import { inspectStep, inspectTagStep, policyCheckStep, sigstoreAttachmentsConfig, sigstorePolicy } from "./skopeo-commands.js";
+import {
+  inspectStep,
+  inspectTagStep,
+  ociArchiveStep,
+  parseOciArchive,
+  policyCheckStep,
+  sigstoreAttachmentsConfig,
+  sigstorePolicy,
+} from "./skopeo-commands.js";
 import { renderStepScript } from "./step-script.js";
 
 const REF = `localhost:5001/studentbook@sha256:${"ef".repeat(32)}`;
@@ -65,5 +73,36 @@ describe("skopeo steps", () => {
       },
     });
     expect(sigstoreAttachmentsConfig("localhost:5001")).toBe('docker:\n  "localhost:5001":\n    use-sigstore-attachments: true\n');
+  });
+
+  it("export the digest as an OCI archive beside its final name, moved into place once whole, then its sha256", () => {
+    const step = ociArchiveStep({ ref: REF, outFile: "/lab/dev/studentbook.oci.tar" });
+    expect(step.invocations.map((i) => i.argv)).toEqual([
+      ["mkdir", "-p", "/lab/dev"],
+      ["rm", "-f", "/lab/dev/studentbook.oci.tar.partial"],
+      [
+        "skopeo",
+        "--insecure-policy",
+        "copy",
+        "--quiet",
+        "--src-tls-verify=false",
+        `docker://${REF}`,
+        "oci-archive:/lab/dev/studentbook.oci.tar.partial",
+      ],
+      ["mv", "-f", "/lab/dev/studentbook.oci.tar.partial", "/lab/dev/studentbook.oci.tar"],
+      ["sha256sum", "/lab/dev/studentbook.oci.tar"],
+    ]);
+    expect(step.subject).toBe(REF);
+    const tls = renderStepScript(ociArchiveStep({ ref: REF, outFile: "/a/x.oci.tar", registryCaFile: "/ca/ca.crt" }));
+    expect(tls).toContain(`--src-tls-verify=true --src-cert-dir "\${lab_tmp}"/certs docker://${REF}`);
+    expect(() => ociArchiveStep({ ref: "localhost:5001/studentbook:1.0", outFile: "/a/x" })).toThrow(/pinned by digest/);
+  });
+
+  it("read the archive's file and sha256 from the step's last line, and refuse anything else", () => {
+    expect(parseOciArchive(`Getting image source signatures\n${"a".repeat(64)}  /lab/dev/x.oci.tar\n`)).toEqual({
+      file: "/lab/dev/x.oci.tar",
+      sha256: "a".repeat(64),
+    });
+    expect(() => parseOciArchive("sha256sum: /lab/dev/x.oci.tar: No such file or directory")).toThrow(/not the sha256 of an OCI archive/);
   });
 });

@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { parseDigestRef, registryHostOf } from "./image-ref.js";
 import { containersTlsFlags, privateCertDirInvocations, registryTransport } from "./registry-transport.js";
 import type { StepScript, ToolInvocation } from "./step-script.js";
@@ -39,6 +40,64 @@ export function inspectStep(options: SkopeoStepOptions): StepScript {
     ...tls,
     `docker://${options.ref}`,
   ]);
+}
+
+/** Options of {@link ociArchiveStep}. */
+export interface OciArchiveStepOptions extends SkopeoStepOptions {
+  /** Absolute path of the archive to write. */
+  readonly outFile: string;
+}
+
+/**
+ * The seed's step 1.4 (`skopeo copy … oci-archive:stud.tar`), of the verified digest: `skopeo
+ * copy` from the registry into an OCI archive, written beside its final name and moved into place
+ * once complete (a failed copy never leaves a partial archive there), then its sha256 on stdout
+ * (`sha256sum` format). The copy is by digest, which the pipeline's cosign verify already judged,
+ * so skopeo's own signature policy is not consulted (`--insecure-policy`: Debian's skopeo has no
+ * sigstore support to enforce one; tools/policy-check is the lab's independent verdict).
+ */
+export function ociArchiveStep(options: OciArchiveStepOptions): StepScript {
+  const { repository } = parseDigestRef(options.ref, "the image to archive");
+  const partial = `${options.outFile}.partial`;
+  const registryHost = registryHostOf(repository);
+  const transport = registryTransport(registryHost, options.registryCaFile);
+  const tls = containersTlsFlags(transport).map((flag) => (typeof flag === "string" ? flag.replace(/^--/, "--src-") : flag));
+  return {
+    registryHost,
+    subject: options.ref,
+    invocations: [
+      ...(options.registryCaFile ? privateCertDirInvocations(options.registryCaFile) : []),
+      { argv: ["mkdir", "-p", dirname(options.outFile)] },
+      { argv: ["rm", "-f", partial] },
+      {
+        argv: [
+          options.skopeo ?? "skopeo",
+          "--insecure-policy",
+          "copy",
+          "--quiet",
+          ...tls,
+          `docker://${options.ref}`,
+          `oci-archive:${partial}`,
+        ],
+      },
+      { argv: ["mv", "-f", partial, options.outFile] },
+      { argv: ["sha256sum", options.outFile] },
+    ],
+  };
+}
+
+/** What an OCI archive step made: the file and its sha256. */
+export interface OciArchive {
+  readonly file: string;
+  readonly sha256: string;
+}
+
+/** Reads the `sha256sum` line (`<hex>  <file>`) an {@link ociArchiveStep} ends with. Throws when it is none. */
+export function parseOciArchive(stdout: string): OciArchive {
+  const line = stdout.trim().split("\n").pop() ?? "";
+  const match = /^([a-f0-9]{64}) [ *](.+)$/.exec(line);
+  if (!match) throw new Error(`not the sha256 of an OCI archive: ${JSON.stringify(line.slice(0, 120))}`);
+  return { file: match[2] ?? "", sha256: match[1] ?? "" };
 }
 
 /**

@@ -28,6 +28,8 @@ export interface EnvironmentPlan {
   readonly nextSteps: readonly string[];
   /** Team mode: the environment variables to export (backend, passphrase); empty otherwise. */
   readonly environment: readonly string[];
+  /** Team mode: the stack file is committed, so `.gitignore` (which ignores every other) lets it through. */
+  readonly committed: boolean;
 }
 
 const NAMESPACE = "signed-image-lab";
@@ -40,7 +42,7 @@ const list = (text?: string) =>
 
 /**
  * Plans `Pulumi.<name>.yaml`: documented defaults for everything that is not a secret, checked
- * by the lab's own config schema with placeholder secrets, and the `pulumi config set --secret`
+ * by the lab's own config schema with placeholder secrets, and the `npm run lab:pulumi -- config set --secret`
  * commands for the rest. Throws, naming the option or config key, when anything is invalid.
  */
 export function planEnvironment(options: EnvironmentOptions): EnvironmentPlan {
@@ -85,24 +87,32 @@ export function planEnvironment(options: EnvironmentOptions): EnvironmentPlan {
   const doc = new Document({ config: Object.fromEntries(Object.entries(plain).map(([k, v]) => [`${NAMESPACE}:${k}`, v])) });
   doc.commentBefore = [
     ` Environment "${options.name}" of the signed-image lab, written by the environment generator.`,
-    " Every key is documented in the README's configuration table. Secrets are not in this file:",
+    " Every key is documented in docs/configuration.md. Secrets are not in this file:",
     " set them with the commands the generator printed (they land here encrypted).",
   ].join("\n");
   const stack = `--stack ${options.name}`;
   const nextSteps = [
-    `pulumi stack init ${options.name} --secrets-provider passphrase`,
+    `npm run lab:pulumi -- stack init ${options.name} --secrets-provider passphrase`,
     ...(!needsCosignPassword({ signingKey: { source: keySource } })
       ? []
-      : [`pulumi config set --secret cosignPassword ${stack}   # the cosign key's password`]),
-    ...(keySource === "config" ? [`pulumi config set --secret cosignPrivateKey ${stack} < cosign.key`] : []),
-    ...(vaultKey ? [`pulumi config set --secret vaultToken ${stack}   # a Vault/OpenBao token that may sign with the transit key`] : []),
-    ...(users.length > 0 ? [`pulumi config set --path registryAuth.enabled true ${stack}`] : []),
+      : [`npm run lab:pulumi -- config set --secret cosignPassword ${stack}   # the cosign key's password`]),
+    ...(keySource === "config" ? [`npm run lab:pulumi -- config set --secret cosignPrivateKey ${stack} < cosign.key`] : []),
+    ...(vaultKey
+      ? [`npm run lab:pulumi -- config set --secret vaultToken ${stack}   # a Vault/OpenBao token that may sign with the transit key`]
+      : []),
+    ...(users.length > 0 ? [`npm run lab:pulumi -- config set --path registryAuth.enabled true ${stack}`] : []),
     ...users.flatMap((username, i) => [
-      `pulumi config set --secret --path 'registryAuth.users[${i}].username' ${username} ${stack}`,
-      `pulumi config set --secret --path 'registryAuth.users[${i}].password' ${stack}   # ${username}'s password`,
+      `npm run lab:pulumi -- config set --secret --path 'registryAuth.users[${i}].username' ${username} ${stack}`,
+      `npm run lab:pulumi -- config set --secret --path 'registryAuth.users[${i}].password' ${stack}   # ${username}'s password`,
     ]),
     ...(team?.nextSteps ?? []),
     `LAB_STACK=${options.name} npm run lab:up`,
   ];
-  return { path: `Pulumi.${options.name}.yaml`, yaml: doc.toString(), nextSteps, environment: team?.environment ?? [] };
+  return {
+    path: `Pulumi.${options.name}.yaml`,
+    yaml: doc.toString(),
+    nextSteps,
+    environment: team?.environment ?? [],
+    committed: team !== undefined,
+  };
 }

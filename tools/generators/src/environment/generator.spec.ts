@@ -29,7 +29,7 @@ describe("environment generator", () => {
     const tree = createTreeWithEmptyWorkspace();
     const printNextSteps = await environmentGenerator(tree, {
       name: "team-a",
-      registryPort: 5002,
+      registryPort: 5003,
       appPort: 8091,
       images: "studentbook=packages/studentbook, team/api=services/api",
       authUsers: "alice,bob",
@@ -48,8 +48,8 @@ describe("environment generator", () => {
     const plan = planEnvironment({ name: "team-a", authUsers: "alice" });
     expect(plan.nextSteps).toEqual(
       expect.arrayContaining([
-        "pulumi config set --secret cosignPassword --stack team-a   # the cosign key's password",
-        "pulumi config set --secret --path 'registryAuth.users[0].password' --stack team-a   # alice's password",
+        "npm run lab:pulumi -- config set --secret cosignPassword --stack team-a   # the cosign key's password",
+        "npm run lab:pulumi -- config set --secret --path 'registryAuth.users[0].password' --stack team-a   # alice's password",
         "LAB_STACK=team-a npm run lab:up",
       ]),
     );
@@ -73,7 +73,7 @@ describe("environment generator", () => {
       kmsUri: "hashivault://lab",
       vaultAddress: "https://vault.example.com:8200",
     }).nextSteps;
-    expect(steps).toContainEqual(expect.stringContaining("pulumi config set --secret vaultToken --stack signer"));
+    expect(steps).toContainEqual(expect.stringContaining("npm run lab:pulumi -- config set --secret vaultToken --stack signer"));
     expect(steps.join("\n")).not.toContain("cosignPassword");
   });
 
@@ -87,6 +87,7 @@ describe("environment generator", () => {
   it.each([
     [{ name: "qa", registryPort: 70000 }, /signed-image-lab:registryPort: must be 1 to 65535/],
     [{ name: "qa", appPort: 5001 }, /signed-image-lab:appPort: must differ from registryPort/],
+    [{ name: "staging", registryPort: 5002 }, /signed-image-lab:registryPort: must differ from promotion\.registryPort's default \(5002\)/],
     [{ name: "qa", images: "Not Valid=x" }, /signed-image-lab:images\[0\]\.name: must be a lower-case repository name/],
     [{ name: "qa", keySource: "kms" as const }, /signed-image-lab:signingKey\.kmsUri: required when signingKey.source is kms/],
     [

@@ -1,5 +1,6 @@
 import { createTreeWithEmptyWorkspace } from "@nx/devkit/testing";
 import { parseLabConfig } from "@signed-image-lab/tooling";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -38,6 +39,31 @@ const SECRETS = {
 };
 
 describe("environment generator, --mode team", () => {
+  it("git ignores every Pulumi.<stack>.yaml of the repository, not Pulumi.yaml", () => {
+    const root = join(__dirname, "../../../..");
+    const ignored = (path: string) => {
+      try {
+        execFileSync("git", ["check-ignore", "-q", "--no-index", path], { cwd: root });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(["Pulumi.dev.yaml", "Pulumi.bench.yaml", "Pulumi.staging.yaml", "Pulumi.newcomer.yaml"].filter((p) => !ignored(p))).toEqual([]);
+    expect(ignored("Pulumi.yaml")).toBe(false);
+  });
+
+  it("lets the committed team stack through the .gitignore that ignores every other stack file", async () => {
+    const tree = createTreeWithEmptyWorkspace();
+    const gitignore = readFileSync(join(__dirname, "../../../../.gitignore"), "utf8");
+    tree.write(".gitignore", gitignore);
+    await environmentGenerator(tree, TEAM);
+    await environmentGenerator(tree, { name: "dev2" });
+    const written = tree.read(".gitignore", "utf-8") ?? "";
+    expect(written).toBe(`${gitignore}!/Pulumi.shared.yaml\n`);
+    expect(written.split("\n").filter((line) => line === "!/Pulumi.shared.yaml")).toHaveLength(1);
+  });
+
   it("writes a team environment that the lab's schema accepts once its secrets are set", async () => {
     const tree = createTreeWithEmptyWorkspace();
     await environmentGenerator(tree, TEAM);
@@ -74,9 +100,9 @@ describe("environment generator, --mode team", () => {
     expect(plan.environment.some((line) => line.startsWith("export PULUMI_CONFIG_PASSPHRASE_FILE="))).toBe(true);
     expect(plan.nextSteps).toEqual(
       expect.arrayContaining([
-        "pulumi stack init shared --secrets-provider passphrase",
-        "pulumi config set --secret vaultToken --stack shared   # a Vault token that may sign with hashivault://lab-signer",
-        "pulumi config set --secret --path 'registryAuth.users[1].password' --stack shared   # bob's password",
+        "npm run lab:pulumi -- stack init shared --secrets-provider passphrase",
+        "npm run lab:pulumi -- config set --secret vaultToken --stack shared   # a Vault token that may sign with hashivault://lab-signer",
+        "npm run lab:pulumi -- config set --secret --path 'registryAuth.users[1].password' --stack shared   # bob's password",
       ]),
     );
     expect(plan.nextSteps.join("\n")).not.toMatch(/cosignPassword/);

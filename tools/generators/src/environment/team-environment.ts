@@ -57,7 +57,7 @@ export function planTeamSettings(options: TeamOptions): TeamSettings {
     },
     secretPlaceholders: { vaultToken: "placeholder" },
     nextSteps: [
-      `pulumi config set --secret vaultToken ${stack}   # a Vault token that may sign with ${options.kmsUri}`,
+      `npm run lab:pulumi -- config set --secret vaultToken ${stack}   # a Vault token that may sign with ${options.kmsUri}`,
       `git add Pulumi.${options.name}.yaml && git commit -m "environment ${options.name}"   # secrets in it are encrypted with the team's passphrase`,
     ],
     environment: [
