@@ -1,6 +1,6 @@
 # Sourced by lab.sh: what lab.sh decides from a stack's config. Needs `pulumi` on PATH, the
 # backend and passphrase in the environment, and the built tooling (packages/tooling/dist): the decisions
-# are the lab's config schema's (packages/tooling/src/lib/lab-config-schema.ts), asked through
+# are the lab's config schema's (packages/tooling/src/lib/config/lab-config-schema.ts), asked through
 # packages/tooling/src/bin/lab-config.ts.
 LAB_CONFIG_BIN="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/packages/tooling/dist/bin/lab-config.js"
 

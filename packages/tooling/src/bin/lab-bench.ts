@@ -30,10 +30,10 @@ import {
   waitForRegistryStep,
   type PipelineMemory,
 } from "../index.js";
-import { runStepOrThrow } from "../lib/step-runner.js";
-import { seedByHand, seedFromNothing } from "../lib/seed-commands.js";
-import { benchEngine } from "../lib/engine-bench.js";
-import { engineAvailable, inspectMachine, readToolPins } from "../lib/preflight.js";
+import { runStepOrThrow } from "../lib/core/step-runner.js";
+import { seedByHand, seedFromNothing } from "../lib/commands/seed-commands.js";
+import { benchEngine } from "../lib/operations/engine-bench.js";
+import { engineAvailable, inspectMachine, readToolPins } from "../lib/operations/preflight.js";
 import { execa } from "execa";
 
 const repoRoot = resolve(import.meta.dirname, "../../../..");

@@ -5,7 +5,7 @@
 //                                      config from LAB_CONFIG_SIGNING_KEY and
 //                                      LAB_CONFIG_VAULT_DEV_SERVER (`pulumi config get` output).
 // Exits 2 on a usage error.
-import { rawConfigNeedsCosignPassword } from "../lib/lab-config-schema.js";
+import { rawConfigNeedsCosignPassword } from "../lib/config/lab-config-schema.js";
 
 const [question] = process.argv.slice(2);
 if (question === "needs-cosign-password") {

@@ -6,8 +6,8 @@
 // something needs root or a daemon, or cannot be had at all; before any resource is touched.
 import { execa } from "execa";
 import { join, resolve } from "node:path";
-import { inspectMachine, planPreflight, readToolPins, renderPreflight, type ObtainMethod } from "../lib/preflight.js";
-import { downloadVerified } from "../lib/release-download.js";
+import { inspectMachine, planPreflight, readToolPins, renderPreflight, type ObtainMethod } from "../lib/operations/preflight.js";
+import { downloadVerified } from "../lib/core/release-download.js";
 
 const repoRoot = resolve(import.meta.dirname, "../../../..");
 const projectBin = process.env.LAB_TOOLS_BIN ?? join(repoRoot, ".tools", "bin");

@@ -4,7 +4,7 @@
 // (lab.sh sends it; no secret values in either) and the stack from LAB_STACK. `--json` prints the
 // explanation as data (the acceptance suite runs each check).
 import { text } from "node:stream/consumers";
-import { explainedConfig, explainLab, renderExplanation, type ExplainedOutputs } from "../lib/lab-explain.js";
+import { explainedConfig, explainLab, renderExplanation, type ExplainedOutputs } from "../lib/operations/lab-explain.js";
 
 async function main(): Promise<number> {
   let input: { outputs?: ExplainedOutputs; config?: unknown };

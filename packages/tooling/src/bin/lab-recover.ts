@@ -16,7 +16,14 @@ import { readFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { orphanedEngineProcesses, pendingOperations, removeAll, stackLocks, staleLocks, staleStepDirs } from "../lib/stack-recovery.js";
+import {
+  orphanedEngineProcesses,
+  pendingOperations,
+  removeAll,
+  stackLocks,
+  staleLocks,
+  staleStepDirs,
+} from "../lib/operations/stack-recovery.js";
 
 const repoRoot = resolve(import.meta.dirname, "../../../..");
 

@@ -4,9 +4,9 @@
 // LAB_REGISTRY_USERNAME / LAB_REGISTRY_PASSWORD. Prints the status table; exits 1 on any
 // mismatch (a moved tag, a deleted signature or attestation), 2 on unreadable input.
 import { text } from "node:stream/consumers";
-import { checkDeployedImage, parseDeployedLab, renderStatusTable, type DeployedLab } from "../lib/lab-status.js";
-import { SecretEnv } from "../lib/step-script.js";
-import { runStep } from "../lib/step-runner.js";
+import { checkDeployedImage, parseDeployedLab, renderStatusTable, type DeployedLab } from "../lib/operations/lab-status.js";
+import { SecretEnv } from "../lib/core/step-script.js";
+import { runStep } from "../lib/core/step-runner.js";
 
 async function main(): Promise<number> {
   let lab: DeployedLab;

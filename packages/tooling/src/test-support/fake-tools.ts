@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { readToolPins } from "../lib/preflight.js";
+import { readToolPins } from "../lib/operations/preflight.js";
 
 /** The pins of packages/tooling/versions.json (and the docker provider's of infra/package.json) the stand-ins report. */
 export const FAKE_TOOL_PINS = readToolPins();
