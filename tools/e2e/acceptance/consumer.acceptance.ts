@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONSUMER_TSCONFIG, docExamples, installTarballs, packPackages } from "../support/consumer-project.js";
 import { PROJECT_BIN, REPO_ROOT } from "../support/lab-tools.js";
-import { changeCounts, dockerInventory, resourcesSummary } from "./engine-lab.js";
+import { changeCounts, dockerInventory, resourcesSummary, stateVolumes } from "./engine-lab.js";
 
 // A platform team's own project under the real engine: the packed tarballs installed into a
 // folder outside this repository, the docs' program over SigningLab, `pulumi up` on its own file
@@ -109,12 +109,7 @@ describe("SigningLab from the tarballs, in a team's own project, under the real 
   });
 
   it("pulumi destroy removes every container and volume it made", async () => {
-    const state = JSON.parse(String((await pulumi(["stack", "export"])).stdout)) as {
-      deployment: { resources?: { type: string; outputs?: { name?: string } }[] };
-    };
-    const volumes = (state.deployment.resources ?? [])
-      .filter((r) => r.type === "docker:index/volume:Volume")
-      .map((r) => r.outputs?.name ?? "");
+    const volumes = stateVolumes(String((await pulumi(["stack", "export"])).stdout));
     expect(volumes.length).toBeGreaterThan(0);
     const destroy = await pulumi(["destroy", "--yes", "--skip-preview"]);
     console.log(`--- pulumi destroy\n${resourcesSummary(String(destroy.all))}`);

@@ -31,6 +31,12 @@ export async function dockerInventory(): Promise<DockerInventory> {
   };
 }
 
+/** The Docker volumes a stack's state holds, from `pulumi stack export`'s JSON. */
+export function stateVolumes(exported: string): string[] {
+  const state = JSON.parse(exported) as { deployment: { resources?: { type: string; outputs?: { name?: string } }[] } };
+  return (state.deployment.resources ?? []).filter((r) => r.type === "docker:index/volume:Volume").map((r) => r.outputs?.name ?? "");
+}
+
 /** The `Resources:` block of a `pulumi up`/`destroy` output, e.g. `+ 25 created`. */
 export function resourcesSummary(output: string): string {
   const start = output.lastIndexOf("Resources:");

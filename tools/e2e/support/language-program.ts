@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { changeCounts, dockerInventory, resourcesSummary } from "../acceptance/engine-lab.js";
+import { changeCounts, dockerInventory, resourcesSummary, stateVolumes } from "../acceptance/engine-lab.js";
 import { PROJECT_BIN, REPO_ROOT } from "./lab-tools.js";
 
 /** The component package's folder: what `pulumi package add` is given. */
@@ -173,12 +173,7 @@ export function describeLanguageProgram(program: LanguageProgram): void {
     });
 
     it("pulumi destroy removes every container, volume and resource it made", async () => {
-      const state = JSON.parse(String((await pulumi(["stack", "export"])).stdout)) as {
-        deployment: { resources?: { type: string; outputs?: { name?: string } }[] };
-      };
-      const volumes = (state.deployment.resources ?? [])
-        .filter((r) => r.type === "docker:index/volume:Volume")
-        .map((r) => r.outputs?.name ?? "");
+      const volumes = stateVolumes(String((await pulumi(["stack", "export"])).stdout));
       expect(volumes.length).toBeGreaterThan(0);
       const destroy = await pulumi(["destroy", "--yes", "--skip-preview"]);
       console.log(`--- ${program.language}: pulumi destroy\n${resourcesSummary(String(destroy.all))}`);
