@@ -9,6 +9,7 @@ const reports = [
   "packages/tooling/test-results/unit.json",
   "packages/components/test-results/unit.json",
   "packages/policy-pack/test-results/unit.json",
+  "packages/signing-lab/test-results/unit.json",
   "infra/test-results/unit.json",
   "tools/generators/test-results/unit.json",
   "tools/e2e/test-results/e2e.json",

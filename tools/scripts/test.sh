@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 export NX_DAEMON=false NX_NO_CLOUD=true
 targets="typecheck,test,e2e"
 [[ " $* " == *" --unit-only "* ]] && targets="typecheck,test"
-rm -rf packages/tooling/test-results packages/components/test-results packages/policy-pack/test-results infra/test-results tools/generators/test-results tools/e2e/test-results
+rm -rf packages/tooling/test-results packages/components/test-results packages/policy-pack/test-results packages/signing-lab/test-results infra/test-results tools/generators/test-results tools/e2e/test-results
 # Tools the bootstrap installs project-locally come first.
 export PATH="$PWD/.tools/bin:$PATH"
 # Lint and format first (Biome: recommended rules, module boundaries, one format): a finding fails the run.
