@@ -1,5 +1,5 @@
 import { execa, type Result, type ResultPromise } from "execa";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { PROJECT_BIN, REPO_ROOT } from "../support/lab-tools.js";
@@ -143,6 +143,22 @@ export class EngineLab {
   /** The raw checkpoint file of a stack in the file backend. */
   checkpoint(stack = "dev"): string {
     return readFileSync(join(this.root, ".pulumi-state", ".pulumi", "stacks", "signed-image-lab", `${stack}.json`), "utf8");
+  }
+
+  /** The pid of this clone's running `pulumi` (by its working directory), or undefined. */
+  async pulumiPid(): Promise<number | undefined> {
+    const { stdout } = await execa("pgrep", ["-x", "pulumi"], { reject: false });
+    return stdout
+      .split("\n")
+      .filter(Boolean)
+      .map(Number)
+      .find((pid) => {
+        try {
+          return readlinkSync(`/proc/${pid}/cwd`) === this.root;
+        } catch {
+          return false;
+        }
+      });
   }
 
   /** A temporary folder inside the suite's own. */

@@ -1,5 +1,4 @@
 import { execa, type ResultPromise } from "execa";
-import { readlinkSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orphanedEngineProcesses, stackLocks } from "@signed-image-lab/tooling";
 import { join } from "node:path";
@@ -28,22 +27,6 @@ afterAll(async () => {
   lab?.remove();
 });
 
-/** The pulumi process of this clone's running update, by its working directory. */
-async function pulumiPid(): Promise<number | undefined> {
-  const { stdout } = await execa("pgrep", ["-x", "pulumi"], { reject: false });
-  return stdout
-    .split("\n")
-    .filter(Boolean)
-    .map(Number)
-    .find((pid) => {
-      try {
-        return readlinkSync(`/proc/${pid}/cwd`) === lab.root;
-      } catch {
-        return false;
-      }
-    });
-}
-
 /** Runs lab:up and, when its output first matches `marker`, does `fault`; resolves when lab:up ended. */
 async function upWithFault(marker: RegExp, fault: () => Promise<void>): Promise<{ exitCode: number; output: string }> {
   const up = lab.npmProcess("lab:up");
@@ -67,7 +50,7 @@ async function upWithFault(marker: RegExp, fault: () => Promise<void>): Promise<
 }
 
 async function killPulumi(): Promise<void> {
-  const pid = await pulumiPid();
+  const pid = await lab.pulumiPid();
   expect(pid, "the update's pulumi process").toBeDefined();
   process.kill(pid!, "SIGKILL");
 }

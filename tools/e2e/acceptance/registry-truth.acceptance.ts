@@ -1,6 +1,6 @@
 import { orphanedEngineProcesses, probeManifest, probeTag } from "@signed-image-lab/tooling";
 import { execa, type ResultPromise } from "execa";
-import { readlinkSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changeCounts, dockerInventory, EngineLab, resourcesSummary } from "./engine-lab.js";
@@ -70,22 +70,6 @@ async function unchanged(what: string): Promise<void> {
   const again = await up(`${what}, then lab:up again`);
   expect(again.exitCode, again.output.slice(-3000)).toBe(0);
   expect(changeCounts(again.output)).toEqual([]);
-}
-
-/** The pulumi process of this clone's running update, by its working directory. */
-async function pulumiPid(): Promise<number | undefined> {
-  const { stdout } = await execa("pgrep", ["-x", "pulumi"], { reject: false });
-  return stdout
-    .split("\n")
-    .filter(Boolean)
-    .map(Number)
-    .find((pid) => {
-      try {
-        return readlinkSync(`/proc/${pid}/cwd`) === lab.root;
-      } catch {
-        return false;
-      }
-    });
 }
 
 /** lab:up that gets `signal` (to the npm process) when its output first matches `marker`. */
@@ -171,7 +155,7 @@ describe("the registry is the truth, under the real engine", () => {
       );
       expect(cancelled.exitCode).not.toBe(0);
       expect(cancelled.output).toContain(`lab: cancelled by ${signal}: pulumi up stopped cleanly`);
-      expect(await pulumiPid(), "pulumi still running after npm ended").toBeUndefined();
+      expect(await lab.pulumiPid(), "pulumi still running after npm ended").toBeUndefined();
       expect(orphanedEngineProcesses(lab.env().PULUMI_BACKEND_URL!), "engine processes left running").toEqual([]);
       const recovered = await up(`after ${signal}`);
       expect(recovered.exitCode, recovered.output.slice(-4000)).toBe(0);
